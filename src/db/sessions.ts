@@ -1,0 +1,90 @@
+import type { SqliteDatabase } from './open.js'
+
+/** What the site keeps in a session besides who is logged in. */
+export interface SessionData {
+  /** Where to send the visitor after they log in: a local path. */
+  returnTo?: string
+}
+
+/** A stored session, found by the keyed hash of its cookie id. */
+export interface StoredSession {
+  readonly idHash: string
+  /** The logged-in member, or null for a visitor who only has somewhere to go back to. */
+  readonly userId: number | null
+  readonly data: SessionData
+  readonly expiresAt: number
+}
+
+interface SessionRow {
+  id_hash: string
+  user_id: number | null
+  data: string
+  expires_at: number
+}
+
+function parseData(json: string): SessionData {
+  try {
+    const value: unknown = JSON.parse(json)
+    if (value && typeof value === 'object') {
+      const returnTo = (value as Record<string, unknown>).returnTo
+      return typeof returnTo === 'string' ? { returnTo } : {}
+    }
+  } catch {
+    // A corrupt row is treated as empty data rather than failing every request of its visitor.
+  }
+  return {}
+}
+
+/** Server-side sessions. */
+export class SessionRepository {
+  private readonly findStatement
+  private readonly insertStatement
+  private readonly deleteStatement
+  private readonly purgeStatement
+
+  constructor(db: SqliteDatabase) {
+    this.findStatement = db.prepare<[string, number], SessionRow>(
+      'SELECT id_hash, user_id, data, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?',
+    )
+    this.insertStatement = db.prepare<[string, number | null, string, number, number]>(
+      'INSERT INTO sessions (id_hash, user_id, data, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+    )
+    this.deleteStatement = db.prepare<[string]>('DELETE FROM sessions WHERE id_hash = ?')
+    this.purgeStatement = db.prepare<[number]>('DELETE FROM sessions WHERE expires_at <= ?')
+  }
+
+  /** The live session with this id hash, if it exists and has not expired at `now`. */
+  find(idHash: string, now: number): Promise<StoredSession | undefined> {
+    const row = this.findStatement.get(idHash, now)
+    return Promise.resolve(
+      row && { idHash: row.id_hash, userId: row.user_id, data: parseData(row.data), expiresAt: row.expires_at },
+    )
+  }
+
+  /** Stores a new session. */
+  create(session: StoredSession, now: number): Promise<void> {
+    this.createSync(session, now)
+    return Promise.resolve()
+  }
+
+  /** @internal for use inside another repository's transaction */
+  createSync(session: StoredSession, now: number): void {
+    this.insertStatement.run(session.idHash, session.userId, JSON.stringify(session.data), now, session.expiresAt)
+  }
+
+  /** Ends a session; ending one that does not exist is not an error. */
+  delete(idHash: string): Promise<void> {
+    this.deleteSync(idHash)
+    return Promise.resolve()
+  }
+
+  /** @internal for use inside another repository's transaction */
+  deleteSync(idHash: string): void {
+    this.deleteStatement.run(idHash)
+  }
+
+  /** Removes sessions expired at `now`; returns how many. */
+  purgeExpired(now: number): Promise<number> {
+    return Promise.resolve(this.purgeStatement.run(now).changes)
+  }
+}

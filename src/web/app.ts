@@ -1,0 +1,99 @@
+import cookieParser from 'cookie-parser'
+import express, { type Express } from 'express'
+import { rateLimit } from 'express-rate-limit'
+import helmet from 'helmet'
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import type { Store } from '../db/store.js'
+import { createLoginVerifier } from '../login/verify.js'
+import { createCsrf } from './csrf.js'
+import { errorHandler, HttpError, notFound } from './errors.js'
+import { authRoutes } from './routes/auth.js'
+import { healthRoutes } from './routes/health.js'
+import { pageRoutes } from './routes/pages.js'
+import { Sessions } from './session.js'
+
+/** Everything the site needs, built once in `cli.ts` (or by a test over a temp database). */
+export interface AppDeps {
+  readonly config: Pick<
+    Config,
+    | 'botToken'
+    | 'publicUrl'
+    | 'secureCookies'
+    | 'sessionSecret'
+    | 'sessionMaxAgeSeconds'
+    | 'loginMaxAgeSeconds'
+    | 'loginRateLimitPerMinute'
+    | 'trustProxy'
+  >
+  /** The bot's username, from the config or `getMe`. */
+  readonly botUsername: string
+  readonly store: Store
+  readonly logger: Logger
+  /** Current time in milliseconds. @default Date.now */
+  readonly clock?: () => number
+}
+
+/**
+ * Builds the Express site (not listening): helmet headers with a CSP that admits the Telegram
+ * widget, cookie sessions, CSRF on forms, rate-limited login, readable errors.
+ */
+export function createApp(deps: AppDeps): Express {
+  const { config, store, logger } = deps
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', config.trustProxy)
+  app.set('query parser', 'simple')
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", 'https://telegram.org'],
+          frameSrc: ['https://oauth.telegram.org'],
+          imgSrc: ["'self'", 'data:', 'https://t.me', 'https://*.t.me', 'https://telegram.org', 'https://*.telegram.org'],
+          styleSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          upgradeInsecureRequests: config.secureCookies ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.secureCookies,
+    }),
+  )
+  app.use(cookieParser())
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }))
+
+  const sessions = new Sessions(store, {
+    secret: config.sessionSecret,
+    secure: config.secureCookies,
+    maxAgeSeconds: config.sessionMaxAgeSeconds,
+    clock: deps.clock,
+  })
+  const csrf = createCsrf({ secret: config.sessionSecret, secure: config.secureCookies, sessionCookieName: sessions.cookieName })
+  const verifier = createLoginVerifier({ botToken: config.botToken, maxAgeSeconds: config.loginMaxAgeSeconds })
+
+  app.use(healthRoutes({ store, logger }))
+  app.use(sessions.load())
+  if (config.loginRateLimitPerMinute > 0) {
+    app.use(
+      '/auth/telegram',
+      rateLimit({
+        windowMs: 60_000,
+        limit: config.loginRateLimitPerMinute,
+        standardHeaders: 'draft-8',
+        legacyHeaders: false,
+        handler: (_req, _res, next) => {
+          next(new HttpError(429, 'rate_limited', 'Too many login attempts from your address. Wait a minute and try again.'))
+        },
+      }),
+    )
+  }
+  app.use(authRoutes({ store, sessions, verifier, logger }))
+  app.use(pageRoutes({ sessions, csrf, botUsername: deps.botUsername, publicUrl: config.publicUrl }))
+  app.use(notFound)
+  app.use(errorHandler(logger))
+  return app
+}

@@ -1,0 +1,45 @@
+import { doubleCsrf } from 'csrf-csrf'
+import type { Request, RequestHandler, Response } from 'express'
+
+/** CSRF protection for the site's forms, bound to the visitor's session cookie. */
+export interface Csrf {
+  /** Rejects a state-changing request without a valid token (403). */
+  readonly protect: RequestHandler
+  /** A token for a form rendered in this response (also sets its cookie). */
+  token(req: Request, res: Response): string
+}
+
+/** Options of {@link createCsrf}. */
+export interface CsrfOptions {
+  readonly secret: string
+  readonly secure: boolean
+  /** The session cookie's name: a token is only good for the session it was made for. */
+  readonly sessionCookieName: string
+}
+
+/**
+ * Signed double-submit tokens (csrf-csrf): the form's hidden `_csrf` field (or an
+ * `X-CSRF-Token` header) must match the HttpOnly cookie, and both are tied to the session id,
+ * so a login (which rotates the session) invalidates tokens issued before it.
+ */
+export function createCsrf(options: CsrfOptions): Csrf {
+  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+    getSecret: () => options.secret,
+    getSessionIdentifier: (req) => {
+      const id: unknown = (req.cookies as Record<string, unknown> | undefined)?.[options.sessionCookieName]
+      return typeof id === 'string' ? id : ''
+    },
+    cookieName: options.secure ? '__Host-kg_csrf' : 'kg_csrf',
+    cookieOptions: { sameSite: 'lax', secure: options.secure, httpOnly: true, path: '/' },
+    getCsrfTokenFromRequest: (req) => {
+      const body = req.body as Record<string, unknown> | undefined
+      const fromForm = body?._csrf
+      if (typeof fromForm === 'string') return fromForm
+      return req.headers['x-csrf-token']
+    },
+  })
+  return {
+    protect: doubleCsrfProtection,
+    token: (req, res) => generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false }),
+  }
+}

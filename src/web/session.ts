@@ -1,0 +1,133 @@
+import { createHmac, randomBytes } from 'node:crypto'
+import type { CookieOptions, RequestHandler, Response } from 'express'
+import type { Member } from '../db/members.js'
+import type { SessionData, StoredSession } from '../db/sessions.js'
+import type { Store } from '../db/store.js'
+
+declare global {
+  // Express's own extension point for typed res.locals.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Locals {
+      /** The visitor's session, when the cookie names a live one. */
+      session?: StoredSession
+      /** The logged-in member, when the session has one. */
+      member?: Member
+    }
+  }
+}
+
+/** How the site's sessions are keyed, named and timed. */
+export interface SessionOptions {
+  /** Keys the stored hash of each session id. */
+  readonly secret: string
+  /** Adds `Secure` and the `__Host-` prefix, for https sites. */
+  readonly secure: boolean
+  /** Lifetime of a logged-in session. */
+  readonly maxAgeSeconds: number
+  /** Lifetime of a visitor's session that only remembers where to go after login. @default 3600 */
+  readonly visitorMaxAgeSeconds?: number
+  /** Current time in milliseconds. @default Date.now */
+  readonly clock?: () => number
+}
+
+const ID_SHAPE = /^[A-Za-z0-9_-]{43}$/
+
+/** Sessions on top of {@link Store.sessions}: cookie handling, id hashing, rotation. */
+export class Sessions {
+  /** The cookie's name; `__Host-` binds it to this exact origin over https. */
+  readonly cookieName: string
+  private readonly clock: () => number
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: SessionOptions,
+  ) {
+    this.cookieName = options.secure ? '__Host-kg_session' : 'kg_session'
+    this.clock = options.clock ?? Date.now
+  }
+
+  /** Seconds since the epoch, by this site's clock. */
+  now(): number {
+    return Math.floor(this.clock() / 1000)
+  }
+
+  /** The stored form of a cookie id: HMAC with the session secret, so the table alone is useless. */
+  hashId(id: string): string {
+    return createHmac('sha256', this.options.secret).update(id).digest('base64url')
+  }
+
+  /** A new random 256-bit session id and its hash. */
+  newId(): { id: string; idHash: string } {
+    const id = randomBytes(32).toString('base64url')
+    return { id, idHash: this.hashId(id) }
+  }
+
+  /** Expiry of a new logged-in session created now. */
+  memberExpiry(): number {
+    return this.now() + this.options.maxAgeSeconds
+  }
+
+  private cookieOptions(maxAgeSeconds: number): CookieOptions {
+    return { httpOnly: true, sameSite: 'lax', secure: this.options.secure, path: '/', maxAge: maxAgeSeconds * 1000 }
+  }
+
+  /** Sets the cookie for a session id created by {@link newId}. */
+  setCookie(res: Response, id: string, expiresAt: number): void {
+    res.cookie(this.cookieName, id, this.cookieOptions(Math.max(0, expiresAt - this.now())))
+  }
+
+  /** Removes the session cookie from the browser. */
+  clearCookie(res: Response): void {
+    const { maxAge: _maxAge, ...options } = this.cookieOptions(0)
+    res.clearCookie(this.cookieName, options)
+  }
+
+  /** Middleware: loads `res.locals.session` and `res.locals.member` from the cookie. */
+  load(): RequestHandler {
+    return async (req, res, next) => {
+      const id: unknown = (req.cookies as Record<string, unknown> | undefined)?.[this.cookieName]
+      if (typeof id !== 'string') {
+        next()
+        return
+      }
+      const session = ID_SHAPE.test(id) ? await this.store.sessions.find(this.hashId(id), this.now()) : undefined
+      if (!session) {
+        this.clearCookie(res)
+        next()
+        return
+      }
+      res.locals.session = session
+      if (session.userId !== null) {
+        const member = await this.store.members.findById(session.userId)
+        if (member) res.locals.member = member
+      }
+      next()
+    }
+  }
+
+  /** Starts a visitor's session (not logged in) that remembers `data`, replacing any other. */
+  async startVisitor(res: Response, data: SessionData): Promise<void> {
+    const previous = res.locals.session
+    if (previous) await this.store.sessions.delete(previous.idHash)
+    const { id, idHash } = this.newId()
+    const expiresAt = this.now() + (this.options.visitorMaxAgeSeconds ?? 3600)
+    await this.store.sessions.create({ idHash, userId: null, data, expiresAt }, this.now())
+    this.setCookie(res, id, expiresAt)
+  }
+
+  /** Ends the current session, if any, in the store and in the browser. */
+  async end(res: Response): Promise<void> {
+    const session = res.locals.session
+    if (session) await this.store.sessions.delete(session.idHash)
+    this.clearCookie(res)
+  }
+}
+
+/** A local path that is safe to redirect to after login, or undefined. */
+export function safeReturnPath(path: unknown): string | undefined {
+  if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) {
+    return undefined
+  }
+  return path.length <= 512 ? path : undefined
+}
