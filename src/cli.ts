@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { once } from 'node:events'
 import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { config as loadDotenv } from 'dotenv'
 import type { Logger } from 'pino'
 import { fetchBotUsername } from './bot/bot-username.js'
@@ -78,7 +79,8 @@ async function runWeb(config: Config, logger: Logger): Promise<void> {
   const server: Server = app.listen(config.port)
   await once(server, 'listening')
   const purgeTimer = startPurging(store, logger)
-  logger.info({ port: config.port, publicUrl: config.publicUrl, botUsername }, 'web process listening')
+  const { port } = server.address() as AddressInfo
+  logger.info({ port, publicUrl: config.publicUrl, botUsername }, 'web process listening')
 
   if (config.botTokenGenerated || config.sessionSecretGenerated) {
     const lines = ['', `karmagate is running at ${config.publicUrl}`]

@@ -19,7 +19,12 @@ export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef'
 /** A temp folder removed by the returned function. */
 export function tempDir(prefix = 'karmagate-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix))
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+  return {
+    dir,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
 }
 
 /** Log lines written by the site, for asserting what is (and is not) logged. */

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from '../../src/config.js'
+import { TEST_BOT_TOKEN, TEST_SESSION_SECRET } from '../support/site.js'
+
+const production = {
+  NODE_ENV: 'production',
+  BOT_TOKEN: TEST_BOT_TOKEN,
+  PUBLIC_URL: 'https://karma.example.com/',
+  SESSION_SECRET: TEST_SESSION_SECRET,
+}
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems
+    throw err
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('loadConfig', () => {
+  it('fills every default in development', () => {
+    const config = loadConfig({})
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      databasePath: './data/karmagate.db',
+      publicUrl: 'http://localhost:3000',
+      secureCookies: false,
+      loginMaxAgeSeconds: 600,
+      telegramApiRoot: 'https://api.telegram.org',
+      logLevel: 'info',
+      botTokenGenerated: true,
+      sessionSecretGenerated: true,
+    })
+    expect(config.adminTelegramIds.size).toBe(0)
+    expect(config.botToken).toMatch(/^\d+:[\w-]{30,}$/)
+  })
+
+  it('parses a production configuration', () => {
+    const config = loadConfig({ ...production, ADMIN_TELEGRAM_IDS: ' 12, 34 ', LOGIN_MAX_AGE_SECONDS: '86400', BOT_USERNAME: '@my_bot' })
+    expect(config.publicUrl).toBe('https://karma.example.com')
+    expect(config.secureCookies).toBe(true)
+    expect([...config.adminTelegramIds]).toEqual([12, 34])
+    expect(config.loginMaxAgeSeconds).toBe(86400)
+    expect(config.botUsername).toBe('my_bot')
+    expect(config.botUsername).not.toBeUndefined()
+    expect(config.botTokenGenerated).toBe(false)
+  })
+
+  it('treats blank variables as unset', () => {
+    expect(loadConfig({ PORT: '', LOG_LEVEL: ' ' }).port).toBe(3000)
+  })
+
+  it('names every problem at once, never echoing a value', () => {
+    const secret = 'short-secret-value'
+    const problems = problemsOf({
+      NODE_ENV: 'production',
+      BOT_TOKEN: 'not-a-token-XYZ',
+      PUBLIC_URL: 'https://karma.example.com/path',
+      SESSION_SECRET: secret,
+      PORT: '70000',
+      ADMIN_TELEGRAM_IDS: '12,abc',
+      LOGIN_MAX_AGE_SECONDS: '0',
+      TELEGRAM_API_ROOT: 'ftp://x',
+      LOG_LEVEL: 'loud',
+    })
+    const text = problems.join('\n')
+    for (const name of ['BOT_TOKEN', 'PUBLIC_URL', 'SESSION_SECRET', 'PORT', 'ADMIN_TELEGRAM_IDS', 'LOGIN_MAX_AGE_SECONDS', 'TELEGRAM_API_ROOT', 'LOG_LEVEL']) {
+      expect(text).toContain(name)
+    }
+    expect(text).not.toContain(secret)
+    expect(text).not.toContain('not-a-token-XYZ')
+  })
+
+  it('requires the token, public URL and session secret in production', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' })
+    expect(problems).toHaveLength(3)
+    expect(problems.join('\n')).toMatch(/BOT_TOKEN[\s\S]*PUBLIC_URL[\s\S]*SESSION_SECRET/)
+  })
+
+  it.each(['1.5', '-1', 'ten', '0'])('refuses LOGIN_MAX_AGE_SECONDS=%s', (value) => {
+    expect(problemsOf({ LOGIN_MAX_AGE_SECONDS: value })[0]).toMatch(/^LOGIN_MAX_AGE_SECONDS /)
+  })
+})
