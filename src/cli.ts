@@ -1,17 +1,12 @@
 #!/usr/bin/env node
-import { once } from 'node:events'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { config as loadDotenv } from 'dotenv'
 import type { Logger } from 'pino'
-import { fetchBotUsername } from './bot/bot-username.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { migrate } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
-import { openStore, type Store } from './db/store.js'
+import type { Store } from './db/store.js'
 import { createLogger } from './log.js'
-import { signedLoginQuery } from './login/sign.js'
-import { createApp } from './web/app.js'
+import { startWebProcess } from './processes/web.js'
 
 const USAGE = `Usage: karmagate <command>
 
@@ -46,70 +41,38 @@ function startPurging(store: Store, logger: Logger, everyMs = 10 * 60_000): Node
   return timer
 }
 
-/** A login URL for a demo member, signed with the development token: a way in without Telegram. */
-function developmentLoginUrl(config: Config): string {
-  const fields = {
-    id: '100001',
-    first_name: 'Demo',
-    last_name: 'Member',
-    username: 'demo_member',
-    auth_date: String(Math.floor(Date.now() / 1000)),
-  }
-  return `${config.publicUrl}/auth/telegram?${signedLoginQuery(config.botToken, fields)}`
-}
-
 async function runWeb(config: Config, logger: Logger): Promise<void> {
-  const { store, migrations } = openStore(config.databasePath)
-  if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'migrations applied')
+  const web = await startWebProcess(config, logger)
+  const purgeTimer = startPurging(web.store, logger)
+  logger.info({ port: web.port, publicUrl: config.publicUrl, botUsername: web.botUsername, botMode: config.botMode }, 'web process listening')
 
-  let botUsername = config.botUsername
-  if (botUsername === undefined) {
-    try {
-      botUsername = await fetchBotUsername(config.botToken, config.telegramApiRoot)
-    } catch (err) {
-      store.close()
-      throw new Error(
-        `BOT_USERNAME is not set and getMe failed (${(err as Error).message}); set BOT_USERNAME or check BOT_TOKEN and TELEGRAM_API_ROOT`,
-        { cause: err },
-      )
-    }
+  if (web.emulator) {
+    process.stdout.write(
+      [
+        '',
+        `karmagate is running in the SANDBOX at ${config.publicUrl}`,
+        'No BOT_TOKEN is set, so the bot talks to a built-in Telegram emulator instead of Telegram.',
+        `Play the Telegram app at ${config.publicUrl}/sandbox : create a member, send /start to the bot,`,
+        'tap its login button and you are logged in to the site. Set BOT_TOKEN (see README.md) for a real bot.',
+        '',
+      ].join('\n') + '\n',
+    )
   }
-
-  const app = createApp({ config, botUsername, store, logger })
-  const server: Server = app.listen(config.port)
-  await once(server, 'listening')
-  const purgeTimer = startPurging(store, logger)
-  const { port } = server.address() as AddressInfo
-  logger.info({ port, publicUrl: config.publicUrl, botUsername }, 'web process listening')
-
-  if (config.botTokenGenerated || config.sessionSecretGenerated) {
-    const lines = ['', `karmagate is running at ${config.publicUrl}`]
-    if (config.botTokenGenerated) {
-      lines.push(
-        'No BOT_TOKEN is set, so the site runs on a random development token: Telegram cannot sign',
-        'logins for it. To look around, log in as a demo member (this link works once, for',
-        `${String(config.loginMaxAgeSeconds)} seconds; restart for a new one):`,
-        `  ${developmentLoginUrl(config)}`,
-      )
-    }
-    if (config.sessionSecretGenerated) lines.push('No SESSION_SECRET is set: sessions end when the process restarts.')
-    lines.push('See README.md to connect a real bot.', '')
-    process.stdout.write(lines.join('\n') + '\n')
-  }
+  if (config.sessionSecretGenerated) logger.warn('SESSION_SECRET is not set: sessions end when the process restarts')
 
   const stop = (signal: string) => {
     logger.info({ signal }, 'stopping')
     clearInterval(purgeTimer)
-    server.close(() => {
-      store.close()
-      logger.info('stopped')
-      process.exit(0)
-    })
-    server.closeIdleConnections()
-    // A client holding a connection open must not keep a PaaS restart waiting forever.
-    setTimeout(() => {
-      server.closeAllConnections()
-    }, 10_000).unref()
+    web.stop().then(
+      () => {
+        logger.info('stopped')
+        process.exit(0)
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'stop failed')
+        process.exit(EXIT_FAILURE)
+      },
+    )
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)

@@ -17,6 +17,13 @@ export interface Config {
   readonly botTokenGenerated: boolean
   /** The bot's username without `@`; when absent, `getMe` fills it at start. */
   readonly botUsername: string | undefined
+  /**
+   * How the bot receives updates: `webhook` (`POST /telegram/webhook` on this site) or `polling`.
+   * @default 'webhook' when {@link publicUrl} is https, else 'polling'
+   */
+  readonly botMode: 'webhook' | 'polling'
+  /** The `X-Telegram-Bot-Api-Secret-Token` Telegram must send to the webhook; required in webhook mode. */
+  readonly webhookSecret: string | undefined
   /** The site's origin, without a trailing slash, e.g. `https://karma.example.com`. */
   readonly publicUrl: string
   /** True when {@link publicUrl} is https: cookies get `Secure` and the `__Host-` prefix. */
@@ -113,6 +120,14 @@ const schema = z.object({
       .pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'is not a Telegram username'))
       .optional(),
   ),
+  BOT_MODE: z.preprocess(blankToUndefined, z.enum(['webhook', 'polling']).optional()),
+  WEBHOOK_SECRET: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram\'s rule)')
+      .optional(),
+  ),
   PUBLIC_URL: z.preprocess(
     blankToUndefined,
     httpUrl
@@ -183,6 +198,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (missing('PUBLIC_URL')) problems.push("PUBLIC_URL is required in production (the site's https origin)")
     if (missing('SESSION_SECRET')) problems.push('SESSION_SECRET is required in production (openssl rand -hex 32)')
   }
+  if (parsed.success) {
+    const https = (parsed.data.PUBLIC_URL ?? '').startsWith('https:')
+    const mode = parsed.data.BOT_MODE ?? (https ? 'webhook' : 'polling')
+    if (mode === 'webhook' && parsed.data.WEBHOOK_SECRET === undefined) {
+      problems.push('WEBHOOK_SECRET is required when the bot uses a webhook (BOT_MODE=webhook, or PUBLIC_URL is https)')
+    }
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const e = parsed.data
 
@@ -192,6 +214,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     botToken: e.BOT_TOKEN ?? developmentBotToken(),
     botTokenGenerated: e.BOT_TOKEN === undefined,
     botUsername: e.BOT_USERNAME ?? (e.BOT_TOKEN === undefined ? 'karmagate_sandbox_bot' : undefined),
+    botMode: e.BOT_MODE ?? (publicUrl.startsWith('https:') ? 'webhook' : 'polling'),
+    webhookSecret: e.WEBHOOK_SECRET,
     publicUrl,
     secureCookies: publicUrl.startsWith('https:'),
     port: e.PORT,

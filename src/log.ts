@@ -14,8 +14,24 @@ const REDACT = [
   'res.headers["set-cookie"]',
 ]
 
-/** The process's logger: JSON lines on stdout, secrets redacted. */
-export function createLogger(config: Pick<Config, 'logLevel'>, destination?: NodeJS.WritableStream): Logger {
-  const options = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } }
+/**
+ * The process's logger: JSON lines on stdout, secret fields redacted by path, and, as a last
+ * line of defence, every occurrence of a secret's value replaced in the written line (an
+ * error from a failed Bot API request can carry the request URL, which holds the token).
+ */
+export function createLogger(
+  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'botToken' | 'sessionSecret' | 'webhookSecret'>>,
+  destination?: NodeJS.WritableStream,
+): Logger {
+  const secrets = [config.botToken, config.sessionSecret, config.webhookSecret].filter(
+    (s): s is string => typeof s === 'string' && s.length >= 8,
+  )
+  const options = {
+    level: config.logLevel,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    hooks: {
+      streamWrite: (line: string) => secrets.reduce((out, secret) => out.replaceAll(secret, '[redacted]'), line),
+    },
+  }
   return destination ? pino(options, destination) : pino(options)
 }

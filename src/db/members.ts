@@ -41,6 +41,18 @@ interface MemberRow {
   last_login_at: number | null
 }
 
+/** A Telegram user who wrote to the bot. */
+export interface BotContact {
+  readonly telegramId: number
+  readonly firstName: string
+  readonly lastName: string | null
+  readonly username: string | null
+}
+
+interface BotContactParams extends BotContact {
+  readonly now: number
+}
+
 interface UpsertParams {
   telegramId: number
   firstName: string
@@ -70,6 +82,8 @@ export class MemberRepository {
   private readonly byIdStatement
   private readonly byTelegramIdStatement
   private readonly upsertStatement
+  private readonly contactStatement
+  private readonly canDmStatement
 
   constructor(db: SqliteDatabase) {
     this.byIdStatement = db.prepare<[number], MemberRow>('SELECT * FROM users WHERE id = ?')
@@ -85,6 +99,18 @@ export class MemberRepository {
          updated_at = excluded.updated_at, last_login_at = excluded.last_login_at
        RETURNING id`,
     )
+    // A member who writes to the bot is known by Telegram id even before any site login.
+    this.contactStatement = db.prepare<[BotContactParams], { id: number }>(
+      `INSERT INTO users (telegram_id, first_name, last_name, username, can_dm, created_at, updated_at)
+       VALUES (@telegramId, @firstName, @lastName, @username, 1, @now, @now)
+       ON CONFLICT (telegram_id) DO UPDATE SET
+         first_name = excluded.first_name, last_name = excluded.last_name, username = excluded.username,
+         can_dm = 1, updated_at = excluded.updated_at
+       RETURNING id`,
+    )
+    this.canDmStatement = db.prepare<[number, number, number]>(
+      'UPDATE users SET can_dm = ?, updated_at = ? WHERE telegram_id = ?',
+    )
   }
 
   /** The member with our own id, if any. */
@@ -97,6 +123,33 @@ export class MemberRepository {
   findByTelegramId(telegramId: number): Promise<Member | undefined> {
     const row = this.byTelegramIdStatement.get(telegramId)
     return Promise.resolve(row && toMember(row))
+  }
+
+  /**
+   * Records that a Telegram user started the bot: creates or refreshes the member and marks that
+   * the bot may write to them (a `/start` lifts an earlier block). Returns the member's id.
+   */
+  recordBotContact(contact: BotContact, now: number): Promise<number> {
+    // Most /start updates come from members already known as they are: a read, not a write.
+    const known = this.byTelegramIdStatement.get(contact.telegramId)
+    if (
+      known &&
+      known.can_dm === 1 &&
+      known.first_name === contact.firstName &&
+      known.last_name === contact.lastName &&
+      known.username === contact.username
+    ) {
+      return Promise.resolve(known.id)
+    }
+    const row = this.contactStatement.get({ ...contact, now })
+    if (!row) throw new Error('upsert returned no row')
+    return Promise.resolve(row.id)
+  }
+
+  /** Sets whether the bot may write to the member with this Telegram id (a 403 clears it). */
+  setCanDm(telegramId: number, canDm: boolean, now: number): Promise<void> {
+    this.canDmStatement.run(canDm ? 1 : 0, now, telegramId)
+    return Promise.resolve()
   }
 
   /**

@@ -74,7 +74,7 @@ export interface VerifiedLogin {
   /** Set when Telegram signed `allows_write_to_pm=true`. */
   readonly allowsWriteToPm: boolean
   /** Every signed field as received, including ones Telegram adds in future. */
-  readonly fields: Readonly<Record<string, string>>
+  readonly fields: ReadonlyMap<string, string>
 }
 
 /** The outcome of {@link LoginVerifier.verify}. */
@@ -206,7 +206,7 @@ export function createLoginVerifier(options: LoginVerifierOptions): LoginVerifie
           hash,
           hashExpiresAt: date + maxAge + 1,
           allowsWriteToPm: fields.get('allows_write_to_pm') === 'true',
-          fields: Object.fromEntries(fields),
+          fields,
         },
       }
     },

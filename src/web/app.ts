@@ -1,5 +1,5 @@
 import cookieParser from 'cookie-parser'
-import express, { type Express } from 'express'
+import express, { type Express, type Router } from 'express'
 import { rateLimit } from 'express-rate-limit'
 import helmet from 'helmet'
 import type { Logger } from 'pino'
@@ -32,6 +32,13 @@ export interface AppDeps {
   readonly logger: Logger
   /** Current time in milliseconds. @default Date.now */
   readonly clock?: () => number
+  /** The bot's `POST /telegram/webhook`, in webhook mode. */
+  readonly webhook?: Router
+  /**
+   * The Telegram emulator, in the sandbox only: its Bot API at `/sandbox/api` and its page at
+   * `/sandbox`. Never mounted when a real bot token is configured.
+   */
+  readonly sandbox?: { readonly botApi: Router; readonly app: Router }
 }
 
 /**
@@ -63,6 +70,11 @@ export function createApp(deps: AppDeps): Express {
       strictTransportSecurity: config.secureCookies,
     }),
   )
+  app.use(healthRoutes({ store, logger }))
+  // Machine-to-machine routes parse their own bodies and need no session.
+  if (deps.webhook) app.use(deps.webhook)
+  if (deps.sandbox) app.use('/sandbox/api', deps.sandbox.botApi)
+
   app.use(cookieParser())
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }))
 
@@ -75,7 +87,6 @@ export function createApp(deps: AppDeps): Express {
   const csrf = createCsrf({ secret: config.sessionSecret, secure: config.secureCookies, sessionCookieName: sessions.cookieName })
   const verifier = createLoginVerifier({ botToken: config.botToken, maxAgeSeconds: config.loginMaxAgeSeconds })
 
-  app.use(healthRoutes({ store, logger }))
   app.use(sessions.load())
   if (config.loginRateLimitPerMinute > 0) {
     app.use(
@@ -93,6 +104,7 @@ export function createApp(deps: AppDeps): Express {
   }
   app.use(authRoutes({ store, sessions, verifier, logger }))
   app.use(pageRoutes({ sessions, csrf, botUsername: deps.botUsername, publicUrl: config.publicUrl }))
+  if (deps.sandbox) app.use('/sandbox', deps.sandbox.app)
   app.use(notFound)
   app.use(errorHandler(logger))
   return app

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto'
+import { createHmac, randomFillSync } from 'node:crypto'
 import type { CookieOptions, RequestHandler, Response } from 'express'
 import type { Member } from '../db/members.js'
 import type { SessionData, StoredSession } from '../db/sessions.js'
@@ -32,6 +32,22 @@ export interface SessionOptions {
 }
 
 const ID_SHAPE = /^[A-Za-z0-9_-]{43}$/
+const ID_BYTES = 32
+
+// Session ids are drawn from a pool refilled 128 ids at a time: one call into the CSPRNG per
+// refill instead of one per login. Each id's bytes are used once and never handed out again.
+const idPool = Buffer.alloc(ID_BYTES * 128)
+let idPoolOffset = idPool.length
+
+function randomId(): string {
+  if (idPoolOffset === idPool.length) {
+    randomFillSync(idPool)
+    idPoolOffset = 0
+  }
+  const id = idPool.toString('base64url', idPoolOffset, idPoolOffset + ID_BYTES)
+  idPoolOffset += ID_BYTES
+  return id
+}
 
 /** Sessions on top of {@link Store.sessions}: cookie handling, id hashing, rotation. */
 export class Sessions {
@@ -59,7 +75,7 @@ export class Sessions {
 
   /** A new random 256-bit session id and its hash. */
   newId(): { id: string; idHash: string } {
-    const id = randomBytes(32).toString('base64url')
+    const id = randomId()
     return { id, idHash: this.hashId(id) }
   }
 

@@ -103,7 +103,7 @@ describe('GET /auth/telegram: a valid login', () => {
   })
 
   it('marks the cookie Secure with the __Host- prefix when PUBLIC_URL is https', async () => {
-    const s = await site({ PUBLIC_URL: 'https://karma.example.com' })
+    const s = await site({ PUBLIC_URL: 'https://karma.example.com', WEBHOOK_SECRET: 'webhook-secret-0123456789' })
     const res = await get(s.loginUrl())
     expect(res.status).toBe(302)
     const header = res.headers.getSetCookie().find((c) => c.startsWith('__Host-kg_session='))

@@ -7,6 +7,7 @@ const production = {
   BOT_TOKEN: TEST_BOT_TOKEN,
   PUBLIC_URL: 'https://karma.example.com/',
   SESSION_SECRET: TEST_SESSION_SECRET,
+  WEBHOOK_SECRET: 'webhook-secret-0123456789',
 }
 
 function problemsOf(env: Record<string, string>): readonly string[] {
@@ -47,6 +48,15 @@ describe('loadConfig', () => {
     expect(config.botUsername).toBe('my_bot')
     expect(config.botUsername).not.toBeUndefined()
     expect(config.botTokenGenerated).toBe(false)
+  })
+
+  it('chooses webhook mode for https and requires its secret', () => {
+    expect(loadConfig(production).botMode).toBe('webhook')
+    expect(loadConfig({ ...production, BOT_MODE: 'polling' }).botMode).toBe('polling')
+    expect(loadConfig({}).botMode).toBe('polling')
+    const { WEBHOOK_SECRET: _omit, ...withoutSecret } = production
+    expect(problemsOf(withoutSecret)).toEqual([expect.stringMatching(/^WEBHOOK_SECRET is required/)])
+    expect(problemsOf({ WEBHOOK_SECRET: 'short' })[0]).toMatch(/^WEBHOOK_SECRET /)
   })
 
   it('treats blank variables as unset', () => {

@@ -53,7 +53,7 @@ describe('login verification: accepted data', () => {
     expect(result.ok).toBe(true)
     if (result.ok) {
       expect(result.login.allowsWriteToPm).toBe(true)
-      expect(result.login.fields.some_new_field).toBe('x')
+      expect(result.login.fields.get('some_new_field')).toBe('x')
     }
   })
 

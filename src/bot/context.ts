@@ -1,0 +1,21 @@
+import type { Context } from 'grammy'
+import type { Logger } from 'pino'
+import type { Config } from '../config.js'
+import type { Store } from '../db/store.js'
+
+/** The bot's context type; flavours (conversations, …) are added here as features need them. */
+export type BotContext = Context
+
+/** What the bot's features need, built once in `cli.ts` (or by a test). */
+export interface BotDeps {
+  readonly config: Pick<Config, 'botToken' | 'publicUrl' | 'telegramApiRoot'>
+  readonly store: Store
+  readonly logger: Logger
+  /** Current time in milliseconds. @default Date.now */
+  readonly clock?: () => number
+}
+
+/** Seconds since the epoch by the deps' clock. */
+export function nowSeconds(deps: Pick<BotDeps, 'clock'>): number {
+  return Math.floor((deps.clock ?? Date.now)() / 1000)
+}

@@ -1,0 +1,53 @@
+import { type RunnerHandle, run } from '@grammyjs/runner'
+import type { Bot } from 'grammy'
+import type { Logger } from 'pino'
+import { ALLOWED_UPDATES, BOT_COMMANDS } from './commands.js'
+import type { BotContext } from './context.js'
+
+/** How {@link startBot} receives updates. */
+export type BotDelivery =
+  | { readonly mode: 'webhook'; readonly url: string; readonly secretToken: string }
+  | { readonly mode: 'polling' }
+
+/** A started bot. */
+export interface RunningBot {
+  readonly mode: BotDelivery['mode']
+  /** Stops taking updates and waits for the ones in flight (polling); webhooks drain with the server. */
+  stop(): Promise<void>
+}
+
+/**
+ * Sets `bot.botInfo` from one `getMe` unless it is known. Unlike `bot.init()`, which retries
+ * network errors by itself without end, a failure is thrown so the caller can log it and retry
+ * on its own schedule.
+ */
+export async function identifyBot(bot: Bot<BotContext>): Promise<void> {
+  if (!bot.isInited()) bot.botInfo = await bot.api.getMe()
+}
+
+/**
+ * Initializes the bot (`getMe`), publishes its commands, and starts receiving updates: a
+ * webhook registered with its secret and `allowed_updates`, or long polling with
+ * `@grammyjs/runner` after removing any webhook (Telegram refuses `getUpdates` while one is set).
+ */
+export async function startBot(bot: Bot<BotContext>, delivery: BotDelivery, logger: Logger): Promise<RunningBot> {
+  await identifyBot(bot)
+  await bot.api.setMyCommands([...BOT_COMMANDS])
+  if (delivery.mode === 'webhook') {
+    await bot.api.setWebhook(delivery.url, {
+      secret_token: delivery.secretToken,
+      allowed_updates: [...ALLOWED_UPDATES],
+    })
+    logger.info({ url: delivery.url, botUsername: bot.botInfo.username }, 'bot webhook registered')
+    return { mode: 'webhook', stop: () => Promise.resolve() }
+  }
+  await bot.api.deleteWebhook()
+  const handle: RunnerHandle = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } })
+  logger.info({ botUsername: bot.botInfo.username }, 'bot polling started')
+  return {
+    mode: 'polling',
+    stop: async () => {
+      if (handle.isRunning()) await handle.stop()
+    },
+  }
+}

@@ -1,0 +1,88 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { Bot } from 'grammy'
+import type { Update } from 'grammy/types'
+import express, { type RequestHandler, Router } from 'express'
+import type { Logger } from 'pino'
+import type { BotContext } from './context.js'
+
+/** Options of {@link webhookRoutes}. */
+export interface WebhookOptions {
+  /** What Telegram must send in `X-Telegram-Bot-Api-Secret-Token`. */
+  readonly secretToken: string
+  readonly logger: Logger
+  /**
+   * After this long the update is acknowledged while its handling goes on, so a slow handler
+   * (waiting out a `retry_after`) does not make Telegram deliver the update again. @default 25000
+   */
+  readonly ackAfterMs?: number
+  /** @default '/telegram/webhook' */
+  readonly path?: string
+}
+
+function sameSecret(received: string | undefined, expected: Buffer): boolean {
+  if (received === undefined) return false
+  const got = Buffer.from(received)
+  return got.length === expected.length && timingSafeEqual(got, expected)
+}
+
+function isUpdate(body: unknown): body is Update {
+  return typeof body === 'object' && body !== null && Number.isSafeInteger((body as { update_id?: unknown }).update_id)
+}
+
+/**
+ * `POST /telegram/webhook`: the bot's updates in webhook mode. Without the right secret header
+ * the answer is 401 and nothing runs. Once authenticated the answer is always 200, even when a
+ * handler fails (it is logged by the bot's error boundary), because Telegram would otherwise
+ * redeliver the same update forever. The first reply of an update may ride on the response
+ * (a webhook reply), saving a round trip.
+ */
+export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): Router {
+  const expected = Buffer.from(options.secretToken)
+  const ackAfterMs = options.ackAfterMs ?? 25_000
+  const { logger } = options
+  const router = Router()
+
+  const authenticate: RequestHandler = (req, res, next) => {
+    if (!sameSecret(req.get('x-telegram-bot-api-secret-token'), expected)) {
+      res.status(401).json({ error: { code: 'unauthorized', message: 'Wrong or missing secret token.' } })
+      return
+    }
+    next()
+  }
+
+  const handle: RequestHandler = async (req, res) => {
+    if (!bot.isInited()) {
+      // Before getMe has answered the update cannot be handled; Telegram will deliver it again.
+      res.status(503).json({ error: { code: 'starting', message: 'The bot is starting.' } })
+      return
+    }
+    const body: unknown = req.body
+    if (!isUpdate(body)) {
+      res.status(400).json({ error: { code: 'bad_update', message: 'The body is not a Telegram update.' } })
+      return
+    }
+    let answered = false
+    const answer = (payload?: string) => {
+      if (answered) return
+      answered = true
+      if (payload === undefined) res.status(200).end()
+      else res.status(200).type('json').send(payload)
+    }
+    const timer = setTimeout(() => {
+      logger.warn({ updateId: body.update_id }, 'webhook update still running; acknowledged early')
+      answer()
+    }, ackAfterMs)
+    try {
+      await bot.handleUpdate(body, { send: answer })
+    } catch (err) {
+      // Only errors outside the bot's error boundary get here; they must not cause redelivery.
+      logger.error({ err, updateId: body.update_id }, 'webhook update failed')
+    } finally {
+      clearTimeout(timer)
+      answer()
+    }
+  }
+
+  router.post(options.path ?? '/telegram/webhook', authenticate, express.json({ limit: '1mb' }), handle)
+  return router
+}
