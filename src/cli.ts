@@ -42,6 +42,15 @@ function startPurging(store: Store, logger: Logger, everyMs = 10 * 60_000): Node
 }
 
 async function runWeb(config: Config, logger: Logger): Promise<void> {
+  // Handlers first: a signal that arrives while starting must stop cleanly too, not kill.
+  const shutdown: { requested?: string; stop?: (signal: string) => void } = {}
+  const onSignal = (signal: string) => {
+    if (shutdown.stop) shutdown.stop(signal)
+    else shutdown.requested = signal
+  }
+  process.once('SIGTERM', onSignal)
+  process.once('SIGINT', onSignal)
+
   const web = await startWebProcess(config, logger)
   const purgeTimer = startPurging(web.store, logger)
   logger.info({ port: web.port, publicUrl: config.publicUrl, botUsername: web.botUsername, botMode: config.botMode }, 'web process listening')
@@ -60,7 +69,7 @@ async function runWeb(config: Config, logger: Logger): Promise<void> {
   }
   if (config.sessionSecretGenerated) logger.warn('SESSION_SECRET is not set: sessions end when the process restarts')
 
-  const stop = (signal: string) => {
+  shutdown.stop = (signal: string) => {
     logger.info({ signal }, 'stopping')
     clearInterval(purgeTimer)
     web.stop().then(
@@ -74,8 +83,7 @@ async function runWeb(config: Config, logger: Logger): Promise<void> {
       },
     )
   }
-  process.once('SIGTERM', stop)
-  process.once('SIGINT', stop)
+  if (shutdown.requested !== undefined) shutdown.stop(shutdown.requested)
 }
 
 function runMigrate(config: Config, logger: Logger): void {

@@ -29,8 +29,14 @@ export async function identifyBot(bot: Bot<BotContext>): Promise<void> {
  * Initializes the bot (`getMe`), publishes its commands, and starts receiving updates: a
  * webhook registered with its secret and `allowed_updates`, or long polling with
  * `@grammyjs/runner` after removing any webhook (Telegram refuses `getUpdates` while one is set).
+ * Stopping waits up to `drainTimeoutMs` (default 10 s) for updates already being handled.
  */
-export async function startBot(bot: Bot<BotContext>, delivery: BotDelivery, logger: Logger): Promise<RunningBot> {
+export async function startBot(
+  bot: Bot<BotContext>,
+  delivery: BotDelivery,
+  logger: Logger,
+  drainTimeoutMs = 10_000,
+): Promise<RunningBot> {
   await identifyBot(bot)
   await bot.api.setMyCommands([...BOT_COMMANDS])
   if (delivery.mode === 'webhook') {
@@ -48,6 +54,11 @@ export async function startBot(bot: Bot<BotContext>, delivery: BotDelivery, logg
     mode: 'polling',
     stop: async () => {
       if (handle.isRunning()) await handle.stop()
+      // The runner stops fetching but does not wait for its concurrent sink; updates already
+      // handed to middleware are waited for here, within reason.
+      const deadline = Date.now() + drainTimeoutMs
+      while (handle.size() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+      if (handle.size() > 0) logger.warn({ inFlight: handle.size() }, 'bot stopped with updates still running')
     },
   }
 }

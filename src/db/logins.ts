@@ -44,12 +44,12 @@ export class LoginRepository {
    * Applies a verified login atomically: either the hash is new and the member, the new session
    * and the end of the old one are all written, or (a replay) nothing is.
    */
-  complete(login: CompletedLogin, now: number): Promise<LoginCompletion> {
-    return Promise.resolve(this.completeTransaction.immediate(login, now))
+  async complete(login: CompletedLogin, now: number): Promise<LoginCompletion> {
+    return this.completeTransaction.immediate(login, now)
   }
 
   /** Forgets login hashes whose URLs have expired; returns how many. */
-  purgeExpired(now: number): Promise<number> {
-    return Promise.resolve(this.purgeStatement.run(now).changes)
+  async purgeExpired(now: number): Promise<number> {
+    return this.purgeStatement.run(now).changes
   }
 }

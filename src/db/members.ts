@@ -114,22 +114,22 @@ export class MemberRepository {
   }
 
   /** The member with our own id, if any. */
-  findById(id: number): Promise<Member | undefined> {
+  async findById(id: number): Promise<Member | undefined> {
     const row = this.byIdStatement.get(id)
-    return Promise.resolve(row && toMember(row))
+    return row && toMember(row)
   }
 
   /** The member with this Telegram id, if any. */
-  findByTelegramId(telegramId: number): Promise<Member | undefined> {
+  async findByTelegramId(telegramId: number): Promise<Member | undefined> {
     const row = this.byTelegramIdStatement.get(telegramId)
-    return Promise.resolve(row && toMember(row))
+    return row && toMember(row)
   }
 
   /**
    * Records that a Telegram user started the bot: creates or refreshes the member and marks that
    * the bot may write to them (a `/start` lifts an earlier block). Returns the member's id.
    */
-  recordBotContact(contact: BotContact, now: number): Promise<number> {
+  async recordBotContact(contact: BotContact, now: number): Promise<number> {
     // Most /start updates come from members already known as they are: a read, not a write.
     const known = this.byTelegramIdStatement.get(contact.telegramId)
     if (
@@ -139,17 +139,16 @@ export class MemberRepository {
       known.last_name === contact.lastName &&
       known.username === contact.username
     ) {
-      return Promise.resolve(known.id)
+      return known.id
     }
     const row = this.contactStatement.get({ ...contact, now })
     if (!row) throw new Error('upsert returned no row')
-    return Promise.resolve(row.id)
+    return row.id
   }
 
   /** Sets whether the bot may write to the member with this Telegram id (a 403 clears it). */
-  setCanDm(telegramId: number, canDm: boolean, now: number): Promise<void> {
+  async setCanDm(telegramId: number, canDm: boolean, now: number): Promise<void> {
     this.canDmStatement.run(canDm ? 1 : 0, now, telegramId)
-    return Promise.resolve()
   }
 
   /**

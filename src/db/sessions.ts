@@ -54,17 +54,14 @@ export class SessionRepository {
   }
 
   /** The live session with this id hash, if it exists and has not expired at `now`. */
-  find(idHash: string, now: number): Promise<StoredSession | undefined> {
+  async find(idHash: string, now: number): Promise<StoredSession | undefined> {
     const row = this.findStatement.get(idHash, now)
-    return Promise.resolve(
-      row && { idHash: row.id_hash, userId: row.user_id, data: parseData(row.data), expiresAt: row.expires_at },
-    )
+    return row && { idHash: row.id_hash, userId: row.user_id, data: parseData(row.data), expiresAt: row.expires_at }
   }
 
   /** Stores a new session. */
-  create(session: StoredSession, now: number): Promise<void> {
+  async create(session: StoredSession, now: number): Promise<void> {
     this.createSync(session, now)
-    return Promise.resolve()
   }
 
   /** @internal for use inside another repository's transaction */
@@ -73,9 +70,8 @@ export class SessionRepository {
   }
 
   /** Ends a session; ending one that does not exist is not an error. */
-  delete(idHash: string): Promise<void> {
+  async delete(idHash: string): Promise<void> {
     this.deleteSync(idHash)
-    return Promise.resolve()
   }
 
   /** @internal for use inside another repository's transaction */
@@ -84,7 +80,7 @@ export class SessionRepository {
   }
 
   /** Removes sessions expired at `now`; returns how many. */
-  purgeExpired(now: number): Promise<number> {
-    return Promise.resolve(this.purgeStatement.run(now).changes)
+  async purgeExpired(now: number): Promise<number> {
+    return this.purgeStatement.run(now).changes
   }
 }

@@ -28,9 +28,8 @@ export function createStore(db: SqliteDatabase): Store {
     members,
     sessions,
     logins,
-    ping: () => {
+    ping: async () => {
       ping.get()
-      return Promise.resolve()
     },
     close: () => {
       if (db.open) db.close()

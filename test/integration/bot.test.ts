@@ -135,6 +135,27 @@ describe('the bot over polling', () => {
   })
 })
 
+describe('shutdown', () => {
+  it('lets an update in flight finish before the database closes', async () => {
+    const { tg, web } = await startWithEmulator()
+    const ada = tg.emulator.createUser({ firstName: 'Ada' })
+    const record = web.store.members.recordBotContact.bind(web.store.members)
+    let entered!: () => void
+    const handlerEntered = new Promise<void>((resolve) => { entered = resolve })
+    // A slow /start: the stop request arrives while it runs.
+    web.store.members.recordBotContact = async (contact, now) => {
+      entered()
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      return record(contact, now)
+    }
+    await tg.emulator.sendText(ada.id, '/start')
+    await handlerEntered
+    await web.stop()
+    expect(tg.emulator.chatHistory(ada.id).some((m) => m.from?.is_bot === true && m.text?.startsWith('Welcome') === true)).toBe(true)
+    await expect(web.store.ping()).rejects.toThrow()
+  })
+})
+
 describe('the bot over a webhook', () => {
   it('registers the webhook with its secret and allowed updates, and answers through it', async () => {
     const { tg, webhookUrl } = await startWebhookMode()
