@@ -1,5 +1,13 @@
+import { AuditRepository } from './audit.js'
+import { ChatRepository } from './chats.js'
+import { GroupRepository } from './groups.js'
+import { JobRepository } from './jobs.js'
+import { KarmaRepository } from './karma.js'
 import { LoginRepository } from './logins.js'
 import { MemberRepository } from './members.js'
+import { MembershipRepository } from './memberships.js'
+import { ReconcileRepository } from './reconcile.js'
+import { RuleRepository } from './rules.js'
 import { migrate, type MigrationReport } from './migrate.js'
 import { openDatabase, type SqliteDatabase } from './open.js'
 import { SessionRepository } from './sessions.js'
@@ -12,6 +20,15 @@ export interface Store {
   readonly members: MemberRepository
   readonly sessions: SessionRepository
   readonly logins: LoginRepository
+  readonly karma: KarmaRepository
+  readonly groups: GroupRepository
+  readonly chats: ChatRepository
+  readonly rules: RuleRepository
+  readonly memberships: MembershipRepository
+  readonly jobs: JobRepository
+  readonly audit: AuditRepository
+  /** Queues the work that brings chats in line with the rules; see {@link ReconcileRepository}. */
+  readonly access: ReconcileRepository
   /** Resolves when the database answers a query; rejects otherwise. */
   ping(): Promise<void>
   /** Closes the connection; the store is unusable afterwards. */
@@ -19,15 +36,24 @@ export interface Store {
 }
 
 /** Builds the repositories over an open, migrated database. */
-export function createStore(db: SqliteDatabase): Store {
+export function createStore(db: SqliteDatabase, clock: () => number = Date.now): Store {
   const members = new MemberRepository(db)
   const sessions = new SessionRepository(db)
   const logins = new LoginRepository(db, members, sessions)
+  const access = new ReconcileRepository(db)
   const ping = db.prepare('SELECT 1')
   return {
     members,
     sessions,
     logins,
+    karma: new KarmaRepository(db, access, clock),
+    groups: new GroupRepository(db),
+    chats: new ChatRepository(db),
+    rules: new RuleRepository(db),
+    memberships: new MembershipRepository(db),
+    jobs: new JobRepository(db),
+    audit: new AuditRepository(db),
+    access,
     ping: async () => {
       ping.get()
     },
@@ -38,11 +64,11 @@ export function createStore(db: SqliteDatabase): Store {
 }
 
 /** Opens the database at `path`, applies pending migrations and builds the store. */
-export function openStore(path: string): { store: Store; migrations: MigrationReport } {
+export function openStore(path: string, clock?: () => number): { store: Store; migrations: MigrationReport } {
   const db = openDatabase(path)
   try {
     const migrations = migrate(db)
-    return { store: createStore(db), migrations }
+    return { store: createStore(db, clock), migrations }
   } catch (error) {
     db.close()
     throw error

@@ -1,0 +1,40 @@
+import type { SqliteDatabase } from './open.js'
+
+/** One line of the audit log: who did what to what, and when. */
+export interface AuditEntry {
+  readonly id: number
+  readonly at: number
+  readonly actor: string
+  readonly action: string
+  readonly subject: string
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+/** The audit log: append and read, never edit. */
+export class AuditRepository {
+  private readonly s
+
+  constructor(db: SqliteDatabase) {
+    this.s = {
+      insert: db.prepare<[{ at: number; actor: string; action: string; subject: string; details: string }]>(
+        'INSERT INTO audit_log (at, actor, action, subject, details) VALUES (@at, @actor, @action, @subject, @details)',
+      ),
+      recent: db.prepare<[number], { id: number; at: number; actor: string; action: string; subject: string; details: string }>(
+        'SELECT * FROM audit_log ORDER BY id DESC LIMIT ?',
+      ),
+    }
+  }
+
+  async record(entry: Omit<AuditEntry, 'id'>): Promise<void> {
+    this.recordSync(entry)
+  }
+
+  /** @internal for use inside another repository's transaction */
+  recordSync(entry: Omit<AuditEntry, 'id'>): void {
+    this.s.insert.run({ ...entry, details: JSON.stringify(entry.details) })
+  }
+
+  async recent(limit: number): Promise<AuditEntry[]> {
+    return this.s.recent.all(limit).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }))
+  }
+}

@@ -1,0 +1,117 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { addActiveChat, addMember, openTestStore, queuedJobs, type TestStore } from '../support/store.js'
+
+const stores: TestStore[] = []
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close()
+})
+function store(): TestStore {
+  const t = openTestStore()
+  stores.push(t)
+  return t
+}
+
+let key = 0
+async function karma(t: TestStore, telegramId: number, delta: number): Promise<number> {
+  return (await t.store.karma.append({ member: { telegramId }, delta, reason: 'test', source: 'admin', actor: 'test', idempotencyKey: `k${String(++key)}` })).member.karma
+}
+const now = (t: TestStore) => Math.floor(t.now() / 1000)
+
+describe('reconcile', () => {
+  it('a member crossing min_karma is eligible and gets one invite job', async () => {
+    const t = store()
+    const ada = await addMember(t, 1)
+    const chat = await addActiveChat(t)
+    await t.store.rules.create({ groupId: null, chatId: chat, minKarma: 100, removeBelow: 50 }, now(t))
+    await karma(t, 1, 99)
+    expect(queuedJobs(t)).toEqual([])
+    await karma(t, 1, 1)
+    expect(queuedJobs(t)).toEqual([['member.invite', { memberId: ada, chatId: chat }]])
+    expect((await t.store.memberships.get(ada, chat))?.state).toBe('eligible')
+    // Idempotent: the sweep queues nothing new.
+    await t.store.access.reconcile({ kind: 'all' }, t.now())
+    expect(queuedJobs(t)).toHaveLength(1)
+  })
+
+  it('a member dipping between the lines stays; falling below remove_below is removed', async () => {
+    const t = store()
+    const ada = await addMember(t, 1)
+    const chat = await addActiveChat(t)
+    await t.store.rules.create({ groupId: null, chatId: chat, minKarma: 100, removeBelow: 50 }, now(t))
+    await karma(t, 1, 120)
+    await t.store.memberships.set(ada, chat, 'member', 'approved', now(t))
+    await karma(t, 1, -2)
+    await karma(t, 1, -60) // 58: below min_karma, above remove_below
+    expect(queuedJobs(t).filter(([k]) => k === 'member.remove')).toEqual([])
+    expect((await t.store.memberships.get(ada, chat))?.state).toBe('member')
+    await karma(t, 1, -9) // 49
+    expect(queuedJobs(t).filter(([k]) => k === 'member.remove')).toEqual([['member.remove', { memberId: ada, chatId: chat }]])
+  })
+
+  it('remove_below null never removes', async () => {
+    const t = store()
+    const ada = await addMember(t, 1)
+    const chat = await addActiveChat(t)
+    await t.store.rules.create({ groupId: null, chatId: chat, minKarma: 10, removeBelow: null }, now(t))
+    await karma(t, 1, 20)
+    await t.store.memberships.set(ada, chat, 'member', 'approved', now(t))
+    await karma(t, 1, -1000)
+    expect(queuedJobs(t).filter(([k]) => k === 'member.remove')).toEqual([])
+  })
+
+  it('a rule scoped to a group covers its members only, and leaving the group removes', async () => {
+    const t = store()
+    const ada = await addMember(t, 1)
+    const bob = await addMember(t, 2)
+    const chat = await addActiveChat(t)
+    const webmasters = await t.store.groups.findBySlug('webmasters')
+    t.store.groups.setMemberGroupsSync(ada, [webmasters!.id])
+    await karma(t, 1, 500)
+    await karma(t, 2, 500)
+    await t.store.rules.create({ groupId: webmasters!.id, chatId: chat, minKarma: 100, removeBelow: 50 }, now(t))
+    await t.store.access.reconcile({ kind: 'chat', chatId: chat }, t.now())
+    expect(queuedJobs(t)).toEqual([['member.invite', { memberId: ada, chatId: chat }]])
+    expect(await t.store.memberships.get(bob, chat)).toBeUndefined()
+    await t.store.memberships.set(ada, chat, 'member', 'approved', now(t))
+    t.store.groups.setMemberGroupsSync(ada, [])
+    await t.store.access.reconcile({ kind: 'members', memberIds: [ada] }, t.now())
+    expect(queuedJobs(t).at(-1)).toEqual(['member.remove', { memberId: ada, chatId: chat }])
+  })
+
+  it('an edited rule reconciles its chat: raising the bar withdraws pending invites', async () => {
+    const t = store()
+    const ada = await addMember(t, 1)
+    const chat = await addActiveChat(t)
+    const rule = await t.store.rules.create({ groupId: null, chatId: chat, minKarma: 100, removeBelow: null }, now(t))
+    await karma(t, 1, 150)
+    expect((await t.store.memberships.get(ada, chat))?.state).toBe('eligible')
+    await t.store.rules.update(rule.id, { groupId: null, chatId: chat, minKarma: 200, removeBelow: null }, now(t))
+    const report = await t.store.access.reconcile({ kind: 'chat', chatId: chat }, t.now())
+    expect(report.withdrawn).toBe(1)
+    expect((await t.store.memberships.get(ada, chat))?.state).toBe('removed')
+  })
+
+  it('a rule whose chat does not exist yet queues chat.create for the worker, once', async () => {
+    const t = store()
+    await addMember(t, 1)
+    await karma(t, 1, 500)
+    const chat = await t.store.chats.create('VIP', 'For the best', now(t))
+    await t.store.rules.create({ groupId: null, chatId: chat.id, minKarma: 100, removeBelow: null }, now(t))
+    const report = await t.store.access.reconcile({ kind: 'all' }, t.now())
+    expect(report).toMatchObject({ chatsToCreate: 1, invitesQueued: 0 })
+    await t.store.access.reconcile({ kind: 'all' }, t.now())
+    expect(queuedJobs(t)).toEqual([['chat.create', { chatId: chat.id }]])
+    const job = t.db.prepare<[], { owner: string }>("SELECT owner FROM jobs WHERE kind = 'chat.create'").get()
+    expect(job?.owner).toBe('worker')
+    // Once the worker has created it, the next reconcile invites.
+    await t.store.chats.markActive(chat.id, -1009, now(t))
+    expect((await t.store.access.reconcile({ kind: 'chat', chatId: chat.id }, t.now())).invitesQueued).toBe(1)
+  })
+
+  it('refuses a rule whose remove_below is above its min_karma, or whose chat is unknown', async () => {
+    const t = store()
+    const chat = await addActiveChat(t)
+    await expect(t.store.rules.create({ groupId: null, chatId: chat, minKarma: 10, removeBelow: 11 }, now(t))).rejects.toMatchObject({ field: 'removeBelow' })
+    await expect(t.store.rules.create({ groupId: null, chatId: 999, minKarma: 10, removeBelow: null }, now(t))).rejects.toMatchObject({ name: 'RuleError' })
+  })
+})

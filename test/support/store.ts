@@ -1,0 +1,60 @@
+import { join } from 'node:path'
+import type { SqliteDatabase } from '../../src/db/open.js'
+import { openDatabase } from '../../src/db/open.js'
+import { openStore, type Store } from '../../src/db/store.js'
+import { tempDir } from './site.js'
+
+/** A migrated store over a temp SQLite file, on a clock the test moves. */
+export interface TestStore {
+  readonly store: Store
+  readonly dbPath: string
+  /** A second connection to the same file, for reading what is really stored. */
+  readonly db: SqliteDatabase
+  now(): number
+  advance(ms: number): void
+  close(): void
+}
+
+export function openTestStore(startMs = Date.UTC(2030, 0, 1)): TestStore {
+  const tmp = tempDir()
+  const dbPath = join(tmp.dir, 'karmagate.db')
+  let now = startMs
+  const { store } = openStore(dbPath, () => now)
+  const db = openDatabase(dbPath)
+  return {
+    store,
+    dbPath,
+    db,
+    now: () => now,
+    advance: (ms) => {
+      now += ms
+    },
+    close: () => {
+      db.close()
+      store.close()
+      tmp.remove()
+    },
+  }
+}
+
+/** A member with a Telegram id, created as a login would. */
+export async function addMember(t: TestStore, telegramId: number, name = `Member ${String(telegramId)}`): Promise<number> {
+  return t.store.members.recordBotContact({ telegramId, firstName: name, lastName: null, username: null }, Math.floor(t.now() / 1000))
+}
+
+/** An active chat (as if the worker had created it) with an invite link. */
+export async function addActiveChat(t: TestStore, title = 'Inner circle', telegramChatId = -1001000000001): Promise<number> {
+  const now = Math.floor(t.now() / 1000)
+  const chat = await t.store.chats.create(title, '', now)
+  await t.store.chats.markActive(chat.id, telegramChatId, now)
+  await t.store.chats.setInviteLink(chat.id, 'https://t.me/+sandboxInvite', now)
+  return chat.id
+}
+
+/** Jobs in the table, oldest first, as [kind, payload] pairs. */
+export function queuedJobs(t: TestStore, state = 'queued'): [string, unknown][] {
+  return t.db
+    .prepare<[string], { kind: string; payload: string }>('SELECT kind, payload FROM jobs WHERE state = ? ORDER BY id')
+    .all(state)
+    .map((r) => [r.kind, JSON.parse(r.payload) as unknown])
+}
