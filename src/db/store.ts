@@ -1,3 +1,4 @@
+import { ApiKeyRepository } from './api-keys.js'
 import { AuditRepository } from './audit.js'
 import { ChatRepository } from './chats.js'
 import { GroupRepository } from './groups.js'
@@ -27,6 +28,7 @@ export interface Store {
   readonly memberships: MembershipRepository
   readonly jobs: JobRepository
   readonly audit: AuditRepository
+  readonly apiKeys: ApiKeyRepository
   /** Queues the work that brings chats in line with the rules; see {@link ReconcileRepository}. */
   readonly access: ReconcileRepository
   /** Resolves when the database answers a query; rejects otherwise. */
@@ -53,6 +55,7 @@ export function createStore(db: SqliteDatabase, clock: () => number = Date.now):
     memberships: new MembershipRepository(db),
     jobs: new JobRepository(db),
     audit: new AuditRepository(db),
+    apiKeys: new ApiKeyRepository(db),
     access,
     ping: async () => {
       ping.get()

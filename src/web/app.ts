@@ -25,6 +25,7 @@ export interface AppDeps {
     | 'loginMaxAgeSeconds'
     | 'loginRateLimitPerMinute'
     | 'trustProxy'
+    | 'adminTelegramIds'
   >
   /** The bot's username, from the config or `getMe`. */
   readonly botUsername: string

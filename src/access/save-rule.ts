@@ -1,0 +1,41 @@
+import type { Rule, RuleInput } from '../db/rules.js'
+import type { Store } from '../db/store.js'
+import type { ReconcileReport } from '../db/reconcile.js'
+
+/** Parameters of {@link saveRule}. */
+export interface SaveRuleParams {
+  /** The rule to change; absent to create one. */
+  readonly ruleId?: number
+  readonly rule: RuleInput
+  /** Who asked, for the audit log (e.g. `admin:12345`). */
+  readonly actor: string
+  /** ms since the epoch. */
+  readonly now: number
+}
+
+/**
+ * Creates or edits a rule, records it in the audit log, and reconciles its chat (and the chat
+ * it moved away from), so eligible members are invited and the ones out of it removed.
+ * Throws `RuleError` for invalid numbers or an unknown group or chat. Resolves to undefined
+ * when `ruleId` does not exist.
+ */
+export async function saveRule(store: Store, params: SaveRuleParams): Promise<{ rule: Rule; report: ReconcileReport } | undefined> {
+  const seconds = Math.floor(params.now / 1000)
+  const before = params.ruleId === undefined ? undefined : await store.rules.findById(params.ruleId)
+  if (params.ruleId !== undefined && !before) return undefined
+  const rule =
+    params.ruleId === undefined
+      ? await store.rules.create(params.rule, seconds)
+      : await store.rules.update(params.ruleId, params.rule, seconds)
+  if (!rule) return undefined
+  await store.audit.record({
+    at: seconds,
+    actor: params.actor,
+    action: before ? 'rule.update' : 'rule.create',
+    subject: `rule:${String(rule.id)}`,
+    details: { before: before ?? null, after: rule },
+  })
+  const report = await store.access.reconcile({ kind: 'chat', chatId: rule.chatId }, params.now)
+  if (before && before.chatId !== rule.chatId) await store.access.reconcile({ kind: 'chat', chatId: before.chatId }, params.now)
+  return { rule, report }
+}

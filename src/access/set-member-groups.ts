@@ -1,0 +1,36 @@
+import type { Store } from '../db/store.js'
+
+/** A group slug that does not exist. */
+export class UnknownGroupError extends Error {
+  override readonly name = 'UnknownGroupError'
+  constructor(readonly slug: string) {
+    super(`There is no group "${slug}".`)
+  }
+}
+
+/**
+ * Sets a member's groups to exactly `slugs`, records it, and reconciles the member (a group
+ * may open or close chats). Throws {@link UnknownGroupError} before changing anything.
+ */
+export async function setMemberGroups(store: Store, params: { memberId: number; slugs: readonly string[]; actor: string; now: number }): Promise<string[]> {
+  const all = await store.groups.list()
+  const bySlug = new Map(all.map((g) => [g.slug, g]))
+  const unique = [...new Set(params.slugs)]
+  const ids = unique.map((slug) => {
+    const group = bySlug.get(slug)
+    if (!group) throw new UnknownGroupError(slug)
+    return group.id
+  })
+  const seconds = Math.floor(params.now / 1000)
+  const before = (await store.groups.ofMember(params.memberId)).map((g) => g.slug)
+  store.groups.setMemberGroupsSync(params.memberId, ids)
+  await store.audit.record({
+    at: seconds,
+    actor: params.actor,
+    action: 'member.groups',
+    subject: `member:${String(params.memberId)}`,
+    details: { before, after: unique.sort() },
+  })
+  await store.access.reconcile({ kind: 'members', memberIds: [params.memberId] }, params.now)
+  return unique
+}

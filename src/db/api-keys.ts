@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from 'node:crypto'
+import type { SqliteDatabase } from './open.js'
+
+/** An API key as stored: never the key itself. */
+export interface ApiKey {
+  readonly id: number
+  readonly name: string
+  /** The key's first characters, to recognise it in lists. */
+  readonly prefix: string
+  readonly createdAt: number
+  readonly lastUsedAt: number | null
+  readonly revokedAt: number | null
+}
+
+/** A key just created: `secret` is shown once and never stored. */
+export interface CreatedApiKey {
+  readonly key: ApiKey
+  readonly secret: string
+}
+
+interface ApiKeyRow {
+  id: number
+  name: string
+  prefix: string
+  created_at: number
+  last_used_at: number | null
+  revoked_at: number | null
+}
+
+const toKey = (r: ApiKeyRow): ApiKey => ({
+  id: r.id,
+  name: r.name,
+  prefix: r.prefix,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  revokedAt: r.revoked_at,
+})
+
+/** Keys look like `kg_<43 base64url chars>`: 256 random bits, recognisable in a leaked log. */
+const KEY_SHAPE = /^kg_[A-Za-z0-9_-]{43}$/
+
+/**
+ * SHA-256 of a key. A key has 256 random bits, so a fast hash is enough (no password
+ * stretching needed), and looking up the hash is an index probe, not a comparison of secrets.
+ */
+export function hashApiKey(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url')
+}
+
+/** Bearer keys for the REST API, stored hashed. */
+export class ApiKeyRepository {
+  private readonly s
+
+  constructor(db: SqliteDatabase) {
+    this.s = {
+      insert: db.prepare<[{ name: string; prefix: string; hash: string; now: number }], ApiKeyRow>(
+        `INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES (@name, @prefix, @hash, @now)
+         RETURNING id, name, prefix, created_at, last_used_at, revoked_at`,
+      ),
+      byHash: db.prepare<[string], ApiKeyRow>(
+        'SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
+      ),
+      touch: db.prepare<[number, number, number]>('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND coalesce(last_used_at, 0) < ?'),
+      all: db.prepare<[], ApiKeyRow>('SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys ORDER BY id'),
+      revoke: db.prepare<[number, number]>('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    }
+  }
+
+  /** Creates a key named `name` (1–100 characters); the secret is in the result only. */
+  async create(name: string, now: number): Promise<CreatedApiKey> {
+    const secret = `kg_${randomBytes(32).toString('base64url')}`
+    const row = this.s.insert.get({ name, prefix: secret.slice(0, 8), hash: hashApiKey(secret), now })
+    if (!row) throw new Error('insert returned no row')
+    return { key: toKey(row), secret }
+  }
+
+  /** The live key for a presented secret, or undefined (malformed, unknown or revoked). */
+  async authenticate(secret: string, now: number): Promise<ApiKey | undefined> {
+    if (!KEY_SHAPE.test(secret)) return undefined
+    const row = this.s.byHash.get(hashApiKey(secret))
+    if (!row) return undefined
+    // Written at most once a minute per key, so a busy client does not turn reads into writes.
+    this.s.touch.run(now, row.id, now - 60)
+    return toKey(row)
+  }
+
+  async list(): Promise<ApiKey[]> {
+    return this.s.all.all().map(toKey)
+  }
+
+  /** Revokes a key; resolves false if it did not exist or was already revoked. */
+  async revoke(id: number, now: number): Promise<boolean> {
+    return this.s.revoke.run(now, id).changes === 1
+  }
+}
