@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { migrate } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
-import type { Store } from './db/store.js'
+import { openStore, type Store } from './db/store.js'
 import { createLogger } from './log.js'
 import { startWebProcess } from './processes/web.js'
 
@@ -13,6 +13,8 @@ const USAGE = `Usage: karmagate <command>
 Commands:
   web       run the site (applies pending migrations first)
   migrate   apply pending migrations and exit (for a release phase)
+  api-key:create NAME
+            create a REST API key named NAME and print it, once (for scripts and first setup)
   help      show this text
 
 Configuration comes from the environment and .env; see .env.example.`
@@ -96,14 +98,48 @@ function runMigrate(config: Config, logger: Logger): void {
   }
 }
 
+/** Longest API key name, as the table allows. */
+const MAX_API_KEY_NAME_LENGTH = 100
+
+/** Why `api-key:create`'s arguments are unusable, or undefined when NAME is fine. */
+function apiKeyNameProblem(args: readonly string[]): string | undefined {
+  const [name, ...rest] = args
+  if (name === undefined || rest.length > 0) return 'Usage: karmagate api-key:create NAME (one argument; quote a name with spaces)'
+  // eslint-disable-next-line no-control-regex -- a name with control characters would garble lists and logs
+  if (name.trim() !== name || name.length === 0 || name.length > MAX_API_KEY_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(name)) {
+    return `The API key's NAME must be 1 to ${String(MAX_API_KEY_NAME_LENGTH)} characters, without surrounding spaces or control characters.`
+  }
+  return undefined
+}
+
+/** Creates an API key; prints the key alone on stdout (so `KEY=$(…)` works) and a note on stderr. */
+async function runApiKeyCreate(config: Config, name: string): Promise<void> {
+  const { store } = openStore(config.databasePath)
+  try {
+    const now = Math.floor(Date.now() / 1000)
+    const { key, secret } = await store.apiKeys.create(name, now)
+    // Audited like a key made on the admin site, so every key has a line saying where it came from.
+    await store.audit.record({ at: now, actor: 'cli', action: 'api_key.create', subject: `api_key:${String(key.id)}`, details: { name: key.name, prefix: key.prefix } })
+    process.stdout.write(`${secret}\n`)
+    process.stderr.write(`Created API key #${String(key.id)} "${key.name}". It is shown only this once: store it now, and send it as "Authorization: Bearer <key>".\n`)
+  } finally {
+    store.close()
+  }
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const command = argv[0] ?? 'help'
   if (command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE + '\n')
     return 0
   }
-  if (command !== 'web' && command !== 'migrate') {
+  if (command !== 'web' && command !== 'migrate' && command !== 'api-key:create') {
     process.stderr.write(`Unknown command: ${command}\n\n${USAGE}\n`)
+    return EXIT_USAGE
+  }
+  const keyNameProblem = command === 'api-key:create' ? apiKeyNameProblem(argv.slice(1)) : undefined
+  if (keyNameProblem !== undefined) {
+    process.stderr.write(`${keyNameProblem}\n`)
     return EXIT_USAGE
   }
   loadDotenv({ quiet: true })
@@ -120,6 +156,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const logger = createLogger(config)
   try {
     if (command === 'migrate') runMigrate(config, logger)
+    else if (command === 'api-key:create') await runApiKeyCreate(config, argv[1] ?? '')
     else await runWeb(config, logger)
     return 0
   } catch (err) {

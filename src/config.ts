@@ -44,6 +44,10 @@ export interface Config {
   readonly sessionMaxAgeSeconds: number
   /** Login attempts per minute from one client address. 0 disables the limit. @default 30 */
   readonly loginRateLimitPerMinute: number
+  /** Seconds between full reconciles (the safety net behind per-change ones). @default 600 */
+  readonly reconcileIntervalSeconds: number
+  /** Bot jobs (each one or two messages) started per second at most; Telegram allows ~30. @default 25 */
+  readonly botMessagesPerSecond: number
   /** The Bot API base URL (a self-hosted server or the emulator). @default 'https://api.telegram.org' */
   readonly telegramApiRoot: string
   /** Express's `trust proxy`: hops of reverse proxies in front of the site. @default 0 */
@@ -166,6 +170,8 @@ const schema = z.object({
   LOGIN_MAX_AGE_SECONDS: positiveInt(600),
   SESSION_MAX_AGE_SECONDS: positiveInt(30 * 24 * 3600),
   LOGIN_RATE_LIMIT_PER_MINUTE: nonNegativeInt(30),
+  RECONCILE_INTERVAL_SECONDS: positiveInt(600),
+  BOT_MESSAGES_PER_SECOND: positiveInt(25).refine((n) => n <= 30, 'must be at most 30 (Telegram\'s limit for a bot)'),
   TELEGRAM_API_ROOT: z.preprocess(
     blankToUndefined,
     httpUrl.transform((s) => s.replace(/\/+$/, '')).default('https://api.telegram.org'),
@@ -226,6 +232,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxAgeSeconds: e.LOGIN_MAX_AGE_SECONDS,
     sessionMaxAgeSeconds: e.SESSION_MAX_AGE_SECONDS,
     loginRateLimitPerMinute: e.LOGIN_RATE_LIMIT_PER_MINUTE,
+    reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
+    botMessagesPerSecond: e.BOT_MESSAGES_PER_SECOND,
     telegramApiRoot: e.TELEGRAM_API_ROOT,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,

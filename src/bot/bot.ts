@@ -1,11 +1,18 @@
 import { autoRetry } from '@grammyjs/auto-retry'
+import { conversations } from '@grammyjs/conversations'
 import { sequentialize } from '@grammyjs/runner'
-import { Bot } from 'grammy'
+import { Bot, type Context } from 'grammy'
+import type { ConversationData, VersionedState } from '@grammyjs/conversations'
 import type { UserFromGetMe } from 'grammy/types'
-import type { BotContext, BotDeps } from './context.js'
+import { type BotContext, type BotDeps, nowSeconds } from './context.js'
 import { logBotError } from './errors.js'
+import { botStatusFeature } from './features/bot-status.js'
+import { chatMembersFeature } from './features/chat-members.js'
 import { chatsFeature } from './features/chats.js'
 import { helpFeature } from './features/help.js'
+import { joinRequestsFeature } from './features/join-requests.js'
+import { karmaCommandFeature } from './features/karma-command.js'
+import { rulesFeature } from './features/rules-conversation.js'
 import { loginFeature } from './features/login.js'
 import { meFeature } from './features/me.js'
 import { startFeature } from './features/start.js'
@@ -39,18 +46,51 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
       canUseWebhookReply: (method) => method === 'sendMessage' || method === 'answerCallbackQuery',
     },
   })
-  bot.api.config.use(markBlockedMembers(deps.store, deps.logger, deps.clock))
   // Only Telegram's own "retry after" is waited out here. A network failure is thrown at once:
-  // the start-up loop, the polling runner and (later) the job queue each retry in their own way.
-  bot.api.config.use(
+  // the start-up loop, the polling runner and the job queue each retry in their own way.
+  const transformers = [
+    markBlockedMembers(deps.store, deps.logger, deps.clock),
     autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, rethrowHttpErrors: true }),
-  )
+  ]
+  for (const transformer of transformers) bot.api.config.use(transformer)
 
   // One chat's updates in order (conversations rely on it), different chats in parallel, both
   // under the polling runner and with concurrent webhook requests.
   bot.use(sequentialize((ctx: BotContext) => ctx.chat?.id.toString()))
   const features = bot.errorBoundary(logBotError(deps.logger))
-  features.use(startFeature(deps), loginFeature(deps), meFeature(deps), chatsFeature(deps), helpFeature(deps))
+  features.use(
+    conversations<BotContext, Context>({
+      storage: {
+        type: 'key',
+        // Bump when a conversation's steps change incompatibly: stored ones are then dropped.
+        version: 1,
+        prefix: 'conversation:',
+        adapter: {
+          read: (key) => deps.store.botStorage.read(key) as Promise<VersionedState<ConversationData> | undefined>,
+          write: (key, state) => deps.store.botStorage.write(key, state, nowSeconds(deps)),
+          delete: (key) => deps.store.botStorage.delete(key),
+        },
+      },
+      // Conversations build their own Api from the token and client options (so apiRoot holds),
+      // but not its transformers: install them again inside every conversation.
+      plugins: [
+        async (ctx, next) => {
+          for (const transformer of transformers) ctx.api.config.use(transformer)
+          await next()
+        },
+      ],
+    }),
+    joinRequestsFeature(deps),
+    chatMembersFeature(deps),
+    botStatusFeature(deps),
+    startFeature(deps),
+    loginFeature(deps),
+    meFeature(deps),
+    chatsFeature(deps),
+    karmaCommandFeature(deps),
+    rulesFeature(deps),
+    helpFeature(deps),
+  )
   // Errors outside the boundary (none expected) still must not crash a polling loop.
   bot.catch(logBotError(deps.logger))
   return bot

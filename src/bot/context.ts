@@ -1,14 +1,15 @@
+import type { ConversationFlavor } from '@grammyjs/conversations'
 import type { Context } from 'grammy'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Store } from '../db/store.js'
 
-/** The bot's context type; flavours (conversations, …) are added here as features need them. */
-export type BotContext = Context
+/** The bot's context type: grammY's, with the conversations plugin's controls. */
+export type BotContext = ConversationFlavor<Context>
 
 /** What the bot's features need, built once in `cli.ts` (or by a test). */
 export interface BotDeps {
-  readonly config: Pick<Config, 'botToken' | 'publicUrl' | 'telegramApiRoot'>
+  readonly config: Pick<Config, 'botToken' | 'publicUrl' | 'telegramApiRoot' | 'adminTelegramIds'>
   readonly store: Store
   readonly logger: Logger
   /** Current time in milliseconds. @default Date.now */

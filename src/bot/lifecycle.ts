@@ -48,7 +48,18 @@ export async function startBot(
     return { mode: 'webhook', stop: () => Promise.resolve() }
   }
   await bot.api.deleteWebhook()
-  const handle: RunnerHandle = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] } } })
+  // The runner would print fetch errors with console.error, and their text holds the request
+  // URL, which holds the token. It stays silent; failures are logged here, through the logger
+  // that scrubs secrets, before the runner retries them with backoff.
+  bot.api.config.use(async (prev, method, payload, signal) => {
+    try {
+      return await prev(method, payload, signal)
+    } catch (err) {
+      if (method === 'getUpdates' && !signal?.aborted) logger.warn({ err }, 'fetching updates failed; retrying')
+      throw err
+    }
+  })
+  const handle: RunnerHandle = run(bot, { runner: { fetch: { allowed_updates: [...ALLOWED_UPDATES] }, silent: true } })
   logger.info({ botUsername: bot.botInfo.username }, 'bot polling started')
   return {
     mode: 'polling',

@@ -13,43 +13,165 @@ export interface CompletedLogin {
   readonly session: Omit<StoredSession, 'userId'>
   /** The visitor's previous session, ended here so a session id never survives a login. */
   readonly previousSessionIdHash: string | undefined
+  /**
+   * The existing site's id to attach to the member (account linking), kept in the visitor's
+   * session by a verified link token. @default undefined (no linking)
+   */
+  readonly linkExternalId?: string | undefined
 }
 
-/** Outcome of {@link LoginRepository.complete}. */
-export type LoginCompletion = { readonly ok: true; readonly userId: number } | { readonly ok: false; readonly reason: 'replayed' }
+/** Why an external id could not be linked to a member. */
+export type LinkRefusal =
+  /** Another member, who has a Telegram id, already holds this external id. */
+  | 'external_id_taken'
+  /** The member already has a different external id. */
+  | 'member_already_linked'
 
-/** The one transaction of a login: replay record, member upsert, session rotation. */
+/** A link made (or found already made) by {@link LoginRepository.linkExternalId}. */
+export interface LinkedExternalId {
+  readonly memberId: number
+  readonly externalId: string
+  /** False when the member already had this external id: nothing was written. */
+  readonly changed: boolean
+  /**
+   * The member known only by this external id (the site pushed karma before linking) that was
+   * merged into this one and deleted, with the karma it brought; null when there was none.
+   */
+  readonly merged: { readonly memberId: number; readonly karma: number } | null
+}
+
+/** Outcome of {@link LoginRepository.linkExternalId}. */
+export type LinkOutcome = ({ readonly ok: true } & LinkedExternalId) | { readonly ok: false; readonly reason: LinkRefusal }
+
+/** Outcome of {@link LoginRepository.complete}. */
+export type LoginCompletion =
+  | { readonly ok: true; readonly userId: number; readonly link: LinkedExternalId | undefined }
+  | { readonly ok: false; readonly reason: 'replayed' }
+  | { readonly ok: false; readonly reason: 'link_refused'; readonly refusal: LinkRefusal }
+
+/** Thrown inside the login transaction to roll all of it back when the link is refused. */
+class LinkRefused extends Error {
+  override readonly name = 'LinkRefused'
+  constructor(readonly refusal: LinkRefusal) {
+    super(refusal)
+  }
+}
+
+interface LinkRow {
+  id: number
+  telegram_id: number | null
+  external_id: string | null
+  karma: number
+}
+
+/**
+ * The one transaction of a login: replay record, member upsert, account link, session rotation.
+ * Account linking (an existing site's id attached to a Telegram member) lives here too, because
+ * a login is where it usually happens.
+ */
 export class LoginRepository {
   private readonly recordHashStatement
   private readonly purgeStatement
   private readonly completeTransaction
+  private readonly linkTransaction
 
   constructor(db: SqliteDatabase, members: MemberRepository, sessions: SessionRepository) {
     this.recordHashStatement = db.prepare<[string, number]>(
       'INSERT INTO login_replays (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING',
     )
     this.purgeStatement = db.prepare<[number]>('DELETE FROM login_replays WHERE expires_at <= ?')
+    this.linkTransaction = linkTransaction(db)
     this.completeTransaction = db.transaction((login: CompletedLogin, now: number): LoginCompletion => {
       if (this.recordHashStatement.run(login.hash, login.hashExpiresAt).changes === 0) {
         return { ok: false, reason: 'replayed' }
       }
       const userId = members.upsertFromTelegramSync(login.profile, now)
+      const link = login.linkExternalId === undefined ? undefined : this.linkOrThrow(userId, login.linkExternalId, now)
       if (login.previousSessionIdHash !== undefined) sessions.deleteSync(login.previousSessionIdHash)
       sessions.createSync({ ...login.session, userId }, now)
-      return { ok: true, userId }
+      return { ok: true, userId, link }
     })
   }
 
+  private linkOrThrow(memberId: number, externalId: string, now: number): Extract<LinkOutcome, { ok: true }> {
+    const outcome = this.linkTransaction(memberId, externalId, now)
+    if (!outcome.ok) throw new LinkRefused(outcome.reason)
+    return outcome
+  }
+
   /**
-   * Applies a verified login atomically: either the hash is new and the member, the new session
-   * and the end of the old one are all written, or (a replay) nothing is.
+   * Applies a verified login atomically: either the hash is new and the member, the link to the
+   * existing site's id (when asked), the new session and the end of the old one are all
+   * written, or (a replay, a refused link) nothing is.
    */
   async complete(login: CompletedLogin, now: number): Promise<LoginCompletion> {
-    return this.completeTransaction.immediate(login, now)
+    try {
+      return this.completeTransaction.immediate(login, now)
+    } catch (err) {
+      if (err instanceof LinkRefused) return { ok: false, reason: 'link_refused', refusal: err.refusal }
+      throw err
+    }
+  }
+
+  /**
+   * Attaches the existing site's `externalId` to a member, atomically. A member known only by
+   * that id is merged into this one: its karma events, groups and memberships move over, its
+   * karma is added (so `users.karma` still equals the sum of the ledger) and its empty row is
+   * deleted. Refuses, changing nothing, when a member with a Telegram id holds the external id
+   * or this member holds another one.
+   */
+  async linkExternalId(memberId: number, externalId: string, now: number): Promise<LinkOutcome> {
+    return this.linkTransaction.immediate(memberId, externalId, now)
   }
 
   /** Forgets login hashes whose URLs have expired; returns how many. */
   async purgeExpired(now: number): Promise<number> {
     return this.purgeStatement.run(now).changes
   }
+}
+
+/** The transaction of {@link LoginRepository.linkExternalId}; a savepoint inside a login's. */
+function linkTransaction(db: SqliteDatabase) {
+  const s = {
+    byId: db.prepare<[number], LinkRow>('SELECT id, telegram_id, external_id, karma FROM users WHERE id = ?'),
+    byExternalId: db.prepare<[string], LinkRow>('SELECT id, telegram_id, external_id, karma FROM users WHERE external_id = ?'),
+    moveEvents: db.prepare<[{ from: number; to: number }]>('UPDATE karma_events SET user_id = @to WHERE user_id = @from'),
+    copyGroups: db.prepare<[{ from: number; to: number }]>(
+      'INSERT OR IGNORE INTO user_groups (user_id, group_id) SELECT @to, group_id FROM user_groups WHERE user_id = @from',
+    ),
+    // Where both have a state in the same chat, the Telegram member's wins: Telegram knows it.
+    copyMemberships: db.prepare<[{ from: number; to: number }]>(
+      `INSERT OR IGNORE INTO memberships (user_id, chat_id, state, reason, updated_at)
+       SELECT @to, chat_id, state, reason, updated_at FROM memberships WHERE user_id = @from`,
+    ),
+    addKarma: db.prepare<[{ id: number; karma: number; now: number }]>(
+      'UPDATE users SET karma = karma + @karma, updated_at = @now WHERE id = @id',
+    ),
+    // Its events moved and its groups and memberships were copied above; the delete cascades
+    // to the originals.
+    remove: db.prepare<[number]>('DELETE FROM users WHERE id = ?'),
+    setExternalId: db.prepare<[{ id: number; externalId: string; now: number }]>(
+      'UPDATE users SET external_id = @externalId, updated_at = @now WHERE id = @id',
+    ),
+  }
+  return db.transaction((memberId: number, externalId: string, now: number): LinkOutcome => {
+    const member = s.byId.get(memberId)
+    if (!member) throw new Error(`no member ${String(memberId)}`)
+    if (member.external_id === externalId) return { ok: true, memberId, externalId, changed: false, merged: null }
+    if (member.external_id !== null) return { ok: false, reason: 'member_already_linked' }
+    const holder = s.byExternalId.get(externalId)
+    if (holder && holder.telegram_id !== null) return { ok: false, reason: 'external_id_taken' }
+    let merged: LinkedExternalId['merged'] = null
+    if (holder) {
+      const ids = { from: holder.id, to: member.id }
+      s.moveEvents.run(ids)
+      s.copyGroups.run(ids)
+      s.copyMemberships.run(ids)
+      s.addKarma.run({ id: member.id, karma: holder.karma, now })
+      s.remove.run(holder.id)
+      merged = { memberId: holder.id, karma: holder.karma }
+    }
+    s.setExternalId.run({ id: member.id, externalId, now })
+    return { ok: true, memberId, externalId, changed: true, merged }
+  })
 }

@@ -63,6 +63,49 @@ interface UpsertParams {
   now: number
 }
 
+/** What {@link MemberRepository.search} looks for. */
+export interface MemberSearch {
+  /** A name, `@username`, Telegram id or external id; empty lists everyone. @default '' */
+  readonly query?: string
+  /** Only members whose id is below this: the `nextBefore` of the previous page. @default undefined (the first page) */
+  readonly before?: number
+  /** Members per page. @default 50 */
+  readonly limit?: number
+}
+
+/** One page of {@link MemberRepository.search}. */
+export interface MemberPage {
+  readonly members: Member[]
+  /** The `before` of the next page; undefined on the last one. */
+  readonly nextBefore: number | undefined
+}
+
+interface SearchParams {
+  text: string | null
+  telegramId: number | null
+  usernamePrefix: string | null
+  namePattern: string | null
+  before: number | null
+  limit: number
+}
+
+/** Escapes LIKE's wildcards so a member's `%` or `_` matches itself. */
+const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (ch) => `\\${ch}`)
+
+function searchParams(query: string): Pick<SearchParams, 'text' | 'telegramId' | 'usernamePrefix' | 'namePattern'> {
+  const text = query.trim()
+  if (text === '') return { text: null, telegramId: null, usernamePrefix: null, namePattern: null }
+  const digits = /^\d{1,16}$/.test(text) ? Number(text) : NaN
+  // `@ada` means a username only; anything else may be any of the four.
+  const username = text.startsWith('@') ? text.slice(1) : text
+  return {
+    text,
+    telegramId: Number.isSafeInteger(digits) ? digits : null,
+    usernamePrefix: username === '' ? null : `${likeLiteral(username)}%`,
+    namePattern: text.startsWith('@') ? null : `%${likeLiteral(text)}%`,
+  }
+}
+
 const toMember = (row: MemberRow): Member => ({
   id: row.id,
   telegramId: row.telegram_id,
@@ -81,13 +124,26 @@ const toMember = (row: MemberRow): Member => ({
 export class MemberRepository {
   private readonly byIdStatement
   private readonly byTelegramIdStatement
+  private readonly byUsernameStatement
   private readonly upsertStatement
   private readonly contactStatement
   private readonly canDmStatement
+  private readonly byExternalIdStatement
+  private readonly insertExternalStatement
+  private readonly seenStatement
+  private readonly searchStatement
 
   constructor(db: SqliteDatabase) {
     this.byIdStatement = db.prepare<[number], MemberRow>('SELECT * FROM users WHERE id = ?')
     this.byTelegramIdStatement = db.prepare<[number], MemberRow>('SELECT * FROM users WHERE telegram_id = ?')
+    this.byExternalIdStatement = db.prepare<[string], MemberRow>('SELECT * FROM users WHERE external_id = ?')
+    // The site may address a member before they link Telegram: such a member starts without it.
+    this.insertExternalStatement = db.prepare<[{ externalId: string; now: number }]>(
+      'INSERT INTO users (external_id, created_at, updated_at) VALUES (@externalId, @now, @now) ON CONFLICT (external_id) DO NOTHING',
+    )
+    this.byUsernameStatement = db.prepare<[string], MemberRow>(
+      'SELECT * FROM users WHERE username = ? COLLATE NOCASE ORDER BY last_login_at DESC NULLS LAST LIMIT 1',
+    )
     // Telegram is the source of truth for names and photo; can_dm only ever gains here
     // (losing it is learned from a 403 when the bot writes).
     this.upsertStatement = db.prepare<[UpsertParams], { id: number }>(
@@ -108,8 +164,29 @@ export class MemberRepository {
          can_dm = 1, updated_at = excluded.updated_at
        RETURNING id`,
     )
+    // Seen in a chat (joining, asking to join): known by Telegram id, but that grants no DMs.
+    this.seenStatement = db.prepare<[BotContactParams], { id: number }>(
+      `INSERT INTO users (telegram_id, first_name, last_name, username, created_at, updated_at)
+       VALUES (@telegramId, @firstName, @lastName, @username, @now, @now)
+       ON CONFLICT (telegram_id) DO UPDATE SET
+         first_name = excluded.first_name, last_name = excluded.last_name, username = excluded.username,
+         updated_at = excluded.updated_at
+       RETURNING id`,
+    )
     this.canDmStatement = db.prepare<[number, number, number]>(
       'UPDATE users SET can_dm = ?, updated_at = ? WHERE telegram_id = ?',
+    )
+    // Newest first, walking the rowid backwards, so a page stops after `limit` matches instead of
+    // sorting the table. The name match cannot use an index; exact ids and usernames are cheap.
+    this.searchStatement = db.prepare<[SearchParams], MemberRow>(
+      `SELECT * FROM users
+       WHERE (@before IS NULL OR id < @before)
+         AND (@text IS NULL
+           OR telegram_id = @telegramId
+           OR external_id = @text
+           OR username LIKE @usernamePrefix ESCAPE '\\'
+           OR (@namePattern IS NOT NULL AND (first_name || ' ' || coalesce(last_name, '')) LIKE @namePattern ESCAPE '\\'))
+       ORDER BY id DESC LIMIT @limit`,
     )
   }
 
@@ -119,10 +196,30 @@ export class MemberRepository {
     return row && toMember(row)
   }
 
+  /** The member with this Telegram username (any case, without `@`), if any. */
+  async findByUsername(username: string): Promise<Member | undefined> {
+    const row = this.byUsernameStatement.get(username)
+    return row && toMember(row)
+  }
+
   /** The member with this Telegram id, if any. */
   async findByTelegramId(telegramId: number): Promise<Member | undefined> {
     const row = this.byTelegramIdStatement.get(telegramId)
     return row && toMember(row)
+  }
+
+  /** The member with this external (existing site's) id, if any. */
+  async findByExternalId(externalId: string): Promise<Member | undefined> {
+    const row = this.byExternalIdStatement.get(externalId)
+    return row && toMember(row)
+  }
+
+  /** The member with this external id, created without Telegram if there is none yet. */
+  async ensureExternal(externalId: string, now: number): Promise<Member> {
+    this.insertExternalStatement.run({ externalId, now })
+    const row = this.byExternalIdStatement.get(externalId)
+    if (!row) throw new Error('insert returned no row')
+    return toMember(row)
   }
 
   /**
@@ -146,9 +243,28 @@ export class MemberRepository {
     return row.id
   }
 
+  /** Records a Telegram user seen in a chat; returns their member id. Does not change `canDm`. */
+  async recordSeen(contact: BotContact, now: number): Promise<number> {
+    const row = this.seenStatement.get({ ...contact, now })
+    if (!row) throw new Error('upsert returned no row')
+    return row.id
+  }
+
   /** Sets whether the bot may write to the member with this Telegram id (a 403 clears it). */
   async setCanDm(telegramId: number, canDm: boolean, now: number): Promise<void> {
     this.canDmStatement.run(canDm ? 1 : 0, now, telegramId)
+  }
+
+  /**
+   * One page of members, newest first, matching `query`: a name (substring), `@username` (prefix),
+   * a Telegram id or an external id (exact). An empty query lists everyone.
+   */
+  async search(options: MemberSearch = {}): Promise<MemberPage> {
+    const limit = options.limit ?? 50
+    const rows = this.searchStatement.all({ ...searchParams(options.query ?? ''), before: options.before ?? null, limit: limit + 1 })
+    const members = rows.slice(0, limit).map(toMember)
+    const last = members.at(-1)
+    return { members, nextBefore: rows.length > limit && last ? last.id : undefined }
   }
 
   /**

@@ -1,5 +1,11 @@
 import type { SqliteDatabase } from './open.js'
 
+/**
+ * The reason recorded for someone who joined a chat without the bot approving them (a leaked
+ * link, a manual add): they must meet `min_karma`, not only stay above `remove_below`.
+ */
+export const UNAPPROVED_JOIN_REASON = 'joined without a request'
+
 /** `eligible → invited → member → removed`. */
 export type MembershipState = 'eligible' | 'invited' | 'member' | 'removed'
 

@@ -1,5 +1,7 @@
+import { AdminStatsRepository } from './admin-stats.js'
 import { ApiKeyRepository } from './api-keys.js'
 import { AuditRepository } from './audit.js'
+import { BotStorageRepository } from './bot-storage.js'
 import { ChatRepository } from './chats.js'
 import { GroupRepository } from './groups.js'
 import { JobRepository } from './jobs.js'
@@ -29,8 +31,11 @@ export interface Store {
   readonly jobs: JobRepository
   readonly audit: AuditRepository
   readonly apiKeys: ApiKeyRepository
+  readonly botStorage: BotStorageRepository
   /** Queues the work that brings chats in line with the rules; see {@link ReconcileRepository}. */
   readonly access: ReconcileRepository
+  /** Read-only aggregates for the admin site (karma histogram, a member's ledger and chats). */
+  readonly adminStats: AdminStatsRepository
   /** Resolves when the database answers a query; rejects otherwise. */
   ping(): Promise<void>
   /** Closes the connection; the store is unusable afterwards. */
@@ -56,7 +61,9 @@ export function createStore(db: SqliteDatabase, clock: () => number = Date.now):
     jobs: new JobRepository(db),
     audit: new AuditRepository(db),
     apiKeys: new ApiKeyRepository(db),
+    botStorage: new BotStorageRepository(db),
     access,
+    adminStats: new AdminStatsRepository(db),
     ping: async () => {
       ping.get()
     },

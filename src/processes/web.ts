@@ -6,7 +6,12 @@ import type { Logger } from 'pino'
 import { createBot } from '../bot/bot.js'
 import type { BotContext } from '../bot/context.js'
 import { identifyBot, type RunningBot, startBot } from '../bot/lifecycle.js'
+import { botJobHandlers, botRetryAfter } from '../bot/jobs/index.js'
 import { webhookRoutes } from '../bot/webhook.js'
+import { startReconcileSweep } from '../access/sweep.js'
+import { JobRunner } from '../jobs/runner.js'
+import { EmulatedAccount } from '../sandbox/account.js'
+import { chatCreateJob } from '../worker/jobs/chat-create.js'
 import type { Config } from '../config.js'
 import { openStore, type Store } from '../db/store.js'
 import { TelegramEmulator } from '../sandbox/emulator.js'
@@ -23,6 +28,10 @@ export interface WebProcess {
   readonly bot: Bot<BotContext>
   /** Present only in the sandbox (no `BOT_TOKEN`, not production). */
   readonly emulator: TelegramEmulator | undefined
+  /** Runs the bot's durable jobs (invites, removals, join links). */
+  readonly botJobs: JobRunner
+  /** In the sandbox only: the emulated account's jobs (creating chats), run in this process. */
+  readonly workerJobs: JobRunner | undefined
   /** Resolves once the bot takes updates (it retries in the background until Telegram answers). */
   readonly botStarted: Promise<RunningBot>
   /** Stops taking requests and updates, lets in-flight ones finish, closes the database. */
@@ -133,6 +142,32 @@ export async function startWebProcess(config: Config, logger: Logger, options: W
   })()
   botStarted.catch(() => undefined)
 
+  const botJobs = new JobRunner({
+    owner: 'bot',
+    jobs: store.jobs,
+    handlers: botJobHandlers({ api: bot.api, store, logger, publicUrl: config.publicUrl }),
+    logger,
+    retryAfterOf: botRetryAfter,
+    perSecond: config.botMessagesPerSecond,
+  })
+  botJobs.start()
+  // The real worker is its own process with an MTProto account; the sandbox emulates one here.
+  const workerJobs = emulator
+    ? new JobRunner({
+        owner: 'worker',
+        jobs: store.jobs,
+        handlers: {
+          'chat.create': (job) => chatCreateJob({ store, account: new EmulatedAccount(emulator), botUsername, logger }, job.payload),
+        },
+        logger,
+      })
+    : undefined
+  workerJobs?.start()
+  const stopSweep = startReconcileSweep(store, logger, config.reconcileIntervalSeconds, () => {
+    botJobs.poke()
+    workerJobs?.poke()
+  })
+
   return {
     localUrl,
     port,
@@ -140,6 +175,8 @@ export async function startWebProcess(config: Config, logger: Logger, options: W
     store,
     bot,
     emulator,
+    botJobs,
+    workerJobs,
     botStarted,
     stop: async () => {
       lifecycle.stopping = true
@@ -147,6 +184,8 @@ export async function startWebProcess(config: Config, logger: Logger, options: W
       // A start still under way finishes (and stops itself) first, within reason.
       await Promise.race([botStarted.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())])
       await lifecycle.running?.stop()
+      stopSweep()
+      await Promise.all([botJobs.stop(), workerJobs?.stop()])
       emulator?.close()
       await new Promise<void>((resolve) => {
         server.close(() => {

@@ -6,6 +6,8 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Store } from '../db/store.js'
 import { createLoginVerifier } from '../login/verify.js'
+import { adminRoutes } from './admin/index.js'
+import { apiRouter } from './api/router.js'
 import { createCsrf } from './csrf.js'
 import { errorHandler, HttpError, notFound } from './errors.js'
 import { authRoutes } from './routes/auth.js'
@@ -75,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   // Machine-to-machine routes parse their own bodies and need no session.
   if (deps.webhook) app.use(deps.webhook)
   if (deps.sandbox) app.use('/sandbox/api', deps.sandbox.botApi)
+  app.use('/api/v1', apiRouter({ config, store, logger, clock: deps.clock }))
 
   app.use(cookieParser())
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }))
@@ -104,7 +107,8 @@ export function createApp(deps: AppDeps): Express {
     )
   }
   app.use(authRoutes({ store, sessions, verifier, logger }))
-  app.use(pageRoutes({ sessions, csrf, botUsername: deps.botUsername, publicUrl: config.publicUrl }))
+  app.use(pageRoutes({ sessions, csrf, store, botUsername: deps.botUsername, publicUrl: config.publicUrl }))
+  app.use('/admin', adminRoutes({ store, sessions, csrf, config, logger, clock: deps.clock }))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.app)
   app.use(notFound)
   app.use(errorHandler(logger))

@@ -1,5 +1,5 @@
 import { GrammyError } from 'grammy'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startEmulator, type TestEmulator } from '../support/emulator.js'
 import { eventually, freePort, startTestWebProcess, type TestWebProcess } from '../support/web-process.js'
 
@@ -204,6 +204,23 @@ describe('the bot over a webhook', () => {
 })
 
 describe('logs', () => {
+  it('report a polling failure through the logger, never the token, and print nothing to the console', async () => {
+    const { tg, web } = await startWithEmulator()
+    const printed: string[] = []
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      printed.push(args.map(String).join(' '))
+    })
+    try {
+      await tg.close()
+      await eventually(() => (web.logs.text.includes('fetching updates failed') ? true : undefined), 8000, 'a polling failure')
+    } finally {
+      spy.mockRestore()
+    }
+    expect(printed.join('\n')).not.toContain(BOT_TOKEN)
+    expect(printed).toEqual([])
+    expect(web.logs.text).not.toContain(BOT_TOKEN)
+  })
+
   it('never contain the bot token, even when the Bot API is unreachable', async () => {
     const web = await startTestWebProcess({ BOT_TOKEN, BOT_USERNAME, TELEGRAM_API_ROOT: 'http://127.0.0.1:9' })
     cleanups.push(() => web.close())

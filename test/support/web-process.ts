@@ -17,9 +17,10 @@ export interface TestWebProcess extends WebProcess {
  * Starts the web process as `cli.ts web` does, on an ephemeral port over a fresh temp
  * database. With no `BOT_TOKEN` in `env` it is the sandbox, with the emulator in process.
  */
-export async function startTestWebProcess(env: Record<string, string> = {}): Promise<TestWebProcess> {
+export async function startTestWebProcess(env: Record<string, string> = {}, options: { dbPath?: string } = {}): Promise<TestWebProcess> {
   const tmp = tempDir()
-  const dbPath = join(tmp.dir, 'karmagate.db')
+  // A given database outlives this process, as after a restart; a temp one is removed with it.
+  const dbPath = options.dbPath ?? join(tmp.dir, 'karmagate.db')
   const config = loadConfig({
     NODE_ENV: 'test',
     SESSION_SECRET: TEST_SESSION_SECRET,

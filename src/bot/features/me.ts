@@ -14,7 +14,13 @@ export function meFeature(deps: BotDeps): Composer<BotContext> {
       })
       return
     }
-    await ctx.reply(`Your karma: ${String(member.karma)}\nProfile: ${deps.config.publicUrl}/me`)
+    const groups = await deps.store.groups.ofMember(member.id)
+    const chats = await deps.store.memberships.openChats(member.id)
+    const lines = [`Your karma: ${String(member.karma)}`]
+    if (groups.length > 0) lines.push(`Groups: ${groups.map((g) => g.name).join(', ')}`)
+    if (chats.length > 0) lines.push(`Private chats open to you: ${String(chats.length)} (see /chats)`)
+    lines.push(`Profile: ${deps.config.publicUrl}/me`)
+    await ctx.reply(lines.join('\n'))
   })
   return composer
 }

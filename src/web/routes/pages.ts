@@ -1,4 +1,5 @@
 import { Router } from 'express'
+import type { Store } from '../../db/store.js'
 import type { Csrf } from '../csrf.js'
 import type { Sessions } from '../session.js'
 import { landingPage, profilePage } from '../views/pages.js'
@@ -8,13 +9,14 @@ import { SITE_CSS } from '../views/style.js'
 export interface PageRoutesDeps {
   readonly sessions: Sessions
   readonly csrf: Csrf
+  readonly store: Store
   readonly botUsername: string
   readonly publicUrl: string
 }
 
 /** The member-facing pages: landing, profile, logout, and the stylesheet. */
 export function pageRoutes(deps: PageRoutesDeps): Router {
-  const { sessions, csrf, botUsername, publicUrl } = deps
+  const { sessions, csrf, store, botUsername, publicUrl } = deps
   const router = Router()
   const authUrl = `${publicUrl}/auth/telegram`
 
@@ -39,7 +41,8 @@ export function pageRoutes(deps: PageRoutesDeps): Router {
       return
     }
     res.set('Cache-Control', 'no-store')
-    res.type('html').send(profilePage(member, csrf.token(req, res)).value)
+    const [groups, chats] = await Promise.all([store.groups.ofMember(member.id), store.memberships.openChats(member.id)])
+    res.type('html').send(profilePage(member, csrf.token(req, res), { groups: groups.map((g) => g.name), chats }).value)
   })
 
   router.post('/logout', csrf.protect, async (_req, res) => {

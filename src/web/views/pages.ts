@@ -42,8 +42,17 @@ export function landingPage(view: LandingView): SafeHtml {
   )
 }
 
-/** `GET /me`: the member's profile and karma. */
-export function profilePage(member: Member, csrfToken: string): SafeHtml {
+/** A chat on the profile page: open to the member (with its join link) or joined. */
+export interface ProfileChat {
+  readonly title: string
+  readonly inviteLink: string | null
+  readonly state: 'eligible' | 'invited' | 'member' | 'removed'
+}
+
+/** `GET /me`: the member's profile, karma, groups, and the private chats open to them. */
+export function profilePage(member: Member, csrfToken: string, extra: { groups?: readonly string[]; chats?: readonly ProfileChat[] } = {}): SafeHtml {
+  const groups = extra.groups ?? []
+  const chats = extra.chats ?? []
   const name = displayName(member)
   return layout(
     { title: name, memberName: name, csrfToken },
@@ -57,6 +66,24 @@ export function profilePage(member: Member, csrfToken: string): SafeHtml {
       <section class="card">
         <h2>Karma</h2>
         <p class="karma" id="member-karma">${member.karma}</p>
+        ${groups.length > 0 ? html`<p class="muted" id="member-groups">Groups: ${groups.join(', ')}</p>` : ''}
+      </section>
+      <section class="card" id="member-chats">
+        <h2>Private chats</h2>
+        ${
+          chats.length === 0
+            ? html`<p class="muted">No private chat is open to you yet.</p>`
+            : html`<ul>${chats.map(
+                (c) =>
+                  html`<li data-chat="${c.title}">${c.title}: ${
+                    c.state === 'member'
+                      ? 'you are in'
+                      : c.inviteLink
+                        ? html`<a class="button" href="${c.inviteLink}" rel="noopener">Join</a>`
+                        : 'its link is on its way'
+                  }</li>`,
+              )}</ul>`
+        }
       </section>`,
   )
 }

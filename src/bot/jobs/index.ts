@@ -1,0 +1,17 @@
+import type { JobHandler } from '../../jobs/runner.js'
+import { chatLinkJob } from './chat-link.js'
+import type { BotJobDeps } from './context.js'
+import { inviteJob } from './invite.js'
+import { removeJob } from './remove.js'
+
+export type { BotJobDeps } from './context.js'
+export { botRetryAfter } from './retry-after.js'
+
+/** The jobs the bot runs (owner `bot`), by kind. */
+export function botJobHandlers(deps: BotJobDeps): Record<string, JobHandler> {
+  return {
+    'member.invite': (job) => inviteJob(deps, job.payload),
+    'member.remove': (job) => removeJob(deps, job.payload),
+    'chat.link': (job) => chatLinkJob(deps, job.payload),
+  }
+}

@@ -1,0 +1,74 @@
+import { type Request, type Response, Router } from 'express'
+import { HttpError } from '../errors.js'
+import { apiKeyCreatedPage, apiKeysPage, type ApiKeysView } from '../views/admin/api-keys.js'
+import { type AdminContext, nowSeconds, recordAdminAction } from './deps.js'
+import { formBody, FormError, fieldErrors, pathId, queryText, textField } from './form.js'
+import { currentAdmin } from './guard.js'
+import type { Render } from './render.js'
+
+/** Longest key name (the `api_keys` table's bound). @default 100 */
+export const MAX_KEY_NAME = 100
+
+// Control characters would make the name unreadable in lists and logs.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/
+
+function parseKeyName(name: string): string {
+  if (name === '') throw new FormError('Name the key after who uses it, e.g. "forum".', 'name')
+  if (name.length > MAX_KEY_NAME) throw new FormError(`A key's name has at most ${String(MAX_KEY_NAME)} characters.`, 'name')
+  if (CONTROL.test(name)) throw new FormError('A key’s name cannot contain control characters.', 'name')
+  return name
+}
+
+/** `/admin/api-keys`: list, create (the secret shown once), revoke; each change audited. */
+export function apiKeyRoutes(context: AdminContext, render: Render): Router {
+  const { store } = context
+  const router = Router()
+
+  const showKeys = async (req: Request, res: Response, view: Omit<ApiKeysView, 'keys'> = {}, status = 200) => {
+    const keys = await store.apiKeys.list()
+    render(req, res, (frame) => apiKeysPage(frame, { keys, ...view }), status)
+  }
+
+  router.get('/', async (req, res) => {
+    await showKeys(req, res, { notice: queryText(req, 'done') === 'revoked' ? 'Key revoked: it no longer works.' : undefined })
+  })
+
+  router.post('/', async (req, res) => {
+    const admin = currentAdmin(res)
+    let name = ''
+    try {
+      name = textField(formBody(req), 'name')
+      const created = await store.apiKeys.create(parseKeyName(name), nowSeconds(context))
+      await recordAdminAction(context, admin.actor, {
+        action: 'api_key.create',
+        subject: `api_key:${String(created.key.id)}`,
+        details: { name: created.key.name, prefix: created.key.prefix },
+      })
+      context.logger.info({ apiKeyId: created.key.id, actor: admin.actor }, 'admin created an API key')
+      // The answer itself shows the secret (never a redirect, whose URL could keep it).
+      render(req, res, (frame) => apiKeyCreatedPage(frame, created))
+    } catch (err) {
+      if (!(err instanceof FormError)) throw err
+      await showKeys(req, res, { name, errors: fieldErrors(err, 'name') }, 400)
+    }
+  })
+
+  router.post('/:id/revoke', async (req, res) => {
+    const id = pathId(req, 'API key')
+    const key = (await store.apiKeys.list()).find((k) => k.id === id)
+    if (!key) throw new HttpError(404, 'not_found', 'There is no such API key.')
+    if (!(await store.apiKeys.revoke(id, nowSeconds(context)))) {
+      await showKeys(req, res, { error: `The key “${key.name}” was already revoked.` }, 409)
+      return
+    }
+    await recordAdminAction(context, currentAdmin(res).actor, {
+      action: 'api_key.revoke',
+      subject: `api_key:${String(id)}`,
+      details: { name: key.name, prefix: key.prefix },
+    })
+    res.redirect(303, '/admin/api-keys?done=revoked')
+  })
+
+  return router
+}

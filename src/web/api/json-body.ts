@@ -1,0 +1,25 @@
+import express, { type RequestHandler, Router } from 'express'
+import { ApiError } from './errors.js'
+
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH'])
+
+/** A request that carries a body must be JSON; without this a form post reads as "fields missing". */
+const requireJson: RequestHandler = (req, _res, next) => {
+  if (WITH_BODY.has(req.method) && (req.get('content-type') === undefined || req.is('application/json') === false)) {
+    next(new ApiError(415, 'unsupported_media_type', 'Send the body as JSON, with "Content-Type: application/json".'))
+    return
+  }
+  next()
+}
+
+/**
+ * Middleware: a POST, PUT or PATCH must say `Content-Type: application/json` (else 415) and stay
+ * within `maxBytes` (else 413); its body is then parsed into `req.body`. Only objects and arrays
+ * count as JSON bodies (body-parser's strict mode).
+ */
+export function jsonBody(maxBytes: number): Router {
+  const router = Router()
+  router.use(requireJson)
+  router.use(express.json({ limit: maxBytes, strict: true, type: 'application/json' }))
+  return router
+}

@@ -1,0 +1,27 @@
+import type { Logger } from 'pino'
+import type { LinkedExternalId } from '../../../db/logins.js'
+import type { Store } from '../../../db/store.js'
+
+/**
+ * What follows a committed link: an audit line and, when a member known only by the external id
+ * was merged in (their karma and groups moved), a reconcile of the member, whose chats may
+ * change. Neither may undo the link or fail the login: a failure is logged, and the periodic
+ * sweep reconciles the member anyway.
+ */
+export async function recordLink(store: Store, logger: Logger, link: LinkedExternalId, nowSeconds: number): Promise<void> {
+  if (!link.changed) return
+  logger.info({ memberId: link.memberId, merged: link.merged }, 'external id linked')
+  try {
+    const subject = `member:${String(link.memberId)}`
+    await store.audit.record({
+      at: nowSeconds,
+      actor: subject,
+      action: 'member.link',
+      subject,
+      details: { externalId: link.externalId, mergedMemberId: link.merged?.memberId ?? null, mergedKarma: link.merged?.karma ?? 0 },
+    })
+    if (link.merged) await store.access.reconcile({ kind: 'members', memberIds: [link.memberId] }, nowSeconds * 1000)
+  } catch (err) {
+    logger.error({ err, memberId: link.memberId }, 'recording a link failed; the sweep will reconcile the member')
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * What karmagate needs from a Telegram user account (bots cannot create groups). The worker's
+ * jobs are written against this port; the mtcute adapter implements it for Telegram, the
+ * sandbox's emulated account for the emulator, and tests pass a stub.
+ */
+export interface TelegramAccount {
+  /**
+   * Creates a private supergroup (`channels.createChannel` with `megagroup`) owned by this
+   * account; resolves to its Bot API chat id (`-100…`).
+   */
+  createSupergroup(params: { readonly title: string; readonly description: string }): Promise<{ readonly telegramChatId: number }>
+  /**
+   * Adds the bot to the chat and makes it an admin with exactly the rights it needs: invite
+   * users (join requests) and ban users (removals). Idempotent.
+   */
+  promoteBot(params: { readonly telegramChatId: number; readonly botUsername: string }): Promise<void>
+}

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest'
+import { sessionCookie, TEST_SESSION_SECRET } from '../support/site.js'
+import { type ApiTestSite, ledgerCheck, snapshot, startApiSite } from './api-kit.js'
+
+const get = (url: string, cookie?: string, accept = 'text/html') => fetch(url, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } })
+
+/** Asks the API for a link URL, rewritten from PUBLIC_URL to where the test site listens. */
+async function linkUrl(s: ApiTestSite, externalId: string, returnTo?: string): Promise<string> {
+  const res = await s.call('POST', '/link-tokens', { externalId, ...(returnTo === undefined ? {} : { returnTo }) })
+  expect(res.status).toBe(201)
+  const { url, expiresAt } = res.body as { url: string; expiresAt: string }
+  expect(url.startsWith(`${s.config.publicUrl}/link/`)).toBe(true)
+  expect(Date.parse(expiresAt)).toBe((s.nowSeconds() + 600) * 1000)
+  return s.url + url.slice(s.config.publicUrl.length)
+}
+
+/** Follows a link URL as a visitor, then logs in with Telegram in the same browser. */
+async function linkByLogin(s: ApiTestSite, url: string, fields: Record<string, string> = {}): Promise<Response> {
+  const visit = await get(url)
+  expect(visit.status).toBe(302)
+  expect(visit.headers.get('location')).toBe('/')
+  return get(s.loginUrl(fields), sessionCookie(visit))
+}
+
+async function logIn(s: ApiTestSite, fields: Record<string, string> = {}): Promise<string> {
+  const res = await get(s.loginUrl(fields))
+  expect(res.status).toBe(302)
+  return sessionCookie(res)!
+}
+
+describe('account linking', () => {
+  it('token → /link → Telegram login attaches the external id; the member is then addressable by it', async () => {
+    const s = await startApiSite()
+    const login = await linkByLogin(s, await linkUrl(s, 'u-42', '/me?linked=1'))
+    expect(login.status).toBe(302)
+    expect(login.headers.get('location')).toBe('/me?linked=1')
+    expect((await s.store.members.findByTelegramId(424242))?.externalId).toBe('u-42')
+    const byExternal = await s.call('GET', '/members/external/u-42')
+    expect(byExternal.status).toBe(200)
+    expect(byExternal.body).toMatchObject({ telegramId: 424242, externalId: 'u-42', firstName: 'Ada' })
+    const karma = await s.call('POST', '/karma-events', { member: { externalId: 'u-42' }, delta: 3, reason: 'after linking', idempotencyKey: 'k1' })
+    expect((karma.body as { member: unknown }).member).toEqual({ telegramId: 424242, externalId: 'u-42', karma: 3 })
+    expect(snapshot(s.dbPath).users).toHaveLength(1)
+  })
+
+  it('merges a member the site created by external id: karma events, groups, karma; the empty row goes', async () => {
+    const s = await startApiSite()
+    await s.store.members.recordBotContact({ telegramId: 424242, firstName: 'Ada', lastName: null, username: null }, s.nowSeconds())
+    await s.call('POST', '/karma-events', { member: { telegramId: 424242 }, delta: 5, reason: 'bot', idempotencyKey: 't1' })
+    await s.call('POST', '/karma-events', { events: [30, 12].map((delta, i) => ({ member: { externalId: 'u-42' }, delta, reason: 'site', idempotencyKey: `e${String(i)}` })) })
+    await s.call('PUT', '/members/external/u-42/groups', { groups: ['clients'] })
+    expect(snapshot(s.dbPath).users).toHaveLength(2)
+
+    const login = await linkByLogin(s, await linkUrl(s, 'u-42'))
+    expect(login.headers.get('location')).toBe('/me')
+    const member = await s.call('GET', '/members/424242')
+    expect(member.body).toMatchObject({ telegramId: 424242, externalId: 'u-42', karma: 47, groups: ['clients'] })
+    const rows = snapshot(s.dbPath)
+    expect(rows.users).toHaveLength(1)
+    const memberId = (rows.users[0] as { id: number }).id
+    expect(rows.karma_events.map((e) => (e as { user_id: number }).user_id)).toEqual([memberId, memberId, memberId])
+    for (const row of ledgerCheck(s.dbPath)) expect(row.karma).toBe(row.sum)
+    const audit = await s.store.audit.recent(1)
+    expect(audit[0]).toMatchObject({ action: 'member.link', details: { externalId: 'u-42', mergedKarma: 42 } })
+  })
+
+  it('links at once a member who is already logged in', async () => {
+    const s = await startApiSite()
+    const cookie = await logIn(s)
+    const res = await get(await linkUrl(s, 'u-42', '/me'), cookie)
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/me')
+    expect((await s.store.members.findByTelegramId(424242))?.externalId).toBe('u-42')
+    const again = await get(await linkUrl(s, 'u-42'), cookie)
+    expect(again.status).toBe(302)
+  })
+
+  it('refuses with 409 and changes nothing when the external id belongs to another Telegram member', async () => {
+    const s = await startApiSite()
+    await linkByLogin(s, await linkUrl(s, 'u-42'))
+    const visit = await get(await linkUrl(s, 'u-42'))
+    const before = snapshot(s.dbPath)
+    const refused = await get(s.loginUrl({ id: '555', first_name: 'Eve' }), sessionCookie(visit))
+    expect(refused.status).toBe(409)
+    expect(await refused.text()).toContain('already linked to another Telegram account')
+    expect(sessionCookie(refused)).toBeUndefined()
+    expect(snapshot(s.dbPath)).toEqual(before)
+    // The pending link is dropped: logging in again works, without linking.
+    const retry = await get(s.loginUrl({ id: '555', first_name: 'Eve' }), sessionCookie(visit))
+    expect(retry.status).toBe(302)
+    expect((await s.store.members.findByTelegramId(555))?.externalId).toBeNull()
+    expect((await s.store.members.findByTelegramId(424242))?.externalId).toBe('u-42')
+  })
+
+  it('refuses with 409 a logged-in member who is linked to another external id', async () => {
+    const s = await startApiSite()
+    const cookie = await logIn(s)
+    await get(await linkUrl(s, 'u-42'), cookie)
+    const before = snapshot(s.dbPath)
+    const res = await get(await linkUrl(s, 'u-43'), cookie, 'application/json')
+    expect(res.status).toBe(409)
+    expect(await res.json()).toMatchObject({ error: { code: 'member_already_linked' } })
+    expect(snapshot(s.dbPath)).toEqual(before)
+  })
+
+  it('works for 10 minutes: 410 afterwards', async () => {
+    const s = await startApiSite()
+    const url = await linkUrl(s, 'u-42')
+    const issued = s.nowSeconds() * 1000
+    s.setNow(issued + 599_000)
+    expect((await get(url)).status).toBe(302)
+    s.setNow(issued + 600_000)
+    const expired = await get(url)
+    expect(expired.status).toBe(410)
+    expect(await expired.text()).toContain('expired')
+    expect(sessionCookie(expired)).toBeUndefined()
+  })
+
+  it('refuses a forged or broken token with 400, starting no session', async () => {
+    const s = await startApiSite()
+    const other = await startApiSite({ SESSION_SECRET: `${TEST_SESSION_SECRET}-other` })
+    const url = await linkUrl(s, 'u-42')
+    const token = url.slice(url.lastIndexOf('/') + 1)
+    const [payload = '', mac = ''] = token.split('.')
+    const forgedPayload = Buffer.from(JSON.stringify({ e: 'u-admin', x: s.nowSeconds() + 600 })).toString('base64url')
+    const otherUrl = await linkUrl(other, 'u-42')
+    const tokens = [
+      `${payload}.${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`,
+      `${forgedPayload}.${mac}`,
+      otherUrl.slice(otherUrl.lastIndexOf('/') + 1),
+      'garbage',
+      `${payload}.`,
+      `${'A'.repeat(3000)}.${mac}`,
+    ]
+    for (const forged of tokens) {
+      const res = await get(`${s.url}/link/${forged}`, undefined, 'application/json')
+      expect(res.status, forged.slice(0, 40)).toBe(400)
+      expect(await res.json()).toMatchObject({ error: { code: 'link_invalid' } })
+      expect(sessionCookie(res)).toBeUndefined()
+    }
+  })
+
+  it('only issues tokens for a valid external id and a local returnTo', async () => {
+    const s = await startApiSite()
+    for (const body of [{ externalId: '' }, { externalId: 'u-1', returnTo: 'https://evil.example/' }, { externalId: 'u-1', extra: 1 }]) {
+      const res = await s.call('POST', '/link-tokens', body)
+      expect(res.status, JSON.stringify(body)).toBe(400)
+    }
+    const unauthenticated = await s.call('POST', '/link-tokens', { externalId: 'u-1' }, { authorization: '' })
+    expect(unauthenticated.status).toBe(401)
+  })
+})
