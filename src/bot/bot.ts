@@ -12,7 +12,7 @@ import { chatsFeature } from './features/chats.js'
 import { helpFeature } from './features/help.js'
 import { joinRequestsFeature } from './features/join-requests.js'
 import { karmaCommandFeature } from './features/karma-command.js'
-import { rulesFeature } from './features/rules-conversation.js'
+import { rulesFeature, rulesRefusalFeature } from './features/rules-conversation.js'
 import { loginFeature } from './features/login.js'
 import { meFeature } from './features/me.js'
 import { startFeature } from './features/start.js'
@@ -58,28 +58,36 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   // under the polling runner and with concurrent webhook requests.
   bot.use(sequentialize((ctx: BotContext) => ctx.chat?.id.toString()))
   const features = bot.errorBoundary(logBotError(deps.logger))
+  // Conversations read their state on every update they see; only admins in private chats can
+  // be in one (/rules), so no one else's update pays for that read.
+  const admins = deps.config.adminTelegramIds
+  features
+    .filter((ctx) => ctx.chat?.type === 'private' && ctx.from !== undefined && admins.has(ctx.from.id))
+    .use(
+      conversations<BotContext, Context>({
+        storage: {
+          type: 'key',
+          // Bump when a conversation's steps change incompatibly: stored ones are then dropped.
+          version: 1,
+          prefix: 'conversation:',
+          adapter: {
+            read: (key) => deps.store.botStorage.read(key) as Promise<VersionedState<ConversationData> | undefined>,
+            write: (key, state) => deps.store.botStorage.write(key, state, nowSeconds(deps)),
+            delete: (key) => deps.store.botStorage.delete(key),
+          },
+        },
+        // Conversations build their own Api from the token and client options (so apiRoot holds),
+        // but not its transformers: install them again inside every conversation.
+        plugins: [
+          async (ctx, next) => {
+            for (const transformer of transformers) ctx.api.config.use(transformer)
+            await next()
+          },
+        ],
+      }),
+      rulesFeature(deps),
+    )
   features.use(
-    conversations<BotContext, Context>({
-      storage: {
-        type: 'key',
-        // Bump when a conversation's steps change incompatibly: stored ones are then dropped.
-        version: 1,
-        prefix: 'conversation:',
-        adapter: {
-          read: (key) => deps.store.botStorage.read(key) as Promise<VersionedState<ConversationData> | undefined>,
-          write: (key, state) => deps.store.botStorage.write(key, state, nowSeconds(deps)),
-          delete: (key) => deps.store.botStorage.delete(key),
-        },
-      },
-      // Conversations build their own Api from the token and client options (so apiRoot holds),
-      // but not its transformers: install them again inside every conversation.
-      plugins: [
-        async (ctx, next) => {
-          for (const transformer of transformers) ctx.api.config.use(transformer)
-          await next()
-        },
-      ],
-    }),
     joinRequestsFeature(deps),
     chatMembersFeature(deps),
     botStatusFeature(deps),
@@ -88,7 +96,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
     meFeature(deps),
     chatsFeature(deps),
     karmaCommandFeature(deps),
-    rulesFeature(deps),
+    rulesRefusalFeature(deps),
     helpFeature(deps),
   )
   // Errors outside the boundary (none expected) still must not crash a polling loop.

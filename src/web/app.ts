@@ -55,6 +55,8 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy)
   app.set('query parser', 'simple')
 
+  // Telegram's webhook first: it needs no browser headers, and it is the hottest path.
+  if (deps.webhook) app.use(deps.webhook)
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -75,7 +77,6 @@ export function createApp(deps: AppDeps): Express {
   )
   app.use(healthRoutes({ store, logger }))
   // Machine-to-machine routes parse their own bodies and need no session.
-  if (deps.webhook) app.use(deps.webhook)
   if (deps.sandbox) app.use('/sandbox/api', deps.sandbox.botApi)
   app.use('/api/v1', apiRouter({ config, store, logger, clock: deps.clock }))
 

@@ -137,6 +137,16 @@ function rulesConversation(deps: BotDeps) {
   }
 }
 
+/**
+ * `/rules` for everyone else (a member who is not an admin, or an admin in a group): the bot
+ * says why nothing happens instead of treating it as an unknown message.
+ */
+export function rulesRefusalFeature(deps: BotDeps): Composer<BotContext> {
+  const composer = new Composer<BotContext>()
+  composer.command('rules', privateOnly, adminOnly(deps))
+  return composer
+}
+
 /** `/rules` for admins, in private: the conversation and the command that enters it. */
 export function rulesFeature(deps: BotDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>()
