@@ -13,11 +13,6 @@ export interface CompletedLogin {
   readonly session: Omit<StoredSession, 'userId'>
   /** The visitor's previous session, ended here so a session id never survives a login. */
   readonly previousSessionIdHash: string | undefined
-  /**
-   * The existing site's id to attach to the member (account linking), kept in the visitor's
-   * session by a verified link token. @default undefined (no linking)
-   */
-  readonly linkExternalId?: string | undefined
 }
 
 /** Why an external id could not be linked to a member. */
@@ -44,18 +39,7 @@ export interface LinkedExternalId {
 export type LinkOutcome = ({ readonly ok: true } & LinkedExternalId) | { readonly ok: false; readonly reason: LinkRefusal }
 
 /** Outcome of {@link LoginRepository.complete}. */
-export type LoginCompletion =
-  | { readonly ok: true; readonly userId: number; readonly link: LinkedExternalId | undefined }
-  | { readonly ok: false; readonly reason: 'replayed' }
-  | { readonly ok: false; readonly reason: 'link_refused'; readonly refusal: LinkRefusal }
-
-/** Thrown inside the login transaction to roll all of it back when the link is refused. */
-class LinkRefused extends Error {
-  override readonly name = 'LinkRefused'
-  constructor(readonly refusal: LinkRefusal) {
-    super(refusal)
-  }
-}
+export type LoginCompletion = { readonly ok: true; readonly userId: number } | { readonly ok: false; readonly reason: 'replayed' }
 
 interface LinkRow {
   id: number
@@ -65,9 +49,9 @@ interface LinkRow {
 }
 
 /**
- * The one transaction of a login: replay record, member upsert, account link, session rotation.
- * Account linking (an existing site's id attached to a Telegram member) lives here too, because
- * a login is where it usually happens.
+ * The one transaction of a login (replay record, member upsert, session rotation), and account
+ * linking: an existing site's id attached to a Telegram member, which the member confirms
+ * once logged in.
  */
 export class LoginRepository {
   private readonly recordHashStatement
@@ -86,31 +70,18 @@ export class LoginRepository {
         return { ok: false, reason: 'replayed' }
       }
       const userId = members.upsertFromTelegramSync(login.profile, now)
-      const link = login.linkExternalId === undefined ? undefined : this.linkOrThrow(userId, login.linkExternalId, now)
       if (login.previousSessionIdHash !== undefined) sessions.deleteSync(login.previousSessionIdHash)
       sessions.createSync({ ...login.session, userId }, now)
-      return { ok: true, userId, link }
+      return { ok: true, userId }
     })
   }
 
-  private linkOrThrow(memberId: number, externalId: string, now: number): Extract<LinkOutcome, { ok: true }> {
-    const outcome = this.linkTransaction(memberId, externalId, now)
-    if (!outcome.ok) throw new LinkRefused(outcome.reason)
-    return outcome
-  }
-
   /**
-   * Applies a verified login atomically: either the hash is new and the member, the link to the
-   * existing site's id (when asked), the new session and the end of the old one are all
-   * written, or (a replay, a refused link) nothing is.
+   * Applies a verified login atomically: either the hash is new and the member, the new session
+   * and the end of the old one are all written, or (a replay) nothing is.
    */
   async complete(login: CompletedLogin, now: number): Promise<LoginCompletion> {
-    try {
-      return this.completeTransaction.immediate(login, now)
-    } catch (err) {
-      if (err instanceof LinkRefused) return { ok: false, reason: 'link_refused', refusal: err.refusal }
-      throw err
-    }
+    return this.completeTransaction.immediate(login, now)
   }
 
   /**
@@ -130,7 +101,7 @@ export class LoginRepository {
   }
 }
 
-/** The transaction of {@link LoginRepository.linkExternalId}; a savepoint inside a login's. */
+/** The transaction of {@link LoginRepository.linkExternalId}. */
 function linkTransaction(db: SqliteDatabase) {
   const s = {
     byId: db.prepare<[number], LinkRow>('SELECT id, telegram_id, external_id, karma FROM users WHERE id = ?'),

@@ -4,11 +4,6 @@ import type { SqliteDatabase } from './open.js'
 export interface SessionData {
   /** Where to send the visitor after they log in: a local path. */
   returnTo?: string
-  /**
-   * The existing site's id for this visitor, from a verified link token: attached to the member
-   * their next Telegram login makes (see `LoginRepository.complete`).
-   */
-  linkExternalId?: string
 }
 
 /** A stored session, found by the keyed hash of its cookie id. */
@@ -31,11 +26,8 @@ function parseData(json: string): SessionData {
   try {
     const value: unknown = JSON.parse(json)
     if (value && typeof value === 'object') {
-      const { returnTo, linkExternalId } = value as Record<string, unknown>
-      return {
-        ...(typeof returnTo === 'string' ? { returnTo } : {}),
-        ...(typeof linkExternalId === 'string' ? { linkExternalId } : {}),
-      }
+      const returnTo = (value as Record<string, unknown>).returnTo
+      return typeof returnTo === 'string' ? { returnTo } : {}
     }
   } catch {
     // A corrupt row is treated as empty data rather than failing every request of its visitor.

@@ -10,6 +10,7 @@ import { adminRoutes } from './admin/index.js'
 import { apiRouter } from './api/router.js'
 import { createCsrf } from './csrf.js'
 import { errorHandler, HttpError, notFound } from './errors.js'
+import { linkRoutes } from './api/link/page.js'
 import { authRoutes } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
 import { pageRoutes } from './routes/pages.js'
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
     )
   }
   app.use(authRoutes({ store, sessions, verifier, logger }))
+  app.use(linkRoutes({ store, sessions, csrf, logger }))
   app.use(pageRoutes({ sessions, csrf, store, botUsername: deps.botUsername, publicUrl: config.publicUrl }))
   app.use('/admin', adminRoutes({ store, sessions, csrf, config, logger, clock: deps.clock }))
   if (deps.sandbox) app.use('/sandbox', deps.sandbox.app)

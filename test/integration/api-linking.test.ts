@@ -14,12 +14,33 @@ async function linkUrl(s: ApiTestSite, externalId: string, returnTo?: string): P
   return s.url + url.slice(s.config.publicUrl.length)
 }
 
-/** Follows a link URL as a visitor, then logs in with Telegram in the same browser. */
+/** Opens the confirmation page as a logged-in member and presses its button; resolves to the POST's response. */
+async function confirm(s: ApiTestSite, url: string, cookie: string, accept = 'text/html'): Promise<Response> {
+  const page = await get(url, cookie)
+  expect(page.status).toBe(200)
+  const body = await page.text()
+  const token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1]
+  const action = /<form method="post" action="([^"]+)"/.exec(body)?.[1]
+  const csrfCookie = page.headers.getSetCookie().find((c) => c.startsWith('kg_csrf='))?.split(';')[0]
+  expect(token && action && csrfCookie).toBeTruthy()
+  return fetch(`${s.url}${action!}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { accept, cookie: `${cookie}; ${csrfCookie!}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: `_csrf=${encodeURIComponent(token!)}`,
+  })
+}
+
+/** Follows a link URL as a visitor, logs in with Telegram, comes back and confirms. */
 async function linkByLogin(s: ApiTestSite, url: string, fields: Record<string, string> = {}): Promise<Response> {
   const visit = await get(url)
   expect(visit.status).toBe(302)
   expect(visit.headers.get('location')).toBe('/')
-  return get(s.loginUrl(fields), sessionCookie(visit))
+  const login = await get(s.loginUrl(fields), sessionCookie(visit))
+  expect(login.status).toBe(302)
+  // Back to the link after logging in, which still changes nothing by itself.
+  expect(s.url + login.headers.get('location')!).toBe(url)
+  return confirm(s, url, sessionCookie(login)!)
 }
 
 async function logIn(s: ApiTestSite, fields: Record<string, string> = {}): Promise<string> {
@@ -31,9 +52,9 @@ async function logIn(s: ApiTestSite, fields: Record<string, string> = {}): Promi
 describe('account linking', () => {
   it('token → /link → Telegram login attaches the external id; the member is then addressable by it', async () => {
     const s = await startApiSite()
-    const login = await linkByLogin(s, await linkUrl(s, 'u-42', '/me?linked=1'))
-    expect(login.status).toBe(302)
-    expect(login.headers.get('location')).toBe('/me?linked=1')
+    const confirmed = await linkByLogin(s, await linkUrl(s, 'u-42', '/me?linked=1'))
+    expect(confirmed.status).toBe(303)
+    expect(confirmed.headers.get('location')).toBe('/me?linked=1')
     expect((await s.store.members.findByTelegramId(424242))?.externalId).toBe('u-42')
     const byExternal = await s.call('GET', '/members/external/u-42')
     expect(byExternal.status).toBe(200)
@@ -51,8 +72,8 @@ describe('account linking', () => {
     await s.call('PUT', '/members/external/u-42/groups', { groups: ['clients'] })
     expect(snapshot(s.dbPath).users).toHaveLength(2)
 
-    const login = await linkByLogin(s, await linkUrl(s, 'u-42'))
-    expect(login.headers.get('location')).toBe('/me')
+    const confirmed = await linkByLogin(s, await linkUrl(s, 'u-42'))
+    expect(confirmed.headers.get('location')).toBe('/me')
     const member = await s.call('GET', '/members/424242')
     expect(member.body).toMatchObject({ telegramId: 424242, externalId: 'u-42', karma: 47, groups: ['clients'] })
     const rows = snapshot(s.dbPath)
@@ -64,30 +85,43 @@ describe('account linking', () => {
     expect(audit[0]).toMatchObject({ action: 'member.link', details: { externalId: 'u-42', mergedKarma: 42 } })
   })
 
-  it('links at once a member who is already logged in', async () => {
+  it('a logged-in member sees who would be linked, and only their confirmation links', async () => {
     const s = await startApiSite()
     const cookie = await logIn(s)
-    const res = await get(await linkUrl(s, 'u-42', '/me'), cookie)
-    expect(res.status).toBe(302)
+    const url = await linkUrl(s, 'u-42', '/me')
+    // A GET alone (a page embedding the URL, say) shows the question and changes nothing.
+    const page = await get(url, cookie)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<code id="link-external-id">u-42</code>')
+    expect((await s.store.members.findByTelegramId(424242))?.externalId).toBeNull()
+    const res = await confirm(s, url, cookie)
+    expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe('/me')
     expect((await s.store.members.findByTelegramId(424242))?.externalId).toBe('u-42')
-    const again = await get(await linkUrl(s, 'u-42'), cookie)
-    expect(again.status).toBe(302)
+    expect((await confirm(s, await linkUrl(s, 'u-42'), cookie)).status).toBe(303)
+  })
+
+  it('refuses a confirmation without a valid CSRF token, or without a session', async () => {
+    const s = await startApiSite()
+    const cookie = await logIn(s)
+    const url = await linkUrl(s, 'u-42')
+    const post = (headers: Record<string, string>, body = '') =>
+      fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body })
+    expect((await post({ cookie })).status).toBe(403)
+    expect((await post({ cookie }, '_csrf=forged')).status).toBe(403)
+    expect((await post({})).status).toBe(403)
+    expect((await s.store.members.findByTelegramId(424242))?.externalId).toBeNull()
   })
 
   it('refuses with 409 and changes nothing when the external id belongs to another Telegram member', async () => {
     const s = await startApiSite()
     await linkByLogin(s, await linkUrl(s, 'u-42'))
-    const visit = await get(await linkUrl(s, 'u-42'))
+    const eve = await logIn(s, { id: '555', first_name: 'Eve' })
     const before = snapshot(s.dbPath)
-    const refused = await get(s.loginUrl({ id: '555', first_name: 'Eve' }), sessionCookie(visit))
+    const refused = await confirm(s, await linkUrl(s, 'u-42'), eve)
     expect(refused.status).toBe(409)
     expect(await refused.text()).toContain('already linked to another Telegram account')
-    expect(sessionCookie(refused)).toBeUndefined()
     expect(snapshot(s.dbPath)).toEqual(before)
-    // The pending link is dropped: logging in again works, without linking.
-    const retry = await get(s.loginUrl({ id: '555', first_name: 'Eve' }), sessionCookie(visit))
-    expect(retry.status).toBe(302)
     expect((await s.store.members.findByTelegramId(555))?.externalId).toBeNull()
     expect((await s.store.members.findByTelegramId(424242))?.externalId).toBe('u-42')
   })
@@ -95,9 +129,9 @@ describe('account linking', () => {
   it('refuses with 409 a logged-in member who is linked to another external id', async () => {
     const s = await startApiSite()
     const cookie = await logIn(s)
-    await get(await linkUrl(s, 'u-42'), cookie)
+    await confirm(s, await linkUrl(s, 'u-42'), cookie)
     const before = snapshot(s.dbPath)
-    const res = await get(await linkUrl(s, 'u-43'), cookie, 'application/json')
+    const res = await confirm(s, await linkUrl(s, 'u-43'), cookie, 'application/json')
     expect(res.status).toBe(409)
     expect(await res.json()).toMatchObject({ error: { code: 'member_already_linked' } })
     expect(snapshot(s.dbPath)).toEqual(before)

@@ -2,9 +2,6 @@ import { Router } from 'express'
 import type { Logger } from 'pino'
 import type { Store } from '../../db/store.js'
 import { LOGIN_FAILURE_MESSAGES, type LoginFailureReason, type LoginVerifier, loginFailureKind } from '../../login/verify.js'
-import { linkRoutes } from '../api/link/page.js'
-import { recordLink } from '../api/link/record.js'
-import { linkRefused } from '../api/link/refusal.js'
 import { HttpError } from '../errors.js'
 import { type Sessions, safeReturnPath } from '../session.js'
 
@@ -58,26 +55,18 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
         },
         session: { idHash, data: {}, expiresAt },
         previousSessionIdHash: previous?.idHash,
-        linkExternalId: previous?.data.linkExternalId,
       },
       now,
     )
     if (!completion.ok) {
       logger.info({ reason: completion.reason, telegramId: login.telegramId }, 'login refused')
-      if (completion.reason === 'replayed') throw refusal(completion.reason)
-      // Drop the pending link, so logging in again works without it.
-      await sessions.end(res)
-      throw linkRefused(completion.refusal)
+      throw refusal(completion.reason)
     }
-    if (completion.link) await recordLink(store, logger, completion.link, now)
     logger.info({ userId: completion.userId, telegramId: login.telegramId }, 'member logged in')
     sessions.setCookie(res, id, expiresAt)
     res.set('Cache-Control', 'no-store')
     res.redirect(302, safeReturnPath(previous?.data.returnTo) ?? '/me')
   })
-
-  // Account linking: the existing site's user arrives here with a token, then logs in above.
-  router.use(linkRoutes({ store, sessions, logger }))
 
   return router
 }
