@@ -1,7 +1,6 @@
 import cookieParser from 'cookie-parser'
 import express, { type Express, type Router } from 'express'
 import { rateLimit } from 'express-rate-limit'
-import helmet from 'helmet'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import type { Store } from '../db/store.js'
@@ -14,6 +13,7 @@ import { linkRoutes } from './api/link/page.js'
 import { authRoutes } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
 import { pageRoutes } from './routes/pages.js'
+import { securityHeaders } from './security-headers.js'
 import { Sessions } from './session.js'
 
 /** Everything the site needs, built once in `cli.ts` (or by a test over a temp database). */
@@ -58,24 +58,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Telegram's webhook first: it needs no browser headers, and it is the hottest path.
   if (deps.webhook) app.use(deps.webhook)
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: true,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", 'https://telegram.org'],
-          frameSrc: ['https://oauth.telegram.org'],
-          imgSrc: ["'self'", 'data:', 'https://t.me', 'https://*.t.me', 'https://telegram.org', 'https://*.telegram.org'],
-          styleSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          upgradeInsecureRequests: config.secureCookies ? [] : null,
-        },
-      },
-      strictTransportSecurity: config.secureCookies,
-    }),
-  )
+  app.use(securityHeaders({ https: config.secureCookies }))
   app.use(healthRoutes({ store, logger }))
   // Machine-to-machine routes parse their own bodies and need no session.
   if (deps.sandbox) app.use('/sandbox/api', deps.sandbox.botApi)

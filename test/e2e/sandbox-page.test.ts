@@ -5,7 +5,7 @@
  * verifier accepts. Only 127.0.0.1 is reachable.
  */
 import { Bot, InlineKeyboard } from 'grammy'
-import helmet from 'helmet'
+import { securityHeaders } from '../../src/web/security-headers.js'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createLoginVerifier } from '../../src/login/verify.js'
@@ -28,25 +28,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-/** The site's CSP, as src/web/app.ts sets it (over plain http). */
-function siteHelmet() {
-  return helmet({
-    contentSecurityPolicy: {
-      useDefaults: true,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", 'https://telegram.org'],
-        frameSrc: ['https://oauth.telegram.org'],
-        imgSrc: ["'self'", 'data:', 'https://t.me', 'https://*.t.me', 'https://telegram.org', 'https://*.telegram.org'],
-        styleSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        upgradeInsecureRequests: null,
-      },
-    },
-    strictTransportSecurity: false,
-  })
-}
+/** The site's own security headers, over plain http. */
+const siteHelmet = () => securityHeaders({ https: false })
 
 interface Sandbox {
   readonly emu: RunningEmulator

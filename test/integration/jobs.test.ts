@@ -1,18 +1,10 @@
 import { pino } from 'pino'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { openStore } from '../../src/db/store.js'
 import { JobRunner, PermanentJobError, type JobHandler } from '../../src/jobs/runner.js'
-import { openTestStore, type TestStore } from '../support/store.js'
+import { type TestStore, testStores } from '../support/store.js'
 
-const stores: TestStore[] = []
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-})
-function store(): TestStore {
-  const t = openTestStore()
-  stores.push(t)
-  return t
-}
+const store = testStores()
 
 /** Telegram's "retry after" as grammY reports it. */
 class RetryAfter extends Error {

@@ -1,17 +1,9 @@
 import fc from 'fast-check'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { KarmaError, type KarmaEventRequest } from '../../src/karma/events.js'
-import { addMember, openTestStore, type TestStore } from '../support/store.js'
+import { addMember, testStores } from '../support/store.js'
 
-const stores: TestStore[] = []
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-})
-function store(): TestStore {
-  const t = openTestStore()
-  stores.push(t)
-  return t
-}
+const store = testStores()
 
 const event = (over: Partial<KarmaEventRequest> & Pick<KarmaEventRequest, 'idempotencyKey'>): KarmaEventRequest => ({
   member: { telegramId: 1 },

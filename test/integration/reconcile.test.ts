@@ -1,15 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { addActiveChat, addMember, openTestStore, queuedJobs, type TestStore } from '../support/store.js'
+import { describe, expect, it } from 'vitest'
+import { addActiveChat, addMember, queuedJobs, type TestStore, testStores } from '../support/store.js'
 
-const stores: TestStore[] = []
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-})
-function store(): TestStore {
-  const t = openTestStore()
-  stores.push(t)
-  return t
-}
+const store = testStores()
 
 let key = 0
 async function karma(t: TestStore, telegramId: number, delta: number): Promise<number> {

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest'
 import { join } from 'node:path'
 import type { SqliteDatabase } from '../../src/db/open.js'
 import { openDatabase } from '../../src/db/open.js'
@@ -57,4 +58,20 @@ export function queuedJobs(t: TestStore, state = 'queued'): [string, unknown][] 
     .prepare<[string], { kind: string; payload: string }>('SELECT kind, payload FROM jobs WHERE state = ? ORDER BY id')
     .all(state)
     .map((r) => [r.kind, JSON.parse(r.payload) as unknown])
+}
+
+/**
+ * A factory of test stores, each closed (and its file removed) after the test that made it.
+ * Call at the top of a test file: `const store = testStores()`.
+ */
+export function testStores(): () => TestStore {
+  const open: TestStore[] = []
+  afterEach(() => {
+    for (const s of open.splice(0)) s.close()
+  })
+  return () => {
+    const t = openTestStore()
+    open.push(t)
+    return t
+  }
 }

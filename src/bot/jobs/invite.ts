@@ -1,7 +1,6 @@
 import { GrammyError, InlineKeyboard } from 'grammy'
-import { PermanentJobError } from '../../jobs/runner.js'
 import { ensureInviteLink } from './chat-link.js'
-import { type BotJobDeps, memberChatPayload } from './context.js'
+import { type BotJobDeps, loadMemberChat } from './context.js'
 import { permanentIfBadRequest } from './retry-after.js'
 
 /**
@@ -11,15 +10,9 @@ import { permanentIfBadRequest } from './retry-after.js'
  * same button is on `/me` and in `/chats`. Idempotent: an invited member is not messaged twice.
  */
 export async function inviteJob(deps: BotJobDeps, payload: unknown): Promise<void> {
-  const { memberId, chatId } = memberChatPayload(payload)
-  const now = Math.floor((deps.clock ?? Date.now)() / 1000)
-  const [member, chat, membership, eligibility] = await Promise.all([
-    deps.store.members.findById(memberId),
-    deps.store.chats.findById(chatId),
-    deps.store.memberships.get(memberId, chatId),
-    deps.store.memberships.eligibility(memberId, chatId),
-  ])
-  if (!member || !chat) throw new PermanentJobError(`member ${String(memberId)} or chat ${String(chatId)} does not exist`)
+  const { member, chat, membership, eligibility, now } = await loadMemberChat(deps, payload)
+  const memberId = member.id
+  const chatId = chat.id
   if (membership?.state !== 'eligible') return
   if (!eligibility.eligible) {
     await deps.store.memberships.set(memberId, chatId, 'removed', 'no longer eligible', now)

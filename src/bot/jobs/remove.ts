@@ -1,7 +1,7 @@
 import { GrammyError } from 'grammy'
 import { UNAPPROVED_JOIN_REASON } from '../../db/memberships.js'
 import { PermanentJobError } from '../../jobs/runner.js'
-import { type BotJobDeps, memberChatPayload } from './context.js'
+import { type BotJobDeps, loadMemberChat } from './context.js'
 import { permanentIfBadRequest } from './retry-after.js'
 
 /**
@@ -11,15 +11,9 @@ import { permanentIfBadRequest } from './retry-after.js'
  * unban with `only_if_banned`. They get a message that says why, and an audit row is written.
  */
 export async function removeJob(deps: BotJobDeps, payload: unknown): Promise<void> {
-  const { memberId, chatId } = memberChatPayload(payload)
-  const now = Math.floor((deps.clock ?? Date.now)() / 1000)
-  const [member, chat, membership, eligibility] = await Promise.all([
-    deps.store.members.findById(memberId),
-    deps.store.chats.findById(chatId),
-    deps.store.memberships.get(memberId, chatId),
-    deps.store.memberships.eligibility(memberId, chatId),
-  ])
-  if (!member || !chat) throw new PermanentJobError(`member ${String(memberId)} or chat ${String(chatId)} does not exist`)
+  const { member, chat, membership, eligibility, now } = await loadMemberChat(deps, payload)
+  const memberId = member.id
+  const chatId = chat.id
   if (membership?.state !== 'member') return
   if (!eligibility.managed) return
   // A member the bot let in may stay down to remove_below; one who arrived on their own must be eligible.
