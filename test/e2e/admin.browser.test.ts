@@ -5,7 +5,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { launchChromium, newLocalContext } from '../support/browser.js'
+import { expectNoPageProblems, launchChromium, newLocalContext, type PageProblems, watchPageProblems } from '../support/browser.js'
 import { startTestSite, type TestSite } from '../support/site.js'
 
 const ADMIN_ID = 1001
@@ -39,46 +39,13 @@ function theSite(): TestSite {
   return site
 }
 
-/** What the browser reports about our pages: CSP violations, script errors, failed requests. */
-interface Problems {
-  readonly csp: string[]
-  readonly pageErrors: string[]
-  readonly failedOwnRequests: string[]
-  /** Violations seen by the page itself (`securitypolicyviolation`), read from the current page. */
-  violations(): Promise<string[]>
-}
-
-async function newPage(s: TestSite): Promise<{ page: Page; problems: Problems }> {
+async function newPage(s: TestSite): Promise<{ page: Page; problems: PageProblems }> {
   browser ??= launchChromium()
   const { context } = await newLocalContext(await browser)
   contexts.push(context)
   const page = await context.newPage()
-  const csp: string[] = []
-  const pageErrors: string[] = []
-  const failedOwnRequests: string[] = []
-  page.on('console', (message) => {
-    if (message.text().includes('Content Security Policy')) csp.push(message.text())
-  })
-  page.on('pageerror', (error) => pageErrors.push(error.message))
-  page.on('requestfailed', (request) => {
-    if (request.url().startsWith(s.url)) failedOwnRequests.push(`${request.url()}: ${request.failure()?.errorText ?? ''}`)
-  })
-  await page.addInitScript(() => {
-    const seen: string[] = []
-    Object.assign(window, { cspViolations: seen })
-    document.addEventListener('securitypolicyviolation', (e) => {
-      seen.push(`${e.effectiveDirective} ${e.blockedURI}`)
-    })
-  })
-  const violations = () => page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? [])
-  return { page, problems: { csp, pageErrors, failedOwnRequests, violations } }
-}
-
-async function expectNoProblems(problems: Problems): Promise<void> {
-  expect(await problems.violations()).toEqual([])
-  expect(problems.csp).toEqual([])
-  expect(problems.pageErrors).toEqual([])
-  expect(problems.failedOwnRequests).toEqual([])
+  const problems = await watchPageProblems(page, s.url)
+  return { page, problems }
 }
 
 describe('the admin site, in Chromium', () => {
@@ -98,7 +65,7 @@ describe('the admin site, in Chromium', () => {
     expect(await page.locator('main h1').textContent()).toBe('Dashboard')
     expect(await page.locator('.admin-menu').evaluate((el) => getComputedStyle(el).display)).toBe('flex')
     expect(await page.locator('#karma-histogram').isVisible()).toBe(true)
-    await expectNoProblems(problems)
+    await expectNoPageProblems(problems)
 
     // 2. A new rule with a new chat, from the rules page.
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Rules' }).click()
@@ -155,7 +122,7 @@ describe('the admin site, in Chromium', () => {
     expect(await page.locator(`#karma-histogram g.rule-min[data-rule="${String(rule!.id)}"]`).count()).toBe(1)
     expect(await page.locator(`#karma-histogram g.rule-remove[data-rule="${String(rule!.id)}"]`).count()).toBe(1)
     expect(await page.locator('#rule-summary td[data-state="eligible"]').textContent()).toBe('1')
-    await expectNoProblems(problems)
+    await expectNoPageProblems(problems)
   })
 
   it('refuses a member who is not an admin with a readable 403 page', async () => {
@@ -166,6 +133,6 @@ describe('the admin site, in Chromium', () => {
     expect(refused?.status()).toBe(403)
     expect(await page.locator('main h1').textContent()).toBe('Forbidden')
     expect(await page.locator('main').textContent()).toContain('for the site’s admins only')
-    await expectNoProblems(problems)
+    await expectNoPageProblems(problems)
   })
 })

@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Sessions } from '../../src/web/session.js'
-import { launchChromium, newLocalContext } from '../support/browser.js'
+import { expectNoPageProblems, launchChromium, newLocalContext, watchPageProblems } from '../support/browser.js'
 import { startTestSite, TEST_BOT_USERNAME, TEST_SESSION_SECRET, type TestSite } from '../support/site.js'
 
 const TELEGRAM_WIDGET = 'https://telegram.org/js/telegram-widget.js'
@@ -95,23 +95,7 @@ describe('logging in with a signed Telegram login URL, in Chromium', () => {
     const { page, context, blocked } = await newPage()
 
     // Everything the browser reports about our own page: CSP violations, script errors, failures.
-    const cspMessages: string[] = []
-    const pageErrors: string[] = []
-    const failedOwnRequests: string[] = []
-    page.on('console', (message) => {
-      if (message.text().includes('Content Security Policy')) cspMessages.push(message.text())
-    })
-    page.on('pageerror', (error) => pageErrors.push(error.message))
-    page.on('requestfailed', (request) => {
-      if (request.url().startsWith(s.url)) failedOwnRequests.push(`${request.url()}: ${request.failure()?.errorText ?? ''}`)
-    })
-    await page.addInitScript(() => {
-      const seen: string[] = []
-      Object.assign(window, { cspViolations: seen })
-      document.addEventListener('securitypolicyviolation', (e) => {
-        seen.push(`${e.effectiveDirective} ${e.blockedURI}`)
-      })
-    })
+    const problems = await watchPageProblems(page, s.url)
     const stylesheet = page.waitForResponse(`${s.url}/static/site.css`)
 
     // 1. The landing page, with the widget configured for our bot and auth URL.
@@ -124,11 +108,7 @@ describe('logging in with a signed Telegram login URL, in Chromium', () => {
     expect(await page.evaluate(() => Array.from(document.styleSheets).reduce((n, sheet) => n + sheet.cssRules.length, 0))).toBeGreaterThan(0)
     // The widget script was requested (CSP allows telegram.org) and our offline rule blocked it.
     await expect.poll(() => blocked.some((url) => url.startsWith(TELEGRAM_WIDGET))).toBe(true)
-    const violations = await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? [])
-    expect(violations).toEqual([])
-    expect(cspMessages).toEqual([])
-    expect(pageErrors).toEqual([])
-    expect(failedOwnRequests).toEqual([])
+    await expectNoPageProblems(problems)
 
     // 2. A correctly signed login whose name looks like HTML: shown as text, never as markup.
     const loginUrl = s.loginUrl({ id: '1815', first_name: '<b>Ada</b>', last_name: 'Lovelace', username: 'ada_l' })
@@ -162,9 +142,9 @@ describe('logging in with a signed Telegram login URL, in Chromium', () => {
     expect(page.url()).toBe(`${s.url}/`)
     await expectLoginWidget(page, s)
 
-    expect(cspMessages).toEqual([])
-    expect(pageErrors).toEqual([])
-    expect(failedOwnRequests).toEqual([])
+    expect(problems.csp).toEqual([])
+    expect(problems.pageErrors).toEqual([])
+    expect(problems.failedOwnRequests).toEqual([])
   })
 
   it('refuses an already used login URL with a readable 401 page and no session', async () => {

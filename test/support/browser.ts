@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
-import { type Browser, type BrowserContext, chromium } from 'playwright-core'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { expect } from 'vitest'
 
 /** Debian's Chromium; the browser tests never download one. */
 export const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -67,4 +68,51 @@ export async function newLocalContext(browser: Browser, timeoutMs = 10_000): Pro
     }
   })
   return { context, blocked }
+}
+
+/** What the browser reports about our own pages: CSP violations, script errors, failed requests. */
+export interface PageProblems {
+  /** Console messages about the Content Security Policy, in order. */
+  readonly csp: string[]
+  /** Uncaught script errors (`pageerror`), in order. */
+  readonly pageErrors: string[]
+  /** Failed requests to `ownOrigin`, as `url: error`. */
+  readonly failedOwnRequests: string[]
+  /** Violations seen by the current page itself (`securitypolicyviolation` events). */
+  violations(): Promise<string[]>
+}
+
+/**
+ * Starts recording {@link PageProblems} on `page` (call it before the first navigation): the
+ * console's CSP messages, uncaught errors, failed requests to `ownOrigin`, and, through an init
+ * script, each document's `securitypolicyviolation` events.
+ */
+export async function watchPageProblems(page: Page, ownOrigin: string): Promise<PageProblems> {
+  const csp: string[] = []
+  const pageErrors: string[] = []
+  const failedOwnRequests: string[] = []
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) csp.push(message.text())
+  })
+  page.on('pageerror', (error) => pageErrors.push(error.message))
+  page.on('requestfailed', (request) => {
+    if (request.url().startsWith(ownOrigin)) failedOwnRequests.push(`${request.url()}: ${request.failure()?.errorText ?? ''}`)
+  })
+  await page.addInitScript(() => {
+    const seen: string[] = []
+    Object.assign(window, { cspViolations: seen })
+    document.addEventListener('securitypolicyviolation', (e) => {
+      seen.push(`${e.effectiveDirective} ${e.blockedURI}`)
+    })
+  })
+  const violations = () => page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? [])
+  return { csp, pageErrors, failedOwnRequests, violations }
+}
+
+/** Asserts that nothing in `problems` was recorded, the current page's own violations included. */
+export async function expectNoPageProblems(problems: PageProblems): Promise<void> {
+  expect(await problems.violations()).toEqual([])
+  expect(problems.csp).toEqual([])
+  expect(problems.pageErrors).toEqual([])
+  expect(problems.failedOwnRequests).toEqual([])
 }
