@@ -1,7 +1,7 @@
 import { autoRetry } from '@grammyjs/auto-retry'
 import { conversations } from '@grammyjs/conversations'
 import { sequentialize } from '@grammyjs/runner'
-import { Bot, type Context } from 'grammy'
+import { Api, Bot, type Context } from 'grammy'
 import type { ConversationData, VersionedState } from '@grammyjs/conversations'
 import type { UserFromGetMe } from 'grammy/types'
 import { type BotContext, type BotDeps, nowSeconds } from './context.js'
@@ -102,4 +102,16 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   // Errors outside the boundary (none expected) still must not crash a polling loop.
   bot.catch(logBotError(deps.logger))
   return bot
+}
+
+/**
+ * The Bot API client for the bot's durable jobs: the same API root and 403 bookkeeping as the
+ * bot, but no auto-retry. A 429 inside a job goes back to the job runner, which reschedules
+ * that job for exactly `retry_after` and runs the others meanwhile; waiting it out in place
+ * would stall the whole queue behind one refused message.
+ */
+export function createJobsApi(deps: Pick<BotDeps, 'store' | 'logger' | 'clock'> & { readonly config: Pick<BotDeps['config'], 'botToken' | 'telegramApiRoot'> }): Api {
+  const api = new Api(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot })
+  api.config.use(markBlockedMembers(deps.store, deps.logger, deps.clock))
+  return api
 }

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Bot } from 'grammy'
 import type { Logger } from 'pino'
-import { createBot } from '../bot/bot.js'
+import { createBot, createJobsApi } from '../bot/bot.js'
 import type { BotContext } from '../bot/context.js'
 import { identifyBot, type RunningBot, startBot } from '../bot/lifecycle.js'
 import { botJobHandlers, botRetryAfter } from '../bot/jobs/index.js'
@@ -145,7 +145,7 @@ export async function startWebProcess(config: Config, logger: Logger, options: W
   const botJobs = new JobRunner({
     owner: 'bot',
     jobs: store.jobs,
-    handlers: botJobHandlers({ api: bot.api, store, logger, publicUrl: config.publicUrl }),
+    handlers: botJobHandlers({ api: createJobsApi({ config: { botToken: config.botToken, telegramApiRoot }, store, logger }), store, logger, publicUrl: config.publicUrl }),
     logger,
     retryAfterOf: botRetryAfter,
     perSecond: config.botMessagesPerSecond,

@@ -2,6 +2,7 @@ import type { JobHandler } from '../../jobs/runner.js'
 import { chatLinkJob } from './chat-link.js'
 import type { BotJobDeps } from './context.js'
 import { inviteJob } from './invite.js'
+import { notifyJob } from './notify.js'
 import { removeJob } from './remove.js'
 
 export type { BotJobDeps } from './context.js'
@@ -13,5 +14,6 @@ export function botJobHandlers(deps: BotJobDeps): Record<string, JobHandler> {
     'member.invite': (job) => inviteJob(deps, job.payload),
     'member.remove': (job) => removeJob(deps, job.payload),
     'chat.link': (job) => chatLinkJob(deps, job.payload),
+    'member.notify': (job) => notifyJob(deps, job.payload),
   }
 }

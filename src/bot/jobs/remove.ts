@@ -1,4 +1,3 @@
-import { GrammyError } from 'grammy'
 import { UNAPPROVED_JOIN_REASON } from '../../db/memberships.js'
 import { PermanentJobError } from '../../jobs/runner.js'
 import { type BotJobDeps, loadMemberChat } from './context.js'
@@ -8,7 +7,8 @@ import { permanentIfBadRequest } from './retry-after.js'
  * `member.remove`: a member fell below `remove_below`, left the rule's group, or got in without
  * the bot. Checked again first; then a kick that lets them come back later: ban (no
  * `until_date`: Telegram treats a ban under 30 s, or one close to that edge, as permanent) then
- * unban with `only_if_banned`. They get a message that says why, and an audit row is written.
+ * unban with `only_if_banned`. They get a message that says why (a `member.notify` job of its
+ * own), and an audit row is written.
  */
 export async function removeJob(deps: BotJobDeps, payload: unknown): Promise<void> {
   const { member, chat, membership, eligibility, now } = await loadMemberChat(deps, payload)
@@ -36,13 +36,15 @@ export async function removeJob(deps: BotJobDeps, payload: unknown): Promise<voi
     details: { chatId, chat: chat.title, karma: eligibility.karma, reason },
   })
   if (member.canDm) {
-    await deps.api
-      .sendMessage(member.telegramId, `You were removed from “${chat.title}”: ${reason}. Earn karma to be invited again.`)
-      .catch((err: unknown) => {
-        // Best effort: the removal itself is done and must not be repeated because a DM failed.
-        if (!(err instanceof GrammyError)) throw err
-        deps.logger.info({ memberId, description: err.description }, 'removal notice not delivered')
-      })
+    await deps.store.jobs.enqueue(
+      {
+        kind: 'member.notify',
+        owner: 'bot',
+        payload: { telegramId: member.telegramId, text: `You were removed from “${chat.title}”: ${reason}. Earn karma to be invited again.` },
+        dedupeKey: `member.notify:removed:${String(memberId)}:${String(chatId)}:${String(now)}`,
+      },
+      (deps.clock ?? Date.now)(),
+    )
   }
   deps.logger.info({ memberId, chatId, reason }, 'member removed')
 }
