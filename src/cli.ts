@@ -7,6 +7,7 @@ import { openDatabase } from './db/open.js'
 import { openStore, type Store } from './db/store.js'
 import { createLogger } from './log.js'
 import { startWebProcess } from './processes/web.js'
+import { isWorkerCommand, runWorkerCommand } from './worker/cli/run.js'
 
 const USAGE = `Usage: karmagate <command>
 
@@ -15,6 +16,14 @@ Commands:
   migrate   apply pending migrations and exit (for a release phase)
   api-key:create NAME
             create a REST API key named NAME and print it, once (for scripts and first setup)
+  worker    run the MTProto worker (creates chats); needs TG_API_ID, TG_API_HASH and a login
+  worker:login
+            log the worker's Telegram account in by QR code (once; the session is kept)
+  worker:accept-login "tg://login?token=…"
+            authorize another device with the worker's account (exit 3 invalid, 4 expired,
+            5 already accepted)
+  worker:url-auth --peer @bot --msg-id N [--button-id M] [--accept [--allow-write]]
+            press a login button as the worker's account and show Telegram's answer
   help      show this text
 
 Configuration comes from the environment and .env; see .env.example.`
@@ -133,7 +142,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE + '\n')
     return 0
   }
-  if (command !== 'web' && command !== 'migrate' && command !== 'api-key:create') {
+  if (command !== 'web' && command !== 'migrate' && command !== 'api-key:create' && !isWorkerCommand(command)) {
     process.stderr.write(`Unknown command: ${command}\n\n${USAGE}\n`)
     return EXIT_USAGE
   }
@@ -155,6 +164,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger(config)
   try {
+    if (isWorkerCommand(command)) return await runWorkerCommand(command, argv.slice(1), config, logger)
     if (command === 'migrate') runMigrate(config, logger)
     else if (command === 'api-key:create') await runApiKeyCreate(config, argv[1] ?? '')
     else await runWeb(config, logger)

@@ -52,8 +52,32 @@ export interface Config {
   readonly telegramApiRoot: string
   /** Express's `trust proxy`: hops of reverse proxies in front of the site. @default 0 */
   readonly trustProxy: number
+  /** The worker account's `api_id` from my.telegram.org; the `worker` commands need it. */
+  readonly tgApiId: number | undefined
+  /** The worker account's `api_hash` from my.telegram.org (secret). */
+  readonly tgApiHash: string | undefined
+  /** The worker's MTProto session file (its auth key; mode 0600). @default './data/worker.session' */
+  readonly workerSessionPath: string
+  /** The worker account's two-step verification password, if any (secret); else it is asked for. */
+  readonly tg2faPassword: string | undefined
+  /** Supergroups the worker creates per rolling 24 h at most (Telegram allows ~50). @default 20 */
+  readonly chatsPerDay: number
+  /** Seconds between login canary runs; 0 disables it. @default 0 */
+  readonly canaryIntervalSeconds: number
   /** @default 'info' */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+/**
+ * The worker's Telegram app credentials, or the problems that stop the `worker` commands.
+ * Separate from {@link loadConfig} because the web process runs without them.
+ */
+export function workerCredentials(config: Config): { apiId: number; apiHash: string } | { problems: string[] } {
+  const problems: string[] = []
+  if (config.tgApiId === undefined) problems.push('TG_API_ID is required by the worker (api_id from https://my.telegram.org → API development tools)')
+  if (config.tgApiHash === undefined) problems.push('TG_API_HASH is required by the worker (api_hash from the same page; secret)')
+  if (config.tgApiId === undefined || config.tgApiHash === undefined) return { problems }
+  return { apiId: config.tgApiId, apiHash: config.tgApiHash }
 }
 
 /** Raised when the environment does not describe a runnable karmagate; lists every problem. */
@@ -177,6 +201,22 @@ const schema = z.object({
     httpUrl.transform((s) => s.replace(/\/+$/, '')).default('https://api.telegram.org'),
   ),
   TRUST_PROXY: nonNegativeInt(0),
+  TG_API_ID: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .regex(/^[1-9]\d{0,9}$/, 'must be the api_id from my.telegram.org (a positive whole number)')
+      .transform(Number)
+      .optional(),
+  ),
+  TG_API_HASH: z.preprocess(
+    blankToUndefined,
+    z.string().regex(/^[0-9a-f]{32}$/, 'must be the api_hash from my.telegram.org (32 hex characters)').optional(),
+  ),
+  WORKER_SESSION_PATH: z.preprocess(blankToUndefined, z.string().default('./data/worker.session')),
+  TG_2FA_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  CHATS_PER_DAY: positiveInt(20).refine((n) => n <= 50, "must be at most 50 (Telegram's limit is about 50 a day)"),
+  CANARY_INTERVAL_SECONDS: nonNegativeInt(0),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -236,6 +276,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     botMessagesPerSecond: e.BOT_MESSAGES_PER_SECOND,
     telegramApiRoot: e.TELEGRAM_API_ROOT,
     trustProxy: e.TRUST_PROXY,
+    tgApiId: e.TG_API_ID,
+    tgApiHash: e.TG_API_HASH,
+    workerSessionPath: e.WORKER_SESSION_PATH,
+    tg2faPassword: e.TG_2FA_PASSWORD,
+    chatsPerDay: e.CHATS_PER_DAY,
+    canaryIntervalSeconds: e.CANARY_INTERVAL_SECONDS,
     logLevel: e.LOG_LEVEL,
   }
 }

@@ -14,6 +14,7 @@ import { RuleRepository } from './rules.js'
 import { migrate, type MigrationReport } from './migrate.js'
 import { openDatabase, type SqliteDatabase } from './open.js'
 import { SessionRepository } from './sessions.js'
+import { WorkerStateRepository } from './worker-state.js'
 
 /**
  * Every repository over one database. The signatures are async although SQLite answers
@@ -36,6 +37,8 @@ export interface Store {
   readonly access: ReconcileRepository
   /** Read-only aggregates for the admin site (karma histogram, a member's ledger and chats). */
   readonly adminStats: AdminStatsRepository
+  /** The MTProto worker's state (who, last seen, last error, pause) and its created-chats log. */
+  readonly workerState: WorkerStateRepository
   /** Resolves when the database answers a query; rejects otherwise. */
   ping(): Promise<void>
   /** Closes the connection; the store is unusable afterwards. */
@@ -64,6 +67,7 @@ export function createStore(db: SqliteDatabase, clock: () => number = Date.now):
     botStorage: new BotStorageRepository(db),
     access,
     adminStats: new AdminStatsRepository(db),
+    workerState: new WorkerStateRepository(db),
     ping: async () => {
       ping.get()
     },

@@ -1,0 +1,34 @@
+import { networkMiddlewares, TelegramClient } from '@mtcute/node'
+import { secureSessionFile } from './session-file.js'
+
+/** Options of {@link createWorkerClient}. */
+export interface WorkerClientOptions {
+  readonly apiId: number
+  readonly apiHash: string
+  /** The session file (SQLite, mtcute's own tables); made mode 0600 here. */
+  readonly sessionPath: string
+  /**
+   * Longest `FLOOD_WAIT` mtcute sleeps through by itself, in ms. Longer waits are thrown so the
+   * job queue reschedules the job durably (a sleeping process would lose it on a restart).
+   * @default 5000
+   */
+  readonly floodSleepThresholdMs?: number
+}
+
+/**
+ * The worker's mtcute client over its session file. Updates are off: the worker only makes
+ * calls, and an update loop would keep fetching differences for nothing.
+ */
+export function createWorkerClient(options: WorkerClientOptions): TelegramClient {
+  secureSessionFile(options.sessionPath)
+  return new TelegramClient({
+    apiId: options.apiId,
+    apiHash: options.apiHash,
+    storage: options.sessionPath,
+    disableUpdates: true,
+    logLevel: 1,
+    network: {
+      middlewares: networkMiddlewares.basic({ floodWaiter: { maxWait: options.floodSleepThresholdMs ?? 5000 } }),
+    },
+  })
+}

@@ -1,0 +1,88 @@
+import type { Logger } from 'pino'
+import type { Store } from '../../db/store.js'
+import type { JobHandler } from '../../jobs/runner.js'
+import { DailyChatLimitError, pausingErrorOf, WorkerPausedError } from '../errors.js'
+import type { TelegramAccount } from '../port.js'
+import { chatCreateJob } from './chat-create.js'
+
+/** What {@link workerJobHandlers} needs. */
+export interface WorkerJobDeps {
+  readonly store: Store
+  readonly account: TelegramAccount
+  readonly botUsername: string
+  readonly logger: Logger
+  /** Supergroups created per rolling 24 h at most (`CHATS_PER_DAY`). @default 20 */
+  readonly chatsPerDay?: number
+  /**
+   * How long `PEER_FLOOD` / `USER_RESTRICTED` pause the worker, in seconds. Telegram does not
+   * say; a day is what such limits usually last, and an admin can see and lift it.
+   * @default 86400
+   */
+  readonly pauseSeconds?: number
+  /** @default Date.now */
+  readonly clock?: () => number
+}
+
+const DAY = 86_400
+
+/**
+ * The worker's job handlers. Around the plain `chat.create` handler they add Telegram's limits,
+ * kept in the database so they hold across restarts: a pause after `PEER_FLOOD` /
+ * `USER_RESTRICTED`, and at most `chatsPerDay` creations per rolling 24 h. Both surface as errors
+ * that `workerRetryAfter` turns into a reschedule without charging an attempt; every failure is
+ * also written to the worker's state row for the admin page.
+ */
+export function workerJobHandlers(deps: WorkerJobDeps): Record<string, JobHandler> {
+  const clock = deps.clock ?? Date.now
+  const state = deps.store.workerState
+  const limit = deps.chatsPerDay ?? 20
+  const nowSec = () => Math.floor(clock() / 1000)
+
+  // Counts a creation the moment Telegram confirms it, before anything else can fail.
+  const account: TelegramAccount = {
+    createSupergroup: async (params) => {
+      const created = await deps.account.createSupergroup(params)
+      await state.recordChatCreated(params.chatId, nowSec())
+      return created
+    },
+    promoteBot: (params) => deps.account.promoteBot(params),
+  }
+
+  const guard = async (payload: unknown): Promise<void> => {
+    const now = nowSec()
+    const current = await state.read()
+    if (current.pausedUntil !== null && current.pausedUntil > now) {
+      throw new WorkerPausedError(current.pauseReason ?? 'paused', current.pausedUntil, current.pausedUntil - now)
+    }
+    const chatId = (payload as { chatId?: unknown } | null)?.chatId
+    const chat = typeof chatId === 'number' ? await deps.store.chats.findById(chatId) : undefined
+    // A chat already made only needs finishing; it does not take a new slot.
+    if (chat?.telegramChatId !== null && chat !== undefined) return
+    const window = await state.chatsCreatedSince(now - DAY)
+    if (window.count >= limit) throw new DailyChatLimitError(limit, Math.max(1, (window.oldest ?? now) + DAY - now))
+  }
+
+  return {
+    'chat.create': async (job) => {
+      try {
+        await guard(job.payload)
+        await chatCreateJob({ store: deps.store, account, botUsername: deps.botUsername, logger: deps.logger, clock }, job.payload)
+      } catch (err) {
+        const now = nowSec()
+        const pausing = pausingErrorOf(err)
+        if (pausing !== undefined) {
+          const until = now + (deps.pauseSeconds ?? DAY)
+          await state.setPause(until, pausing)
+          await state.recordError(`${pausing}: Telegram limited this account; the worker is paused`, now)
+          deps.logger.error({ jobId: job.id, reason: pausing, pausedUntil: until }, 'worker paused by Telegram')
+          throw new WorkerPausedError(pausing, until, until - now)
+        }
+        // A pause or the daily limit is the worker's own schedule, not news for the admin page.
+        if (!(err instanceof WorkerPausedError) && !(err instanceof DailyChatLimitError)) {
+          await state.recordError(err instanceof Error ? `${err.name}: ${err.message}` : String(err), now)
+        }
+        throw err
+      }
+    },
+  }
+}

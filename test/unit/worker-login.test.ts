@@ -1,0 +1,155 @@
+import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { tl } from '@mtcute/node'
+import { describe, expect, it } from 'vitest'
+import { runWorkerLogin } from '../../src/worker/cli/login.js'
+import { qrLogin, WrongPasswordError } from '../../src/worker/qr-login.js'
+import { secureSessionFile } from '../../src/worker/session-file.js'
+import { NotLoggedInError, whoAmI } from '../../src/worker/whoami.js'
+import { rpcError, SELF, type StubBaseClient, stubClient } from '../support/mtcute-stub.js'
+import { tempDir } from '../support/site.js'
+
+/** Pushes `updateLoginToken`, as Telegram does once the QR code was scanned in the app. */
+function scan(stub: StubBaseClient): void {
+  setTimeout(() => {
+    stub.onServerUpdate.emit({ _: 'updateShort', update: { _: 'updateLoginToken' }, date: 0 })
+  }, 5)
+}
+
+const token = (bytes: number[], expiresInSeconds: number) => ({
+  _: 'auth.loginToken' as const,
+  expires: Math.floor(Date.now() / 1000) + expiresInSeconds,
+  token: new Uint8Array(bytes),
+})
+
+const fakeQr = (url: string) => Promise.resolve(`[QR ${url}]`)
+
+describe('QR login', () => {
+  it('prints a new link when the token expires, follows the DC migration, and says who logged in', async () => {
+    const { stub, tg } = stubClient()
+    let exports = 0
+    stub
+      .respondWith('auth.exportLoginToken', (): tl.auth.TypeLoginToken => {
+        exports++
+        // 1: expires at once (a fresh one follows); 2: scanned; 3: the account lives on DC 4.
+        if (exports === 1) return token([1, 2, 3], 0)
+        if (exports === 2) return token([4, 5, 6], 30)
+        return { _: 'auth.loginTokenMigrateTo', dcId: 4, token: new Uint8Array([7, 8, 9]) }
+      })
+      .respondWith('auth.importLoginToken', (): tl.auth.TypeLoginToken => ({ _: 'auth.loginTokenSuccess', authorization: { _: 'auth.authorization', user: SELF } }))
+      .respondWith('users.getUsers', () => [SELF])
+    const lines: string[] = []
+    const user = await qrLogin(tg, {
+      output: (t) => {
+        lines.push(t)
+        if (t.includes('token=BAUG')) scan(stub)
+      },
+      renderQr: fakeQr,
+    })
+    expect(user).toEqual({ id: SELF.id, name: 'Worker', username: 'kg_worker' })
+    const printed = lines.join('')
+    expect(printed).toContain('[QR tg://login?token=AQID]')
+    expect(printed).toContain('[QR tg://login?token=BAUG]')
+    expect(printed.indexOf('token=AQID')).toBeLessThan(printed.indexOf('token=BAUG'))
+    expect(printed).toMatch(/Scanned/)
+    expect(stub.dcChanges).toEqual([4])
+    expect(stub.methods()).toEqual(['auth.exportLoginToken', 'auth.exportLoginToken', 'auth.exportLoginToken', 'auth.importLoginToken', 'users.getUsers'])
+    expect(stub.calls[3]).toMatchObject({ token: new Uint8Array([7, 8, 9]) })
+    await tg.destroy()
+  })
+
+  function twoFactorClient(rightPassword: string) {
+    const { stub, tg } = stubClient()
+    let exports = 0
+    stub
+      .respondWith('auth.exportLoginToken', (): tl.auth.TypeLoginToken => {
+        exports++
+        if (exports === 1) return token([1, 2, 3], 30)
+        throw rpcError(401, 'SESSION_PASSWORD_NEEDED')
+      })
+      .respondWith('account.getPassword', (): tl.account.RawPassword => ({
+        _: 'account.password',
+        hasPassword: true,
+        newAlgo: { _: 'passwordKdfAlgoUnknown' },
+        newSecureAlgo: { _: 'securePasswordKdfAlgoUnknown' },
+        secureRandom: new Uint8Array(0),
+      }))
+      .respondWith('auth.checkPassword', (req): tl.auth.TypeAuthorization => {
+        // The stub's SRP puts the password in A; a real server checks the proof.
+        const sent = req.password._ === 'inputCheckPasswordSRP' ? new TextDecoder().decode(req.password.A) : ''
+        if (sent !== rightPassword) throw rpcError(400, 'PASSWORD_HASH_INVALID')
+        return { _: 'auth.authorization', user: SELF }
+      })
+    return { stub, tg }
+  }
+
+  it('sends the 2FA password after the scan', async () => {
+    const { stub, tg } = twoFactorClient('hunter2')
+    const user = await qrLogin(tg, { output: () => {
+        scan(stub)
+      }, renderQr: fakeQr, password: 'hunter2' })
+    expect(user.id).toBe(SELF.id)
+    expect(stub.methods()).toEqual(['auth.exportLoginToken', 'auth.exportLoginToken', 'account.getPassword', 'auth.checkPassword'])
+    await tg.destroy()
+  })
+
+  it('fails on a wrong TG_2FA_PASSWORD with a typed error, and exit 6 from worker:login', async () => {
+    const first = twoFactorClient('hunter2')
+    await expect(qrLogin(first.tg, { output: () => {
+          scan(first.stub)
+        }, renderQr: fakeQr, password: 'wrong' })).rejects.toBeInstanceOf(WrongPasswordError)
+    await first.tg.destroy()
+    const second = twoFactorClient('hunter2')
+    const stderr: string[] = []
+    const code = await runWorkerLogin(second.tg, { out: () => undefined, err: (t) => { stderr.push(t); if (t.includes('tg://login')) scan(second.stub) } }, { password: 'wrong', renderQr: fakeQr })
+    expect(code).toBe(6)
+    expect(stderr.join('')).toMatch(/2FA password \(TG_2FA_PASSWORD\) is wrong/)
+    await second.tg.destroy()
+  })
+
+  it('asks again after a wrong password from the prompt', async () => {
+    const { stub, tg } = twoFactorClient('hunter2')
+    const answers = ['wrong', 'hunter2']
+    const lines: string[] = []
+    const stdout: string[] = []
+    const code = await runWorkerLogin(
+      tg,
+      { out: (t) => stdout.push(t), err: (t) => { lines.push(t); if (t.includes('tg://login')) scan(stub) } },
+      { askPassword: () => Promise.resolve(answers.shift() ?? ''), renderQr: fakeQr },
+    )
+    expect(code).toBe(0)
+    expect(lines.join('')).toMatch(/Wrong password; try again/)
+    expect(stdout.join('')).toBe('Logged in as Worker (@kg_worker), id 100.\n')
+    expect(stub.methods().filter((m) => m === 'auth.checkPassword')).toHaveLength(2)
+    await tg.destroy()
+  })
+
+  it('whoAmI: a session without a login is NotLoggedInError', async () => {
+    const { stub, tg } = stubClient()
+    stub.respondWith('users.getUsers', () => {
+      throw rpcError(401, 'AUTH_KEY_UNREGISTERED')
+    })
+    await expect(whoAmI(tg)).rejects.toBeInstanceOf(NotLoggedInError)
+    await tg.destroy()
+  })
+})
+
+describe('session file', () => {
+  it('is created with mode 0600 (and its folder), and a loose mode is fixed at every start', () => {
+    const tmp = tempDir()
+    try {
+      const path = join(tmp.dir, 'nested', 'worker.session')
+      expect(secureSessionFile(path)).toEqual([])
+      expect(existsSync(path)).toBe(true)
+      expect(statSync(path).mode & 0o777).toBe(0o600)
+      chmodSync(path, 0o644)
+      writeFileSync(`${path}-wal`, '', { mode: 0o666 })
+      chmodSync(`${path}-wal`, 0o666)
+      expect(secureSessionFile(path)).toEqual([path, `${path}-wal`])
+      expect(statSync(path).mode & 0o777).toBe(0o600)
+      expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600)
+    } finally {
+      tmp.remove()
+    }
+  })
+})
