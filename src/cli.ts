@@ -6,6 +6,7 @@ import { migrate } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
 import { openStore, type Store } from './db/store.js'
 import { createLogger } from './log.js'
+import { catchShutdownSignals } from './processes/shutdown.js'
 import { startWebProcess } from './processes/web.js'
 import { isWorkerCommand, runWorkerCommand } from './worker/cli/run.js'
 
@@ -53,15 +54,7 @@ function startPurging(store: Store, logger: Logger, everyMs = 10 * 60_000): Node
 }
 
 async function runWeb(config: Config, logger: Logger): Promise<void> {
-  // Handlers first: a signal that arrives while starting must stop cleanly too, not kill.
-  const shutdown: { requested?: string; stop?: (signal: string) => void } = {}
-  const onSignal = (signal: string) => {
-    if (shutdown.stop) shutdown.stop(signal)
-    else shutdown.requested = signal
-  }
-  process.once('SIGTERM', onSignal)
-  process.once('SIGINT', onSignal)
-
+  const signals = catchShutdownSignals(logger)
   const web = await startWebProcess(config, logger)
   const purgeTimer = startPurging(web.store, logger)
   logger.info({ port: web.port, publicUrl: config.publicUrl, botUsername: web.botUsername, botMode: config.botMode }, 'web process listening')
@@ -80,21 +73,10 @@ async function runWeb(config: Config, logger: Logger): Promise<void> {
   }
   if (config.sessionSecretGenerated) logger.warn('SESSION_SECRET is not set: sessions end when the process restarts')
 
-  shutdown.stop = (signal: string) => {
-    logger.info({ signal }, 'stopping')
+  signals.ready(async () => {
     clearInterval(purgeTimer)
-    web.stop().then(
-      () => {
-        logger.info('stopped')
-        process.exit(0)
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'stop failed')
-        process.exit(EXIT_FAILURE)
-      },
-    )
-  }
-  if (shutdown.requested !== undefined) shutdown.stop(shutdown.requested)
+    await web.stop()
+  })
 }
 
 function runMigrate(config: Config, logger: Logger): void {

@@ -1,4 +1,5 @@
 import type { TelegramClient } from '@mtcute/node'
+import { catchShutdownSignals } from '../../processes/shutdown.js'
 import type { Logger } from 'pino'
 import { type Config, workerCredentials } from '../../config.js'
 import { openStore } from '../../db/store.js'
@@ -66,14 +67,7 @@ export async function runWorkerCommand(command: WorkerCommand, args: readonly st
 }
 
 async function runWorker(config: Config, logger: Logger, tg: TelegramClient, io: CommandIo): Promise<number> {
-  // Handlers first: a signal that arrives while starting must stop cleanly too, not kill.
-  const shutdown: { requested?: string; stop?: (signal: string) => void } = {}
-  const onSignal = (signal: string) => {
-    if (shutdown.stop) shutdown.stop(signal)
-    else shutdown.requested = signal
-  }
-  process.once('SIGTERM', onSignal)
-  process.once('SIGINT', onSignal)
+  const signals = catchShutdownSignals(logger)
   let worker
   try {
     worker = await startWorkerProcess(config, logger, { client: tg })
@@ -87,19 +81,6 @@ async function runWorker(config: Config, logger: Logger, tg: TelegramClient, io:
   logger.info({ userId: worker.user.id, chatsPerDay: config.chatsPerDay }, 'worker running')
   if (config.canaryIntervalSeconds > 0) logger.warn('CANARY_INTERVAL_SECONDS is set, but the login canary is not built yet; ignoring it')
   const running = worker
-  shutdown.stop = (signal: string) => {
-    logger.info({ signal }, 'stopping')
-    running.stop().then(
-      () => {
-        logger.info('stopped')
-        process.exit(WorkerExit.ok)
-      },
-      (err: unknown) => {
-        logger.error({ err }, 'stop failed')
-        process.exit(WorkerExit.failure)
-      },
-    )
-  }
-  if (shutdown.requested !== undefined) shutdown.stop(shutdown.requested)
+  signals.ready(() => running.stop())
   return WorkerExit.ok
 }
