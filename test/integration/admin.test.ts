@@ -218,6 +218,22 @@ describe('access to /admin', () => {
   })
 })
 
+describe('the worker on the dashboard', () => {
+  it('says when no account is logged in, then who is, and a pause with its reason (escaped)', async () => {
+    const s = await site()
+    const client = await admin(s)
+    expect((await client.page('/admin')).body).toContain('No Telegram account is logged in yet')
+    const now = Math.floor(Date.now() / 1000)
+    await s.store.workerState.recordSeen(777, '<b>Gate</b> Keeper', now)
+    await s.store.workerState.setPause(now + 3600, 'PEER_FLOOD')
+    const { body } = await client.page('/admin')
+    expect(body).toContain('Logged in as <strong>&lt;b&gt;Gate&lt;/b&gt; Keeper</strong> (id 777)')
+    expect(body).toMatch(/id="worker-paused">Paused until [^<]*?: PEER_FLOOD\./)
+    await s.store.workerState.setPause(null, null)
+    expect((await client.page('/admin')).body).not.toContain('worker-paused')
+  })
+})
+
 describe('CSRF on /admin', () => {
   it('refuses every POST without a token or with a wrong one (403), changing nothing', async () => {
     const s = await site()

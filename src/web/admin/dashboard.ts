@@ -36,13 +36,14 @@ export function dashboardRoutes(context: AdminContext, render: Render): Router {
   const router = Router()
 
   router.get('/', async (req, res) => {
-    const [range, rules, groups, chats, counts, jobs] = await Promise.all([
+    const [range, rules, groups, chats, counts, jobs, worker] = await Promise.all([
       store.adminStats.karmaRange(),
       store.rules.list(),
       store.groups.list(),
       store.chats.list(),
       store.memberships.countsByChat(),
       store.jobs.counts(),
+      store.workerState.read(),
     ])
     const byChat = new Map<number, Record<MembershipState, number>>()
     for (const c of counts) {
@@ -57,7 +58,7 @@ export function dashboardRoutes(context: AdminContext, render: Render): Router {
       counts: byChat.get(rule.chatId) ?? NO_MEMBERS,
     }))
     const chart = await histogram(store, range, ruleMarks(rules))
-    render(req, res, (frame) => dashboardPage(frame, { members: range.members, rules: summaries, jobs, chats, histogram: chart }))
+    render(req, res, (frame) => dashboardPage(frame, { members: range.members, rules: summaries, jobs, chats, histogram: chart, worker, now: Math.floor(Date.now() / 1000) }))
   })
 
   return router

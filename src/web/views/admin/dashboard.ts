@@ -2,9 +2,10 @@ import type { Chat } from '../../../db/chats.js'
 import type { JobCounts, JobOwner } from '../../../db/jobs.js'
 import type { MembershipState } from '../../../db/memberships.js'
 import type { Rule } from '../../../db/rules.js'
+import type { WorkerState } from '../../../db/worker-state.js'
 import { html, type SafeHtml } from '../html.js'
 import { botRights } from './chats.js'
-import { orDash } from './format.js'
+import { formatSeconds, orDash } from './format.js'
 import { type AdminFrame, adminLayout } from './layout.js'
 
 /** One rule on the dashboard, with the membership counts of its chat. */
@@ -24,6 +25,27 @@ export interface DashboardView {
   readonly chats: readonly Chat[]
   /** The karma histogram's SVG; undefined while there are no members. */
   readonly histogram: SafeHtml | undefined
+  /** The MTProto worker's last report. */
+  readonly worker: WorkerState
+  /** Unix seconds, to tell whether a pause is still on. */
+  readonly now: number
+}
+
+/** The worker's account, liveness, last error and pause, for admins to act on. */
+function workerSection(worker: WorkerState, now: number): SafeHtml {
+  const paused = worker.pausedUntil !== null && worker.pausedUntil > now
+  return html`<section class="card" id="worker-state">
+      <h2>Worker</h2>
+      ${worker.userId === null
+        ? html`<p class="muted">No Telegram account is logged in yet: run <code>node dist/cli.js worker:login</code> once, then the
+            <code>worker</code> process. Until then, chats that rules need are not created.</p>`
+        : html`<p>Logged in as <strong>${orDash(worker.userName)}</strong> (id ${worker.userId}); last seen ${formatSeconds(worker.lastSeenAt)}.</p>`}
+      ${paused
+        ? html`<p class="error-text" id="worker-paused">Paused until ${formatSeconds(worker.pausedUntil)}: ${orDash(worker.pauseReason)}.
+            Telegram limits this account; it creates no chats until then.</p>`
+        : ''}
+      ${worker.lastError !== null ? html`<p class="muted">Last error (${formatSeconds(worker.lastErrorAt)}): ${worker.lastError}</p>` : ''}
+    </section>`
 }
 
 function ruleRow(summary: RuleSummary): SafeHtml {
@@ -93,6 +115,7 @@ export function dashboardPage(frame: AdminFrame, view: DashboardView): SafeHtml 
         <tbody>${jobRow('bot', view.jobs)}${jobRow('worker', view.jobs)}</tbody>
       </table>
     </section>
+    ${workerSection(view.worker, view.now)}
     <section class="card">
       <h2>Chats</h2>
       ${view.chats.length === 0
