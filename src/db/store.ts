@@ -2,6 +2,7 @@ import { AdminStatsRepository } from './admin-stats.js'
 import { ApiKeyRepository } from './api-keys.js'
 import { AuditRepository } from './audit.js'
 import { BotStorageRepository } from './bot-storage.js'
+import { CanaryRepository } from './canary.js'
 import { ChatRepository } from './chats.js'
 import { GroupRepository } from './groups.js'
 import { JobRepository } from './jobs.js'
@@ -39,6 +40,8 @@ export interface Store {
   readonly adminStats: AdminStatsRepository
   /** The MTProto worker's state (who, last seen, last error, pause) and its created-chats log. */
   readonly workerState: WorkerStateRepository
+  /** The login canary's last result, written by the worker, read by `/healthz?deep=1`. */
+  readonly canary: CanaryRepository
   /** Resolves when the database answers a query; rejects otherwise. */
   ping(): Promise<void>
   /** Closes the connection; the store is unusable afterwards. */
@@ -68,6 +71,7 @@ export function createStore(db: SqliteDatabase, clock: () => number = Date.now):
     access,
     adminStats: new AdminStatsRepository(db),
     workerState: new WorkerStateRepository(db),
+    canary: new CanaryRepository(db),
     ping: async () => {
       ping.get()
     },

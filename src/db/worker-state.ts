@@ -24,6 +24,15 @@ interface Row {
   pause_reason: string | null
 }
 
+/**
+ * The QR code `worker:login` shows now: its `tg://login?token=…` link, which logs the worker in
+ * for whoever scans it before `expiresAt` (Unix seconds). Admins only, and never cached.
+ */
+export interface PendingLoginQr {
+  readonly url: string
+  readonly expiresAt: number
+}
+
 /** The worker's single state row and its log of created chats (for `CHATS_PER_DAY`). */
 export class WorkerStateRepository {
   private readonly s
@@ -36,6 +45,10 @@ export class WorkerStateRepository {
       ),
       error: db.prepare<[string, number]>('UPDATE worker_state SET last_error = ?, last_error_at = ? WHERE id = 1'),
       pause: db.prepare<[number | null, string | null]>('UPDATE worker_state SET paused_until = ?, pause_reason = ? WHERE id = 1'),
+      setQr: db.prepare<[string | null, number | null]>('UPDATE worker_state SET login_qr_url = ?, login_qr_expires_at = ? WHERE id = 1'),
+      qr: db.prepare<[number], { url: string; expires_at: number }>(
+        'SELECT login_qr_url AS url, login_qr_expires_at AS expires_at FROM worker_state WHERE id = 1 AND login_qr_url IS NOT NULL AND login_qr_expires_at > ?',
+      ),
       created: db.prepare<[number, number]>('INSERT OR IGNORE INTO worker_chat_creations (chat_id, created_at) VALUES (?, ?)'),
       since: db.prepare<[number], { n: number; oldest: number | null }>(
         'SELECT count(*) AS n, min(created_at) AS oldest FROM worker_chat_creations WHERE created_at > ?',
@@ -68,6 +81,25 @@ export class WorkerStateRepository {
   /** Pauses the worker until `until` (Unix seconds); `null` lifts the pause. */
   async setPause(until: number | null, reason: string | null): Promise<void> {
     this.s.pause.run(until, reason)
+  }
+
+  /** Records the QR link `worker:login` shows now, replacing the one before (it rotates ~30 s). */
+  async recordLoginQr(url: string, expiresAt: number): Promise<void> {
+    this.s.setQr.run(url, expiresAt)
+  }
+
+  /** Forgets the QR link: the login ended (logged in, failed or interrupted). */
+  async clearLoginQr(): Promise<void> {
+    this.s.setQr.run(null, null)
+  }
+
+  /**
+   * The QR link still valid at `now` (Unix seconds), or null. An expired one left behind by a
+   * killed `worker:login` is never returned, so it cannot be shown after its token lapsed.
+   */
+  async pendingLoginQr(now: number): Promise<PendingLoginQr | null> {
+    const r = this.s.qr.get(now)
+    return r ? { url: r.url, expiresAt: r.expires_at } : null
   }
 
   /** Counts a created chat toward the rolling daily limit (once per chat). */

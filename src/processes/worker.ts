@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import { openStore, type Store } from '../db/store.js'
 import { JobRunner } from '../jobs/runner.js'
+import { type LoginCanaryDeps, type LoginCanaryOptions, startLoginCanary } from '../worker/canary/schedule.js'
 import { workerRetryAfter } from '../worker/errors.js'
 import { workerJobHandlers } from '../worker/jobs/index.js'
 import { MtcuteAccount } from '../worker/mtcute-account.js'
@@ -17,7 +18,7 @@ export interface WorkerProcess {
   /** Who the account is logged in as. */
   readonly user: LoggedInUser
   readonly jobs: JobRunner
-  /** Stops taking jobs, lets the one in progress finish, disconnects, closes the database. */
+  /** Stops the canary and taking jobs, lets the job in progress finish, disconnects, closes the database. */
   stop(): Promise<void>
 }
 
@@ -31,12 +32,18 @@ export interface WorkerProcessOptions {
   readonly idleMs?: number
   /** @default Date.now */
   readonly clock?: () => number
+  /**
+   * The login canary's first delay and run overrides (tests make them short); its interval is
+   * `CANARY_INTERVAL_SECONDS`.
+   */
+  readonly canary?: Pick<LoginCanaryOptions, 'firstRunDelayMs'> & Pick<LoginCanaryDeps, 'run'>
 }
 
 /**
  * Starts the worker: migrations, the session file's mode checked, who is logged in recorded in
  * `worker_state`, then a {@link JobRunner} with owner `worker` running `chat.create` over the
- * account. Refuses to start when the session is not logged in (`NotLoggedInError`).
+ * account, and the login canary every `CANARY_INTERVAL_SECONDS` (0: never). Refuses to start when
+ * the session is not logged in (`NotLoggedInError`).
  */
 export async function startWorkerProcess(config: Config, logger: Logger, options: WorkerProcessOptions): Promise<WorkerProcess> {
   const fixed = secureSessionFile(config.workerSessionPath)
@@ -74,12 +81,19 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
       })
     }, options.heartbeatMs ?? 60_000)
     heartbeat.unref()
+    const canary = startLoginCanary(
+      { tg, store, botUsername, logger, clock, ...(options.canary?.run ? { run: options.canary.run } : {}) },
+      { intervalSeconds: config.canaryIntervalSeconds, ...(options.canary?.firstRunDelayMs !== undefined ? { firstRunDelayMs: options.canary.firstRunDelayMs } : {}) },
+    )
+    if (config.canaryIntervalSeconds > 0) logger.info({ intervalSeconds: config.canaryIntervalSeconds }, 'login canary scheduled')
     return {
       store,
       user,
       jobs,
       stop: async () => {
         clearInterval(heartbeat)
+        // Before the client goes away: an aborted run records nothing.
+        await canary.stop()
         await jobs.stop()
         await tg.destroy()
         store.close()

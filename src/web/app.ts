@@ -29,7 +29,8 @@ export interface AppDeps {
     | 'loginRateLimitPerMinute'
     | 'trustProxy'
     | 'adminTelegramIds'
-  >
+  > &
+    Partial<Pick<Config, 'canaryIntervalSeconds'>>
   /** The bot's username, from the config or `getMe`. */
   readonly botUsername: string
   readonly store: Store
@@ -59,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
   // Telegram's webhook first: it needs no browser headers, and it is the hottest path.
   if (deps.webhook) app.use(deps.webhook)
   app.use(securityHeaders({ https: config.secureCookies }))
-  app.use(healthRoutes({ store, logger }))
+  app.use(healthRoutes({ store, logger, canaryIntervalSeconds: config.canaryIntervalSeconds ?? 0, ...(deps.clock ? { clock: deps.clock } : {}) }))
   // Machine-to-machine routes parse their own bodies and need no session.
   if (deps.sandbox) app.use('/sandbox/api', deps.sandbox.botApi)
   app.use('/api/v1', apiRouter({ config, store, logger, clock: deps.clock }))

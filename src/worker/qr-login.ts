@@ -20,6 +20,12 @@ export interface QrLoginOptions {
   readonly askPassword?: () => Promise<string>
   /** Draws the QR code of a URL as text. @default a small terminal QR (the `qrcode` package) */
   readonly renderQr?: (url: string) => Promise<string>
+  /**
+   * Told each new link before it is printed, e.g. to record it for the admin page. A failure is
+   * reported on {@link output} and does not stop the login: the terminal still has the code.
+   * @default nothing
+   */
+  readonly onLink?: (url: string, expires: Date) => Promise<void>
   readonly abortSignal?: AbortSignal
 }
 
@@ -59,6 +65,9 @@ export async function qrLogin(tg: TelegramClient, options: QrLoginOptions): Prom
     const user = await tg.signInQr({
       onUrlUpdated: (url, expires) => {
         printing = printing.then(async () => {
+          await options.onLink?.(url, expires).catch((err: unknown) => {
+            options.output(`(Could not share this code with the admin page: ${err instanceof Error ? err.message : String(err)})\n`)
+          })
           const qr = await render(url).catch(() => '')
           options.output(`${qr}\nScan this in Telegram (Settings → Devices → Link Desktop Device), or open:\n${url}\n(valid until ${expires.toISOString()}; a new one follows automatically)\n`)
         })
@@ -75,6 +84,8 @@ export async function qrLogin(tg: TelegramClient, options: QrLoginOptions): Prom
     await printing
     return loggedInUser(user)
   } catch (err) {
+    // Let a link still being recorded land first, so the caller's cleanup comes after it.
+    await printing.catch(() => undefined)
     if (tl.RpcError.is(err, 'PASSWORD_HASH_INVALID')) throw new WrongPasswordError('the 2FA password (TG_2FA_PASSWORD) is wrong', { cause: err })
     if (tl.RpcError.is(err, 'SESSION_PASSWORD_NEEDED')) throw new PasswordNeededError('the account has a 2FA password: set TG_2FA_PASSWORD or run in a terminal', { cause: err })
     throw err

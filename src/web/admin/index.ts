@@ -12,6 +12,7 @@ import { jobRoutes } from './jobs.js'
 import { memberRoutes } from './members.js'
 import { createRender } from './render.js'
 import { ruleRoutes } from './rules.js'
+import { workerRoutes } from './worker.js'
 
 export type { AdminDeps } from './deps.js'
 
@@ -48,6 +49,7 @@ export function adminRoutes(deps: AdminDeps): Router {
   router.use('/jobs', jobRoutes(context, render))
   router.use('/audit', auditRoutes(context, render))
   router.use('/api-keys', apiKeyRoutes(context, render))
+  router.use('/worker', workerRoutes(context, render))
   router.use(dashboardRoutes(context, render))
   router.use(formErrorsAreBadRequests)
   return router

@@ -39,18 +39,20 @@ export async function runWorkerCommand(command: WorkerCommand, args: readonly st
   if (command === 'worker') return runWorker(config, logger, tg, io)
   try {
     if (command === 'worker:login') {
-      return await runWorkerLogin(tg, io, {
-        ...(config.tg2faPassword !== undefined ? { password: config.tg2faPassword } : { askPassword: () => askHidden('2FA password: ') }),
-        onLoggedIn: async (user) => {
-          secureSessionFile(config.workerSessionPath)
-          const { store } = openStore(config.databasePath)
-          try {
+      // Open for the whole login: each new QR link goes to worker_state for /admin/worker.
+      const { store } = openStore(config.databasePath)
+      try {
+        return await runWorkerLogin(tg, io, {
+          ...(config.tg2faPassword !== undefined ? { password: config.tg2faPassword } : { askPassword: () => askHidden('2FA password: ') }),
+          pendingQr: store.workerState,
+          onLoggedIn: async (user) => {
+            secureSessionFile(config.workerSessionPath)
             await store.workerState.recordSeen(user.id, user.username !== null ? `@${user.username}` : user.name, Math.floor(Date.now() / 1000))
-          } finally {
-            store.close()
-          }
-        },
-      })
+          },
+        })
+      } finally {
+        store.close()
+      }
     }
     if (command === 'worker:accept-login') {
       if (args.length !== 1) {

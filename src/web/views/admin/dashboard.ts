@@ -45,6 +45,7 @@ function workerSection(worker: WorkerState, now: number): SafeHtml {
             Telegram limits this account; it creates no chats until then.</p>`
         : ''}
       ${worker.lastError !== null ? html`<p class="muted">Last error (${formatSeconds(worker.lastErrorAt)}): ${worker.lastError}</p>` : ''}
+      <p><a href="/admin/worker">Worker details and QR login</a></p>
     </section>`
 }
 
