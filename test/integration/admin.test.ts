@@ -231,6 +231,17 @@ describe('the worker on the dashboard', () => {
     expect(body).toMatch(/id="worker-paused">Paused until [^<]*?: PEER_FLOOD\./)
     await s.store.workerState.setPause(null, null)
     expect((await client.page('/admin')).body).not.toContain('worker-paused')
+    expect((await client.page('/admin')).body).toContain('The login canary has not run')
+  })
+
+  it('shows the login canary\'s last result', async () => {
+    const s = await site()
+    const client = await admin(s)
+    const now = Math.floor(Date.now() / 1000)
+    await s.store.canary.record({ ok: false, checkedAt: now, error: 'domain-not-linked: <set /setdomain>', durationMs: 812 })
+    expect((await client.page('/admin')).body).toMatch(/id="canary">Login canary failed [^<]*: domain-not-linked: &lt;set \/setdomain&gt;/)
+    await s.store.canary.record({ ok: true, checkedAt: now, error: null, durationMs: 640 })
+    expect((await client.page('/admin')).body).toMatch(/id="canary">Login canary passed [^<]*\(640 ms\)/)
   })
 })
 

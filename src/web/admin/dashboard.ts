@@ -36,7 +36,7 @@ export function dashboardRoutes(context: AdminContext, render: Render): Router {
   const router = Router()
 
   router.get('/', async (req, res) => {
-    const [range, rules, groups, chats, counts, jobs, worker] = await Promise.all([
+    const [range, rules, groups, chats, counts, jobs, worker, canary] = await Promise.all([
       store.adminStats.karmaRange(),
       store.rules.list(),
       store.groups.list(),
@@ -44,6 +44,7 @@ export function dashboardRoutes(context: AdminContext, render: Render): Router {
       store.memberships.countsByChat(),
       store.jobs.counts(),
       store.workerState.read(),
+      store.canary.last(),
     ])
     const byChat = new Map<number, Record<MembershipState, number>>()
     for (const c of counts) {
@@ -58,7 +59,7 @@ export function dashboardRoutes(context: AdminContext, render: Render): Router {
       counts: byChat.get(rule.chatId) ?? NO_MEMBERS,
     }))
     const chart = await histogram(store, range, ruleMarks(rules))
-    render(req, res, (frame) => dashboardPage(frame, { members: range.members, rules: summaries, jobs, chats, histogram: chart, worker, now: Math.floor(Date.now() / 1000) }))
+    render(req, res, (frame) => dashboardPage(frame, { members: range.members, rules: summaries, jobs, chats, histogram: chart, worker, canary, now: Math.floor(Date.now() / 1000) }))
   })
 
   return router

@@ -2,6 +2,7 @@ import type { Chat } from '../../../db/chats.js'
 import type { JobCounts, JobOwner } from '../../../db/jobs.js'
 import type { MembershipState } from '../../../db/memberships.js'
 import type { Rule } from '../../../db/rules.js'
+import type { CanaryResult } from '../../../db/canary.js'
 import type { WorkerState } from '../../../db/worker-state.js'
 import { html, type SafeHtml } from '../html.js'
 import { botRights } from './chats.js'
@@ -27,12 +28,14 @@ export interface DashboardView {
   readonly histogram: SafeHtml | undefined
   /** The MTProto worker's last report. */
   readonly worker: WorkerState
+  /** The login canary's last run, if it has run. */
+  readonly canary: CanaryResult | undefined
   /** Unix seconds, to tell whether a pause is still on. */
   readonly now: number
 }
 
 /** The worker's account, liveness, last error and pause, for admins to act on. */
-function workerSection(worker: WorkerState, now: number): SafeHtml {
+function workerSection(worker: WorkerState, canary: CanaryResult | undefined, now: number): SafeHtml {
   const paused = worker.pausedUntil !== null && worker.pausedUntil > now
   return html`<section class="card" id="worker-state">
       <h2>Worker</h2>
@@ -45,6 +48,11 @@ function workerSection(worker: WorkerState, now: number): SafeHtml {
             Telegram limits this account; it creates no chats until then.</p>`
         : ''}
       ${worker.lastError !== null ? html`<p class="muted">Last error (${formatSeconds(worker.lastErrorAt)}): ${worker.lastError}</p>` : ''}
+      ${canary === undefined
+        ? html`<p class="muted" id="canary">The login canary has not run (CANARY_INTERVAL_SECONDS).</p>`
+        : canary.ok
+          ? html`<p id="canary">Login canary passed ${formatSeconds(canary.checkedAt)} (${canary.durationMs} ms): bot, domain, signature and site work.</p>`
+          : html`<p class="error-text" id="canary">Login canary failed ${formatSeconds(canary.checkedAt)}: ${orDash(canary.error)}</p>`}
       <p><a href="/admin/worker">Worker details and QR login</a></p>
     </section>`
 }
@@ -116,7 +124,7 @@ export function dashboardPage(frame: AdminFrame, view: DashboardView): SafeHtml 
         <tbody>${jobRow('bot', view.jobs)}${jobRow('worker', view.jobs)}</tbody>
       </table>
     </section>
-    ${workerSection(view.worker, view.now)}
+    ${workerSection(view.worker, view.canary, view.now)}
     <section class="card">
       <h2>Chats</h2>
       ${view.chats.length === 0
