@@ -92,6 +92,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Telegram's own Bot API, the default of `TELEGRAM_API_ROOT`. */
+export const TELEGRAM_BOT_API_ROOT = 'https://api.telegram.org'
+
 const BOT_TOKEN_SHAPE = /^\d{1,20}:[A-Za-z0-9_-]{30,100}$/
 
 const blankToUndefined = (value: unknown): unknown =>
@@ -198,7 +201,7 @@ const schema = z.object({
   BOT_MESSAGES_PER_SECOND: positiveInt(25).refine((n) => n <= 30, 'must be at most 30 (Telegram\'s limit for a bot)'),
   TELEGRAM_API_ROOT: z.preprocess(
     blankToUndefined,
-    httpUrl.transform((s) => s.replace(/\/+$/, '')).default('https://api.telegram.org'),
+    httpUrl.transform((s) => s.replace(/\/+$/, '')).default(TELEGRAM_BOT_API_ROOT),
   ),
   TRUST_PROXY: nonNegativeInt(0),
   TG_API_ID: z.preprocess(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from '../../src/config.js'
+import { ConfigError, loadConfig, TELEGRAM_BOT_API_ROOT } from '../../src/config.js'
 import { TEST_BOT_TOKEN, TEST_SESSION_SECRET } from '../support/site.js'
 
 const production = {
@@ -30,7 +30,7 @@ describe('loadConfig', () => {
       publicUrl: 'http://localhost:3000',
       secureCookies: false,
       loginMaxAgeSeconds: 600,
-      telegramApiRoot: 'https://api.telegram.org',
+      telegramApiRoot: TELEGRAM_BOT_API_ROOT,
       logLevel: 'info',
       botTokenGenerated: true,
       sessionSecretGenerated: true,
