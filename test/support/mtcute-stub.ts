@@ -121,3 +121,50 @@ export function emulateChats(stub: StubBaseClient, state: EmulatedChats = { chan
     })
   return state
 }
+
+/** Pushes `updateLoginToken`, as Telegram does once the QR code was scanned in the app. */
+export function scan(stub: StubBaseClient): void {
+  setTimeout(() => {
+    stub.onServerUpdate.emit({ _: 'updateShort', update: { _: 'updateLoginToken' }, date: 0 })
+  }, 5)
+}
+
+/** An `auth.loginToken` with these bytes, valid for `expiresInSeconds` from now. */
+export const token = (bytes: number[], expiresInSeconds: number) => ({
+  _: 'auth.loginToken' as const,
+  expires: Math.floor(Date.now() / 1000) + expiresInSeconds,
+  token: new Uint8Array(bytes),
+})
+
+/** Renders a QR as text, so tests read what would be drawn. */
+export const fakeQr = (url: string) => Promise.resolve(`[QR ${url}]`)
+
+/**
+ * A client whose account has 2FA: the first QR token is valid 30 s, the scan then asks for the
+ * password, and only `rightPassword` logs in as {@link SELF}.
+ */
+export function twoFactorClient(rightPassword: string): { stub: StubBaseClient; tg: TelegramClient } {
+  const { stub, tg } = stubClient()
+  let exports = 0
+  stub
+    .respondWith('auth.exportLoginToken', (): tl.auth.TypeLoginToken => {
+      exports++
+      if (exports === 1) return token([1, 2, 3], 30)
+      throw rpcError(401, 'SESSION_PASSWORD_NEEDED')
+    })
+    .respondWith('account.getPassword', (): tl.account.RawPassword => ({
+      _: 'account.password',
+      hasPassword: true,
+      newAlgo: { _: 'passwordKdfAlgoUnknown' },
+      newSecureAlgo: { _: 'securePasswordKdfAlgoUnknown' },
+      secureRandom: new Uint8Array(0),
+    }))
+    .respondWith('auth.checkPassword', (req): tl.auth.TypeAuthorization => {
+      // The stub's SRP puts the password in A; a real server checks the proof.
+      const sent = req.password._ === 'inputCheckPasswordSRP' ? new TextDecoder().decode(req.password.A) : ''
+      if (sent !== rightPassword) throw rpcError(400, 'PASSWORD_HASH_INVALID')
+      return { _: 'auth.authorization', user: SELF }
+    })
+  return { stub, tg }
+}
+

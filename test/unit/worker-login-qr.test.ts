@@ -5,23 +5,10 @@
 import type { tl } from '@mtcute/node'
 import { describe, expect, it } from 'vitest'
 import { runWorkerLogin } from '../../src/worker/cli/login.js'
-import { rpcError, SELF, type StubBaseClient, stubClient } from '../support/mtcute-stub.js'
+import { fakeQr, scan, SELF, stubClient, token, twoFactorClient } from '../support/mtcute-stub.js'
 import { type TestStore, testStores } from '../support/store.js'
 
 const newStore = testStores()
-
-/** Pushes `updateLoginToken`, as Telegram does once the QR code was scanned in the app. */
-function scan(stub: StubBaseClient): void {
-  setTimeout(() => {
-    stub.onServerUpdate.emit({ _: 'updateShort', update: { _: 'updateLoginToken' }, date: 0 })
-  }, 5)
-}
-
-const token = (bytes: number[], expiresInSeconds: number) => ({
-  _: 'auth.loginToken' as const,
-  expires: Math.floor(Date.now() / 1000) + expiresInSeconds,
-  token: new Uint8Array(bytes),
-})
 
 /** The QR columns as stored, read through a second connection. */
 function storedQr(t: TestStore): { url: string | null; expiresAt: number | null } {
@@ -30,8 +17,6 @@ function storedQr(t: TestStore): { url: string | null; expiresAt: number | null 
   ).get()
   return row ?? { url: null, expiresAt: null }
 }
-
-const fakeQr = (url: string) => Promise.resolve(`[QR ${url}]`)
 
 describe('worker:login and the admin page’s QR', () => {
   it('records each new link with its expiry as it is printed, and clears it once logged in', async () => {
@@ -73,24 +58,7 @@ describe('worker:login and the admin page’s QR', () => {
 
   it('clears the link when the login fails too (a wrong TG_2FA_PASSWORD, exit 6)', async () => {
     const t = newStore()
-    const { stub, tg } = stubClient()
-    let exports = 0
-    stub
-      .respondWith('auth.exportLoginToken', (): tl.auth.TypeLoginToken => {
-        exports++
-        if (exports === 1) return token([1, 2, 3], 30)
-        throw rpcError(401, 'SESSION_PASSWORD_NEEDED')
-      })
-      .respondWith('account.getPassword', (): tl.account.RawPassword => ({
-        _: 'account.password',
-        hasPassword: true,
-        newAlgo: { _: 'passwordKdfAlgoUnknown' },
-        newSecureAlgo: { _: 'securePasswordKdfAlgoUnknown' },
-        secureRandom: new Uint8Array(0),
-      }))
-      .respondWith('auth.checkPassword', (): tl.auth.TypeAuthorization => {
-        throw rpcError(400, 'PASSWORD_HASH_INVALID')
-      })
+    const { stub, tg } = twoFactorClient('right')
     let recorded: string | null = null
     const code = await runWorkerLogin(
       tg,

@@ -6,23 +6,8 @@ import { runWorkerLogin } from '../../src/worker/cli/login.js'
 import { qrLogin, WrongPasswordError } from '../../src/worker/qr-login.js'
 import { secureSessionFile } from '../../src/worker/session-file.js'
 import { NotLoggedInError, whoAmI } from '../../src/worker/whoami.js'
-import { rpcError, SELF, type StubBaseClient, stubClient } from '../support/mtcute-stub.js'
+import { fakeQr, rpcError, scan, SELF, stubClient, token, twoFactorClient } from '../support/mtcute-stub.js'
 import { tempDir } from '../support/site.js'
-
-/** Pushes `updateLoginToken`, as Telegram does once the QR code was scanned in the app. */
-function scan(stub: StubBaseClient): void {
-  setTimeout(() => {
-    stub.onServerUpdate.emit({ _: 'updateShort', update: { _: 'updateLoginToken' }, date: 0 })
-  }, 5)
-}
-
-const token = (bytes: number[], expiresInSeconds: number) => ({
-  _: 'auth.loginToken' as const,
-  expires: Math.floor(Date.now() / 1000) + expiresInSeconds,
-  token: new Uint8Array(bytes),
-})
-
-const fakeQr = (url: string) => Promise.resolve(`[QR ${url}]`)
 
 describe('QR login', () => {
   it('prints a new link when the token expires, follows the DC migration, and says who logged in', async () => {
@@ -57,31 +42,6 @@ describe('QR login', () => {
     expect(stub.calls[3]).toMatchObject({ token: new Uint8Array([7, 8, 9]) })
     await tg.destroy()
   })
-
-  function twoFactorClient(rightPassword: string) {
-    const { stub, tg } = stubClient()
-    let exports = 0
-    stub
-      .respondWith('auth.exportLoginToken', (): tl.auth.TypeLoginToken => {
-        exports++
-        if (exports === 1) return token([1, 2, 3], 30)
-        throw rpcError(401, 'SESSION_PASSWORD_NEEDED')
-      })
-      .respondWith('account.getPassword', (): tl.account.RawPassword => ({
-        _: 'account.password',
-        hasPassword: true,
-        newAlgo: { _: 'passwordKdfAlgoUnknown' },
-        newSecureAlgo: { _: 'securePasswordKdfAlgoUnknown' },
-        secureRandom: new Uint8Array(0),
-      }))
-      .respondWith('auth.checkPassword', (req): tl.auth.TypeAuthorization => {
-        // The stub's SRP puts the password in A; a real server checks the proof.
-        const sent = req.password._ === 'inputCheckPasswordSRP' ? new TextDecoder().decode(req.password.A) : ''
-        if (sent !== rightPassword) throw rpcError(400, 'PASSWORD_HASH_INVALID')
-        return { _: 'auth.authorization', user: SELF }
-      })
-    return { stub, tg }
-  }
 
   it('sends the 2FA password after the scan', async () => {
     const { stub, tg } = twoFactorClient('hunter2')
