@@ -3,46 +3,19 @@
  * with a new chat, raises a member's karma over its threshold and finds the invite queued, with
  * the CSP (no inline script or style) never violated. Only 127.0.0.1 is reachable.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { expectNoPageProblems, launchChromium, newLocalContext, type PageProblems, watchPageProblems } from '../support/browser.js'
-import { startTestSite, type TestSite } from '../support/site.js'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { expectNoPageProblems, type PageProblems, useBrowserSite, watchPageProblems } from '../support/browser.js'
+import type { TestSite } from '../support/site.js'
 
 const ADMIN_ID = 1001
 const MEMBER_TELEGRAM_ID = 424_242
 
-// Launched by the first test that needs it, so a missing Chromium fails the test (never skips).
-let browser: Promise<Browser> | undefined
-let site: TestSite | undefined
-const contexts: BrowserContext[] = []
-
-afterAll(async () => {
-  const launched = await browser?.catch(() => undefined)
-  await launched?.close()
-})
-
-beforeEach(async () => {
-  site = await startTestSite({ ADMIN_TELEGRAM_IDS: String(ADMIN_ID) })
-})
-
-afterEach(async () => {
-  try {
-    await Promise.all(contexts.splice(0).map((c) => c.close()))
-  } finally {
-    await site?.close()
-    site = undefined
-  }
-})
-
-function theSite(): TestSite {
-  if (!site) throw new Error('the test site is not running')
-  return site
-}
+const browserSite = useBrowserSite({ ADMIN_TELEGRAM_IDS: String(ADMIN_ID) })
+const theSite = () => browserSite.site()
 
 async function newPage(s: TestSite): Promise<{ page: Page; problems: PageProblems }> {
-  browser ??= launchChromium()
-  const { context } = await newLocalContext(await browser)
-  contexts.push(context)
+  const { context } = await browserSite.newContext()
   const page = await context.newPage()
   const problems = await watchPageProblems(page, s.url)
   return { page, problems }

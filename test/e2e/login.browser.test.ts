@@ -3,47 +3,20 @@
  * a visitor opens `/`, follows a correctly signed login URL, sees their name on `/me` and logs
  * out. Only 127.0.0.1 is reachable: Telegram's widget script is blocked on purpose.
  */
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { BrowserContext, Page, Response } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { Sessions } from '../../src/web/session.js'
-import { expectNoPageProblems, launchChromium, newLocalContext, watchPageProblems } from '../support/browser.js'
-import { startTestSite, TEST_BOT_USERNAME, TEST_SESSION_SECRET, type TestSite } from '../support/site.js'
+import { expectNoPageProblems, useBrowserSite, watchPageProblems } from '../support/browser.js'
+import { TEST_BOT_USERNAME, TEST_SESSION_SECRET, type TestSite } from '../support/site.js'
 
 const TELEGRAM_WIDGET = 'https://telegram.org/js/telegram-widget.js'
 
-// Launched by the first test that needs it, so a missing Chromium fails every test (never skips).
-let browser: Promise<Browser> | undefined
-let site: TestSite | undefined
-const contexts: BrowserContext[] = []
-
-afterAll(async () => {
-  const launched = await browser?.catch(() => undefined)
-  await launched?.close()
-})
-
-beforeEach(async () => {
-  site = await startTestSite()
-})
-
-afterEach(async () => {
-  try {
-    await Promise.all(contexts.splice(0).map((c) => c.close()))
-  } finally {
-    await site?.close()
-    site = undefined
-  }
-})
-
-function theSite(): TestSite {
-  if (!site) throw new Error('the test site is not running')
-  return site
-}
+const browserSite = useBrowserSite()
+const theSite = () => browserSite.site()
 
 /** A fresh browser context (own cookies) that can reach only 127.0.0.1, closed after the test. */
 async function newPage(): Promise<{ page: Page; context: BrowserContext; blocked: string[] }> {
-  browser ??= launchChromium()
-  const { context, blocked } = await newLocalContext(await browser)
-  contexts.push(context)
+  const { context, blocked } = await browserSite.newContext()
   return { page: await context.newPage(), context, blocked }
 }
 

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs'
+import { afterAll, afterEach, beforeEach } from 'vitest'
+import { startTestSite, type TestSite } from './site.js'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { expect } from 'vitest'
 
@@ -116,3 +118,50 @@ export async function expectNoPageProblems(problems: PageProblems): Promise<void
   expect(problems.pageErrors).toEqual([])
   expect(problems.failedOwnRequests).toEqual([])
 }
+
+/** What {@link useBrowserSite} gives a browser test file. */
+export interface BrowserSite {
+  /** The site of the running test. */
+  site(): TestSite
+  /** A fresh context (own cookies) that reaches only 127.0.0.1, closed after the test. */
+  newContext(): Promise<LocalContext>
+}
+
+/**
+ * The lifecycle of a browser test file: a new site over a temp database for each test, contexts
+ * closed after it, and one Chromium launched by the first test that needs it, so a missing
+ * Chromium fails every test instead of skipping them.
+ */
+export function useBrowserSite(env: Record<string, string> = {}): BrowserSite {
+  let browser: Promise<Browser> | undefined
+  let site: TestSite | undefined
+  const contexts: BrowserContext[] = []
+  afterAll(async () => {
+    const launched = await browser?.catch(() => undefined)
+    await launched?.close()
+  })
+  beforeEach(async () => {
+    site = await startTestSite(env)
+  })
+  afterEach(async () => {
+    try {
+      await Promise.all(contexts.splice(0).map((c) => c.close()))
+    } finally {
+      await site?.close()
+      site = undefined
+    }
+  })
+  return {
+    site() {
+      if (!site) throw new Error('the test site is not running')
+      return site
+    },
+    async newContext() {
+      browser ??= launchChromium()
+      const local = await newLocalContext(await browser)
+      contexts.push(local.context)
+      return local
+    },
+  }
+}
+
