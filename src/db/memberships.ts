@@ -1,3 +1,5 @@
+import type { AuditRepository } from './audit.js'
+import type { JobRepository, NewJob } from './jobs.js'
 import type { SqliteDatabase } from './open.js'
 
 /**
@@ -5,6 +7,9 @@ import type { SqliteDatabase } from './open.js'
  * link, a manual add): they must meet `min_karma`, not only stay above `remove_below`.
  */
 export const UNAPPROVED_JOIN_REASON = 'joined without a request'
+
+/** The reason recorded for a member the worker's account added to a chat (direct add). */
+export const ADDED_BY_ACCOUNT_REASON = 'added by the account'
 
 /** `eligible → invited → member → removed`. */
 export type MembershipState = 'eligible' | 'invited' | 'member' | 'removed'
@@ -29,6 +34,8 @@ export interface Eligibility {
   /** The lowest minimum karma among the rules that cover them, for messages. */
   readonly minKarma: number | null
   readonly karma: number
+  /** Some enabled rule that covers them and whose minimum they reach asks for direct add. */
+  readonly directAdd: boolean
 }
 
 interface MembershipRow {
@@ -58,15 +65,18 @@ export interface OpenChat {
 /** Memberships, and the per-member eligibility check behind join requests and chat members. */
 export class MembershipRepository {
   private readonly s
+  private readonly inviteThenQueue
+  private readonly addedByAccount
+  private readonly addRefused
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, jobs: JobRepository, audit: AuditRepository) {
     this.s = {
       get: db.prepare<[number, number], MembershipRow>('SELECT * FROM memberships WHERE user_id = ? AND chat_id = ?'),
       set: db.prepare<[{ memberId: number; chatId: number; state: MembershipState; reason: string; now: number }]>(
         `INSERT INTO memberships (user_id, chat_id, state, reason, updated_at) VALUES (@memberId, @chatId, @state, @reason, @now)
          ON CONFLICT (user_id, chat_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at`,
       ),
-      eligibility: db.prepare<[{ memberId: number; chatId: number }], { eligible: number | null; keep: number | null; managed: number; min_karma: number | null; karma: number | null }>(
+      eligibility: db.prepare<[{ memberId: number; chatId: number }], { eligible: number | null; keep: number | null; managed: number; min_karma: number | null; karma: number | null; direct_add: number | null }>(
         `SELECT
            (SELECT max(u.karma >= r.min_karma) FROM rules r WHERE r.chat_id = @chatId AND r.enabled = 1
               AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id))) AS eligible,
@@ -74,6 +84,8 @@ export class MembershipRepository {
               AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id))) AS keep,
            (SELECT min(r.min_karma) FROM rules r WHERE r.chat_id = @chatId AND r.enabled = 1
               AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id))) AS min_karma,
+           (SELECT max(r.direct_add) FROM rules r WHERE r.chat_id = @chatId AND r.enabled = 1 AND u.karma >= r.min_karma
+              AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id))) AS direct_add,
            EXISTS (SELECT 1 FROM rules r WHERE r.chat_id = @chatId AND r.enabled = 1) AS managed,
            u.karma AS karma
          FROM users u WHERE u.id = @memberId`,
@@ -85,7 +97,32 @@ export class MembershipRepository {
       countsByChat: db.prepare<[], { chat_id: number; state: MembershipState; n: number }>(
         'SELECT chat_id, state, count(*) AS n FROM memberships GROUP BY chat_id, state',
       ),
+      // Also over a `chat_member` update that got here first: the add explains that arrival.
+      added: db.prepare<[{ memberId: number; chatId: number; reason: string; unapproved: string; now: number }]>(
+        `UPDATE memberships SET state = 'member', reason = @reason, updated_at = @now
+         WHERE user_id = @memberId AND chat_id = @chatId
+           AND (state IN ('eligible', 'invited') OR (state = 'member' AND reason = @unapproved))`,
+      ),
+      refused: db.prepare<[{ memberId: number; chatId: number; reason: string; now: number }]>(
+        `UPDATE memberships SET reason = @reason, updated_at = @now
+         WHERE user_id = @memberId AND chat_id = @chatId AND state = 'invited'`,
+      ),
     }
+    const s = this.s
+    this.inviteThenQueue = db.transaction((p: { memberId: number; chatId: number; reason: string; job: NewJob; nowMs: number }) => {
+      s.set.run({ memberId: p.memberId, chatId: p.chatId, state: 'invited', reason: p.reason, now: Math.floor(p.nowMs / 1000) })
+      jobs.enqueueSync(p.job, p.nowMs)
+    })
+    this.addedByAccount = db.transaction((p: { memberId: number; chatId: number; actor: string; details: Record<string, unknown>; now: number }): boolean => {
+      const changed = s.added.run({ memberId: p.memberId, chatId: p.chatId, reason: ADDED_BY_ACCOUNT_REASON, unapproved: UNAPPROVED_JOIN_REASON, now: p.now }).changes === 1
+      audit.recordSync({ at: p.now, actor: p.actor, action: 'member.add', subject: `member:${String(p.memberId)}`, details: { chatId: p.chatId, ...p.details } })
+      return changed
+    })
+    this.addRefused = db.transaction((p: { memberId: number; chatId: number; reason: string; actor: string; details: Record<string, unknown>; now: number }): boolean => {
+      const changed = s.refused.run({ memberId: p.memberId, chatId: p.chatId, reason: p.reason, now: p.now }).changes === 1
+      audit.recordSync({ at: p.now, actor: p.actor, action: 'member.add_refused', subject: `member:${String(p.memberId)}`, details: { chatId: p.chatId, reason: p.reason, ...p.details } })
+      return changed
+    })
   }
 
   async get(memberId: number, chatId: number): Promise<Membership | undefined> {
@@ -98,6 +135,32 @@ export class MembershipRepository {
     this.s.set.run({ memberId, chatId, state, reason, now })
   }
 
+  /**
+   * Marks a member `invited` with `reason` and queues `job` (the worker's direct add) in one
+   * transaction, so a crash cannot leave an invited member whose add was never queued.
+   * `nowMs` is milliseconds since the epoch (the job table's unit).
+   */
+  async inviteAndQueue(memberId: number, chatId: number, reason: string, job: NewJob, nowMs: number): Promise<void> {
+    this.inviteThenQueue.immediate({ memberId, chatId, reason, job, nowMs })
+  }
+
+  /**
+   * The worker's account added the member to the chat: `member` with {@link ADDED_BY_ACCOUNT_REASON},
+   * and an audit row (`member.add`), together. Idempotent; a member whom a `chat_member` update
+   * already recorded as an unapproved arrival gets the real reason. Resolves whether it changed.
+   */
+  async recordAddedByAccount(memberId: number, chatId: number, actor: string, details: Record<string, unknown>, now: number): Promise<boolean> {
+    return this.addedByAccount.immediate({ memberId, chatId, actor, details, now })
+  }
+
+  /**
+   * Telegram refused the account's add: the member stays `invited` (the link on the site and in
+   * `/chats` is their way in), `reason` says why, and an audit row (`member.add_refused`) is written.
+   */
+  async recordAddRefused(memberId: number, chatId: number, reason: string, actor: string, details: Record<string, unknown>, now: number): Promise<boolean> {
+    return this.addRefused.immediate({ memberId, chatId, reason, actor, details, now })
+  }
+
   /** What the chat's rules say about this member now. */
   async eligibility(memberId: number, chatId: number): Promise<Eligibility> {
     const row = this.s.eligibility.get({ memberId, chatId })
@@ -107,6 +170,7 @@ export class MembershipRepository {
       managed: row?.managed === 1,
       minKarma: row?.min_karma ?? null,
       karma: row?.karma ?? 0,
+      directAdd: row?.direct_add === 1,
     }
   }
 

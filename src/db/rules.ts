@@ -10,6 +10,11 @@ export interface Rule {
   /** Members below this are removed; null never removes. At most {@link minKarma}. */
   readonly removeBelow: number | null
   readonly enabled: boolean
+  /**
+   * Members the bot cannot DM are added to the chat by the worker's account
+   * (`channels.inviteToChannel`) instead of only finding the link on the site.
+   */
+  readonly directAdd: boolean
 }
 
 /** The fields of a new or edited rule. */
@@ -19,6 +24,8 @@ export interface RuleInput {
   readonly minKarma: number
   readonly removeBelow: number | null
   readonly enabled?: boolean
+  /** @default false for a new rule; an edit without it keeps the rule's current value. */
+  readonly directAdd?: boolean
 }
 
 /** A rule that cannot be stored as given; `field` names the culprit. */
@@ -57,6 +64,7 @@ interface RuleRow {
   min_karma: number
   remove_below: number | null
   enabled: number
+  direct_add: number
 }
 
 const toRule = (r: RuleRow): Rule => ({
@@ -66,6 +74,7 @@ const toRule = (r: RuleRow): Rule => ({
   minKarma: r.min_karma,
   removeBelow: r.remove_below,
   enabled: r.enabled === 1,
+  directAdd: r.direct_add === 1,
 })
 
 interface RuleParams {
@@ -74,6 +83,8 @@ interface RuleParams {
   minKarma: number
   removeBelow: number | null
   enabled: number
+  /** null: keep the stored value (an edit) or 0 (a new rule). */
+  directAdd: number | null
   now: number
 }
 
@@ -84,12 +95,12 @@ export class RuleRepository {
   constructor(db: SqliteDatabase) {
     this.s = {
       insert: db.prepare<[RuleParams], { id: number }>(
-        `INSERT INTO rules (group_id, chat_id, min_karma, remove_below, enabled, created_at, updated_at)
-         VALUES (@groupId, @chatId, @minKarma, @removeBelow, @enabled, @now, @now) RETURNING id`,
+        `INSERT INTO rules (group_id, chat_id, min_karma, remove_below, enabled, direct_add, created_at, updated_at)
+         VALUES (@groupId, @chatId, @minKarma, @removeBelow, @enabled, coalesce(@directAdd, 0), @now, @now) RETURNING id`,
       ),
       update: db.prepare<[RuleParams & { id: number }]>(
         `UPDATE rules SET group_id = @groupId, chat_id = @chatId, min_karma = @minKarma, remove_below = @removeBelow,
-           enabled = @enabled, updated_at = @now WHERE id = @id`,
+           enabled = @enabled, direct_add = coalesce(@directAdd, direct_add), updated_at = @now WHERE id = @id`,
       ),
       byId: db.prepare<[number], RuleRow>('SELECT * FROM rules WHERE id = ?'),
       all: db.prepare<[], RuleRow>('SELECT * FROM rules ORDER BY id'),
@@ -105,6 +116,7 @@ export class RuleRepository {
       minKarma: input.minKarma,
       removeBelow: input.removeBelow,
       enabled: input.enabled === false ? 0 : 1,
+      directAdd: input.directAdd === undefined ? null : input.directAdd ? 1 : 0,
       now,
     }
   }

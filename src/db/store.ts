@@ -54,6 +54,8 @@ export function createStore(db: SqliteDatabase, clock: () => number = Date.now):
   const sessions = new SessionRepository(db)
   const logins = new LoginRepository(db, members, sessions)
   const access = new ReconcileRepository(db)
+  const jobs = new JobRepository(db)
+  const audit = new AuditRepository(db)
   const ping = db.prepare('SELECT 1')
   return {
     members,
@@ -63,9 +65,9 @@ export function createStore(db: SqliteDatabase, clock: () => number = Date.now):
     groups: new GroupRepository(db),
     chats: new ChatRepository(db),
     rules: new RuleRepository(db),
-    memberships: new MembershipRepository(db),
-    jobs: new JobRepository(db),
-    audit: new AuditRepository(db),
+    memberships: new MembershipRepository(db, jobs, audit),
+    jobs,
+    audit,
     apiKeys: new ApiKeyRepository(db),
     botStorage: new BotStorageRepository(db),
     access,

@@ -11,6 +11,7 @@ import { webhookRoutes } from '../bot/webhook.js'
 import { startReconcileSweep } from '../access/sweep.js'
 import { JobRunner } from '../jobs/runner.js'
 import { EmulatedAccount } from '../sandbox/account.js'
+import { MEMBER_ADD_JOB, memberAddJob } from '../worker/jobs/member-add.js'
 import { chatCreateJob } from '../worker/jobs/chat-create.js'
 import type { Config } from '../config.js'
 import { openStore, type Store } from '../db/store.js'
@@ -158,6 +159,7 @@ export async function startWebProcess(config: Config, logger: Logger, options: W
         jobs: store.jobs,
         handlers: {
           'chat.create': (job) => chatCreateJob({ store, account: new EmulatedAccount(emulator), botUsername, logger }, job.payload),
+          [MEMBER_ADD_JOB]: (job) => memberAddJob({ store, account: new EmulatedAccount(emulator), logger }, job.payload),
         },
         logger,
       })

@@ -187,6 +187,14 @@ export class TelegramEmulator {
     return this.#users.get(userId)
   }
 
+  /**
+   * User `userId` sets "who can add me to groups" to nobody (`true`) or everybody: an account's
+   * add then fails with `USER_PRIVACY_RESTRICTED`, as in Telegram.
+   */
+  setGroupAddPrivacy(userId: number, restricted: boolean): void {
+    this.#users.update(this.#users.require(userId).id, { restrictsGroupAdds: restricted })
+  }
+
   /** The bot's commands for `scope` and `languageCode`, as `getMyCommands` returns them. @default the default scope, no language */
   commands(scope?: BotCommandScope, languageCode = ''): BotCommand[] {
     return this.#context.commands.get(scope, languageCode)

@@ -13,6 +13,8 @@ export interface NewUser {
   readonly languageCode?: string | undefined
   /** An https URL of the profile photo, sent as `photo_url` on login. */
   readonly photoUrl?: string | undefined
+  /** Their privacy settings let nobody add them to groups. @default false */
+  readonly restrictsGroupAdds?: boolean | undefined
 }
 
 /** A Telegram user played by the emulator, with what the bot may do with them. */
@@ -29,6 +31,11 @@ export interface EmulatedUser {
   readonly blockedBot: boolean
   /** The user allowed the bot to message them when logging in (`request_write_access`). */
   readonly allowsWriteToPm: boolean
+  /**
+   * Their privacy settings ("who can add me to groups": nobody) refuse an account adding them
+   * to a chat: `USER_PRIVACY_RESTRICTED`; they can still follow an invite link.
+   */
+  readonly restrictsGroupAdds: boolean
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -84,6 +91,7 @@ export class UserDirectory {
       startedBot: false,
       blockedBot: false,
       allowsWriteToPm: false,
+      restrictsGroupAdds: input.restrictsGroupAdds === true,
     }
     if (lastName !== undefined) user.lastName = lastName
     if (username !== undefined) user.username = username
@@ -112,7 +120,7 @@ export class UserDirectory {
   }
 
   /** Changes what the bot may do with user `id`. */
-  update(id: number, change: Partial<Pick<EmulatedUser, 'startedBot' | 'blockedBot' | 'allowsWriteToPm'>>): void {
+  update(id: number, change: Partial<Pick<EmulatedUser, 'startedBot' | 'blockedBot' | 'allowsWriteToPm' | 'restrictsGroupAdds'>>): void {
     const user = this.#users.get(id)
     if (!user) throw new SandboxError('user_not_found', `There is no user ${String(id)}.`)
     Object.assign(user, change)

@@ -1,9 +1,10 @@
 import type { TelegramClient } from '@mtcute/node'
+import { addMember } from './ops/add-member.js'
 import { chatMarker, describeWithMarker } from './ops/chat-marker.js'
 import { createSupergroup } from './ops/create-supergroup.js'
 import { findOwnChat } from './ops/find-own-chat.js'
 import { promoteBot } from './ops/promote-bot.js'
-import type { TelegramAccount } from './port.js'
+import type { AddMemberOutcome, AddMemberParams, TelegramAccount } from './port.js'
 
 /**
  * The {@link TelegramAccount} port over a real account (an mtcute client). Each method is one
@@ -26,5 +27,9 @@ export class MtcuteAccount implements TelegramAccount {
 
   async promoteBot(params: { readonly telegramChatId: number; readonly botUsername: string }): Promise<void> {
     await promoteBot(this.tg, params)
+  }
+
+  async addMember(params: AddMemberParams): Promise<AddMemberOutcome> {
+    return addMember(this.tg, params)
   }
 }

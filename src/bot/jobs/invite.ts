@@ -2,12 +2,18 @@ import { GrammyError, InlineKeyboard } from 'grammy'
 import { ensureInviteLink } from './chat-link.js'
 import { type BotJobDeps, loadMemberChat } from './context.js'
 import { permanentIfBadRequest } from './retry-after.js'
+import { memberAddJobFor } from '../../worker/jobs/member-add.js'
+
+/** Why a member has the link on the site rather than in a DM. */
+const LINK_ON_SITE = 'link on the site (the bot may not write to them)'
 
 /**
  * `member.invite`: a member became eligible. Checked again first (karma may have moved since it
  * was queued); then the bot DMs them a button with the chat's join-request link and the
  * membership becomes `invited`. A member the bot may not write to still gets `invited`: the
- * same button is on `/me` and in `/chats`. Idempotent: an invited member is not messaged twice.
+ * same button is on `/me` and in `/chats`; if a rule of theirs asks for direct add, the worker's
+ * account is also asked to add them (a `member.add` job, queued with the membership change).
+ * Idempotent: an invited member is not messaged twice.
  */
 export async function inviteJob(deps: BotJobDeps, payload: unknown): Promise<void> {
   const { member, chat, membership, eligibility, now } = await loadMemberChat(deps, payload)
@@ -19,7 +25,7 @@ export async function inviteJob(deps: BotJobDeps, payload: unknown): Promise<voi
     return
   }
   const link = await ensureInviteLink(deps, chat)
-  let reason = 'invited by message'
+  let messaged = false
   if (member.canDm && member.telegramId !== null) {
     try {
       await deps.api.sendMessage(
@@ -27,14 +33,19 @@ export async function inviteJob(deps: BotJobDeps, payload: unknown): Promise<voi
         `Your karma (${String(member.karma)}) opens the private chat “${chat.title}”. Tap to ask to join; I will let you in.`,
         { reply_markup: new InlineKeyboard().url(`Join ${chat.title}`, link) },
       )
+      messaged = true
     } catch (err) {
       // The member blocked the bot (now recorded as such): the link waits on the site instead.
       if (!(err instanceof GrammyError && err.error_code === 403)) permanentIfBadRequest(err)
-      reason = 'link on the site (the bot may not write to them)'
     }
-  } else {
-    reason = 'link on the site (the bot may not write to them)'
   }
-  await deps.store.memberships.set(memberId, chatId, 'invited', reason, now)
+  let reason = messaged ? 'invited by message' : LINK_ON_SITE
+  if (!messaged && eligibility.directAdd && member.telegramId !== null) {
+    // The link stays on the site whatever the account manages; the add is on top of it.
+    reason = `${LINK_ON_SITE}; the account will add them`
+    await deps.store.memberships.inviteAndQueue(memberId, chatId, reason, memberAddJobFor(memberId, chatId), (deps.clock ?? Date.now)())
+  } else {
+    await deps.store.memberships.set(memberId, chatId, 'invited', reason, now)
+  }
   deps.logger.info({ memberId, chatId, reason }, 'member invited')
 }

@@ -12,12 +12,14 @@ const NewUserBody = z.object({
   lastName: z.string().max(200).optional(),
   username: z.string().max(64).optional(),
   languageCode: z.string().max(35).optional(),
+  restrictsGroupAdds: z.boolean().optional(),
 }).strict()
 const TextBody = z.object({ text: z.string().max(5000) }).strict()
 const CallbackBody = z.object({ messageId: z.number().int().positive(), data: z.string().max(64) }).strict()
 const LoginBody = z.object({ messageId: z.number().int().positive(), row: z.number().int().min(0), column: z.number().int().min(0) }).strict()
 const ConfirmBody = z.object({ allowWrite: z.boolean() }).strict()
 const BlockBody = z.object({ blocked: z.boolean() }).strict()
+const PrivacyBody = z.object({ restrictsGroupAdds: z.boolean() }).strict()
 const JoinBody = z.object({ inviteLink: z.string().max(200) }).strict()
 
 function fail(res: Response, status: number, code: string, message: string): void {
@@ -136,6 +138,14 @@ export function controlRoutes(deps: ControlDeps): Router {
     const { blocked } = parse(BlockBody, req.body)
     if (blocked) emulator.blockBot(userId)
     else emulator.unblockBot(userId)
+    res.json({ user: emulator.user(userId) })
+  }))
+
+  // "Who can add me to groups": nobody (true) makes an account's direct add fail, as in Telegram.
+  router.post('/chats/:userId/privacy', handle((req, res) => {
+    const userId = userIdParam(req)
+    const { restrictsGroupAdds } = parse(PrivacyBody, req.body)
+    emulator.setGroupAddPrivacy(userId, restrictsGroupAdds)
     res.json({ user: emulator.user(userId) })
   }))
 

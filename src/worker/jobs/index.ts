@@ -4,6 +4,7 @@ import type { JobHandler } from '../../jobs/runner.js'
 import { DailyChatLimitError, pausingErrorOf, WorkerPausedError } from '../errors.js'
 import type { TelegramAccount } from '../port.js'
 import { chatCreateJob } from './chat-create.js'
+import { MEMBER_ADD_JOB, memberAddJob } from './member-add.js'
 
 /** What {@link workerJobHandlers} needs. */
 export interface WorkerJobDeps {
@@ -26,10 +27,11 @@ export interface WorkerJobDeps {
 const DAY = 86_400
 
 /**
- * The worker's job handlers. Around the plain `chat.create` handler they add Telegram's limits,
- * kept in the database so they hold across restarts: a pause after `PEER_FLOOD` /
- * `USER_RESTRICTED`, and at most `chatsPerDay` creations per rolling 24 h. Both surface as errors
- * that `workerRetryAfter` turns into a reschedule without charging an attempt; every failure is
+ * The worker's job handlers. Around the plain `chat.create` and `member.add` handlers they add
+ * Telegram's limits, kept in the database so they hold across restarts: a pause after
+ * `PEER_FLOOD` / `USER_RESTRICTED` (for every job: the account is what Telegram limited), and at
+ * most `chatsPerDay` creations per rolling 24 h. Both surface as errors that `workerRetryAfter`
+ * turns into a reschedule without charging an attempt, as does `FLOOD_WAIT_X`; every failure is
  * also written to the worker's state row for the admin page.
  */
 export function workerJobHandlers(deps: WorkerJobDeps): Record<string, JobHandler> {
@@ -46,14 +48,19 @@ export function workerJobHandlers(deps: WorkerJobDeps): Record<string, JobHandle
       return created
     },
     promoteBot: (params) => deps.account.promoteBot(params),
+    addMember: (params) => deps.account.addMember(params),
   }
 
-  const guard = async (payload: unknown): Promise<void> => {
+  const notPaused = async (): Promise<void> => {
     const now = nowSec()
     const current = await state.read()
     if (current.pausedUntil !== null && current.pausedUntil > now) {
       throw new WorkerPausedError(current.pauseReason ?? 'paused', current.pausedUntil, current.pausedUntil - now)
     }
+  }
+
+  const dailySlot = async (payload: unknown): Promise<void> => {
+    const now = nowSec()
     const chatId = (payload as { chatId?: unknown } | null)?.chatId
     const chat = typeof chatId === 'number' ? await deps.store.chats.findById(chatId) : undefined
     // A chat already made only needs finishing; it does not take a new slot.
@@ -62,27 +69,33 @@ export function workerJobHandlers(deps: WorkerJobDeps): Record<string, JobHandle
     if (window.count >= limit) throw new DailyChatLimitError(limit, Math.max(1, (window.oldest ?? now) + DAY - now))
   }
 
-  return {
-    'chat.create': async (job) => {
-      try {
-        await guard(job.payload)
-        await chatCreateJob({ store: deps.store, account, botUsername: deps.botUsername, logger: deps.logger, clock }, job.payload)
-      } catch (err) {
-        const now = nowSec()
-        const pausing = pausingErrorOf(err)
-        if (pausing !== undefined) {
-          const until = now + (deps.pauseSeconds ?? DAY)
-          await state.setPause(until, pausing)
-          await state.recordError(`${pausing}: Telegram limited this account; the worker is paused`, now)
-          deps.logger.error({ jobId: job.id, reason: pausing, pausedUntil: until }, 'worker paused by Telegram')
-          throw new WorkerPausedError(pausing, until, until - now)
-        }
-        // A pause or the daily limit is the worker's own schedule, not news for the admin page.
-        if (!(err instanceof WorkerPausedError) && !(err instanceof DailyChatLimitError)) {
-          await state.recordError(err instanceof Error ? `${err.name}: ${err.message}` : String(err), now)
-        }
-        throw err
+  const withLimits = (run: (payload: unknown) => Promise<void>): JobHandler => async (job) => {
+    try {
+      await notPaused()
+      await run(job.payload)
+    } catch (err) {
+      const now = nowSec()
+      const pausing = pausingErrorOf(err)
+      if (pausing !== undefined) {
+        const until = now + (deps.pauseSeconds ?? DAY)
+        await state.setPause(until, pausing)
+        await state.recordError(`${pausing}: Telegram limited this account; the worker is paused`, now)
+        deps.logger.error({ jobId: job.id, kind: job.kind, reason: pausing, pausedUntil: until }, 'worker paused by Telegram')
+        throw new WorkerPausedError(pausing, until, until - now)
       }
-    },
+      // A pause or the daily limit is the worker's own schedule, not news for the admin page.
+      if (!(err instanceof WorkerPausedError) && !(err instanceof DailyChatLimitError)) {
+        await state.recordError(err instanceof Error ? `${err.name}: ${err.message}` : String(err), now)
+      }
+      throw err
+    }
+  }
+
+  return {
+    'chat.create': withLimits(async (payload) => {
+      await dailySlot(payload)
+      await chatCreateJob({ store: deps.store, account, botUsername: deps.botUsername, logger: deps.logger, clock }, payload)
+    }),
+    [MEMBER_ADD_JOB]: withLimits((payload) => memberAddJob({ store: deps.store, account, logger: deps.logger, clock }, payload)),
   }
 }

@@ -1,0 +1,79 @@
+import type { Logger } from 'pino'
+import type { NewJob } from '../../db/jobs.js'
+import type { Store } from '../../db/store.js'
+import { PermanentJobError } from '../../jobs/runner.js'
+import { ADD_REFUSALS, refusedAddReason } from '../add-refusals.js'
+import type { TelegramAccount } from '../port.js'
+
+/** The job kind of a direct add; owner `worker`. */
+export const MEMBER_ADD_JOB = 'member.add'
+
+/**
+ * The durable job of a direct add, as the bot queues it; its dedupe key keeps one member and chat
+ * from having two waiting.
+ */
+export function memberAddJobFor(memberId: number, chatId: number): NewJob {
+  return { kind: MEMBER_ADD_JOB, owner: 'worker', payload: { memberId, chatId }, dedupeKey: `${MEMBER_ADD_JOB}:${String(memberId)}:${String(chatId)}` }
+}
+
+/** What {@link memberAddJob} needs. */
+export interface MemberAddDeps {
+  readonly store: Store
+  readonly account: TelegramAccount
+  readonly logger: Logger
+  /** @default Date.now */
+  readonly clock?: () => number
+}
+
+/** The audit log's actor for what the worker's account did. */
+const ACTOR = 'worker'
+
+function payloadOf(payload: unknown): { memberId: number; chatId: number } {
+  const p = payload as { memberId?: unknown; chatId?: unknown } | null
+  if (typeof p?.memberId !== 'number' || typeof p.chatId !== 'number') throw new PermanentJobError(`bad job payload: ${JSON.stringify(payload)}`)
+  return { memberId: p.memberId, chatId: p.chatId }
+}
+
+/**
+ * `member.add` (owner `worker`): the bot could not DM an eligible member and their rule asks for
+ * direct add, so the account adds them to the chat (`channels.inviteToChannel`). Everything is
+ * read again first: a member who is in already, no longer invited, no longer eligible, or whose
+ * rule no longer asks for it is left as they are (the link stays on the site). Added: `member`,
+ * audited. Refused for a reason of the member's (privacy settings …): still `invited`, the
+ * reason says "link on the site (…)", audited, and the job is done: no retry. `FLOOD_WAIT_X`,
+ * `PEER_FLOOD` and the like are thrown, for the worker's limits around this handler.
+ */
+export async function memberAddJob(deps: MemberAddDeps, payload: unknown): Promise<void> {
+  const { memberId, chatId } = payloadOf(payload)
+  const [member, chat, membership, eligibility] = await Promise.all([
+    deps.store.members.findById(memberId),
+    deps.store.chats.findById(chatId),
+    deps.store.memberships.get(memberId, chatId),
+    deps.store.memberships.eligibility(memberId, chatId),
+  ])
+  if (!member || !chat) throw new PermanentJobError(`member ${String(memberId)} or chat ${String(chatId)} does not exist`)
+  const skip =
+    membership?.state !== 'invited'
+      ? `membership is ${membership?.state ?? 'absent'}`
+      : !eligibility.eligible
+        ? 'no longer eligible'
+        : !eligibility.directAdd
+          ? 'the rule no longer asks for direct add'
+          : undefined
+  const telegramUserId = member.telegramId
+  if (skip !== undefined || telegramUserId === null) {
+    deps.logger.info({ memberId, chatId, why: skip ?? 'no Telegram id' }, 'direct add skipped')
+    return
+  }
+  if (chat.telegramChatId === null) throw new PermanentJobError(`chat ${String(chatId)} has not been created in Telegram`)
+
+  const outcome = await deps.account.addMember({ telegramChatId: chat.telegramChatId, telegramUserId, username: member.username })
+  const now = Math.floor((deps.clock ?? Date.now)() / 1000)
+  if (outcome.added) {
+    await deps.store.memberships.recordAddedByAccount(memberId, chatId, ACTOR, { alreadyMember: outcome.alreadyMember }, now)
+    deps.logger.info({ memberId, chatId, alreadyMember: outcome.alreadyMember }, 'member added by the account')
+    return
+  }
+  await deps.store.memberships.recordAddRefused(memberId, chatId, refusedAddReason(outcome.refusal), ACTOR, { refusal: outcome.refusal }, now)
+  deps.logger.info({ memberId, chatId, refusal: outcome.refusal, why: ADD_REFUSALS[outcome.refusal] }, 'direct add refused; the link stays on the site')
+}
