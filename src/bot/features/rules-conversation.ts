@@ -69,7 +69,7 @@ function rulesConversation(deps: BotDeps) {
       const groupName = new Map(groups.map((g) => [g.id, g.name]))
       const lines: RuleLine[] = all.map((r) => ({
         ...r,
-        text: `${r.groupId === null ? 'Everyone' : (groupName.get(r.groupId) ?? '?')} → ${chatTitle.get(r.chatId) ?? '?'}: min ${String(r.minKarma)}, remove below ${r.removeBelow === null ? 'never' : String(r.removeBelow)}${r.enabled ? '' : ' (disabled)'}`,
+        text: `${r.groupId === null ? 'Everyone' : (groupName.get(r.groupId) ?? '?')} → ${chatTitle.get(r.chatId) ?? '?'}: min ${String(r.minKarma)}, remove below ${r.removeBelow === null ? 'never' : String(r.removeBelow)}${r.directAdd ? ', direct add' : ''}${r.enabled ? '' : ' (disabled)'}`,
       }))
       return { lines, chats: chats.map((c) => ({ id: c.id, title: c.title })), groups: groups.map((g) => ({ id: g.id, name: g.name })) }
     })

@@ -23,6 +23,7 @@ export const BLANK_RULE_FORM: RuleFormValues = {
   minKarma: '',
   removeBelow: '',
   enabled: true,
+  directAdd: false,
   chatTitle: '',
   chatDescription: '',
 }
@@ -36,6 +37,7 @@ export function ruleFormValuesOf(rule: Rule): RuleFormValues {
     minKarma: String(rule.minKarma),
     removeBelow: rule.removeBelow === null ? '' : String(rule.removeBelow),
     enabled: rule.enabled,
+    directAdd: rule.directAdd,
   }
 }
 
@@ -47,6 +49,7 @@ export function ruleFormValues(body: FormBody): RuleFormValues {
     minKarma: textField(body, 'minKarma'),
     removeBelow: textField(body, 'removeBelow'),
     enabled: textField(body, 'enabled') !== '',
+    directAdd: textField(body, 'directAdd') !== '',
     chatTitle: textField(body, 'chatTitle'),
     chatDescription: textField(body, 'chatDescription'),
   }
@@ -89,7 +92,7 @@ export function parseRuleForm(values: RuleFormValues, groups: readonly Group[], 
     if (parsed === undefined) throw new FormError('"Remove below" must be a whole number, or empty to never remove.', 'removeBelow')
     removeBelow = parsed
   }
-  const rule = { groupId, minKarma, removeBelow, enabled: values.enabled }
+  const rule = { groupId, minKarma, removeBelow, enabled: values.enabled, directAdd: values.directAdd }
   // The chat id does not matter to the numbers' checks; a new chat has none yet.
   validateRule({ ...rule, chatId: chatId ?? 0 })
   return { rule: { ...rule, chatId }, newChat }

@@ -17,6 +17,8 @@ export interface RuleFormValues {
   /** '' never removes. */
   readonly removeBelow: string
   readonly enabled: boolean
+  /** The worker's account adds members the bot cannot DM (`channels.inviteToChannel`). */
+  readonly directAdd: boolean
   /** The new chat's title, when `chatId` is {@link NEW_CHAT}. */
   readonly chatTitle: string
   readonly chatDescription: string
@@ -76,6 +78,10 @@ export function ruleFormPage(frame: AdminFrame, view: RuleFormView): SafeHtml {
       <input id="rule-remove" name="removeBelow" inputmode="numeric" value="${values.removeBelow}"${invalidAttributes(errors, 'removeBelow')}>
       ${fieldError(errors, 'removeBelow')}
       <label class="check"><input type="checkbox" name="enabled" value="1"${values.enabled ? html` checked` : ''}> Enabled</label>
+      <label class="check"><input type="checkbox" id="rule-direct-add" name="directAdd" value="1"${values.directAdd ? html` checked` : ''}> Direct add</label>
+      <p class="muted">A member the bot cannot message is added to the chat by the worker's account. Each add spends the
+        account's Telegram limits; when Telegram refuses (their privacy settings, too many chats …) the member keeps the
+        link on the site.</p>
 
       <p><button type="submit">${view.ruleId === undefined ? 'Create rule' : 'Save rule'}</button>
         <a href="/admin/rules">Cancel</a></p>

@@ -25,6 +25,7 @@ function ruleRow(rule: Rule, view: RulesView, csrfToken: string): SafeHtml {
     <td class="num">${rule.minKarma}</td>
     <td class="num">${orDash(rule.removeBelow)}</td>
     <td>${rule.enabled ? 'enabled' : 'disabled'}</td>
+    <td>${rule.directAdd ? 'direct add' : 'link only'}</td>
     <td class="actions">
       <a href="/admin/rules/${rule.id}/edit">Edit</a>
       <form class="inline" method="post" action="/admin/rules/${rule.id}/enabled">
@@ -48,7 +49,7 @@ export function rulesPage(frame: AdminFrame, view: RulesView): SafeHtml {
     ${view.rules.length === 0
       ? html`<p class="muted">No rules yet.</p>`
       : html`<table id="rules">
-          <thead><tr><th>#</th><th>Group</th><th>Chat</th><th class="num">Min karma</th><th class="num">Remove below</th><th></th><th></th></tr></thead>
+          <thead><tr><th>#</th><th>Group</th><th>Chat</th><th class="num">Min karma</th><th class="num">Remove below</th><th></th><th>Members the bot cannot DM</th><th></th></tr></thead>
           <tbody>${view.rules.map((rule) => ruleRow(rule, view, frame.csrfToken))}</tbody>
         </table>`}`,
   )
