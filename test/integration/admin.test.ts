@@ -98,6 +98,7 @@ function counts(s: TestSite): Record<string, number> {
     }
     out.deadJobs = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE state = 'dead'`).get()!.n
     out.enabledRules = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM rules WHERE enabled = 1').get()!.n
+    out.directAddRules = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM rules WHERE direct_add = 1').get()!.n
     out.revokedKeys = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NOT NULL').get()!.n
     out.karma = db.prepare<[], { n: number }>('SELECT coalesce(sum(karma), 0) AS n FROM users').get()!.n
     return out
@@ -143,8 +144,8 @@ const pages = (ids: Awaited<ReturnType<typeof seed>>) => [
 const posts = (ids: Awaited<ReturnType<typeof seed>>): [string, Fields][] => [
   [`/admin/members/${String(ids.memberId)}/karma`, { delta: '+10', reason: 'nice', idempotencyKey: 'admin-AAAAAAAAAAAAAAAAAAAAAA' }],
   [`/admin/members/${String(ids.memberId)}/groups`, { groups: 'webmasters' }],
-  ['/admin/rules', { groupId: '', chatId: String(ids.chatId), minKarma: '5', removeBelow: '', enabled: '1' }],
-  [`/admin/rules/${String(ids.ruleId)}`, { groupId: '', chatId: String(ids.chatId), minKarma: '7', removeBelow: '', enabled: '1' }],
+  ['/admin/rules', { groupId: '', chatId: String(ids.chatId), minKarma: '5', removeBelow: '', enabled: '1', directAdd: '1' }],
+  [`/admin/rules/${String(ids.ruleId)}`, { groupId: '', chatId: String(ids.chatId), minKarma: '7', removeBelow: '', enabled: '1', directAdd: '1' }],
   [`/admin/rules/${String(ids.ruleId)}/enabled`, { enabled: '0' }],
   [`/admin/jobs/${String(ids.jobId)}/retry`, {}],
   ['/admin/api-keys', { name: 'intruder' }],
@@ -371,6 +372,38 @@ describe('rules', () => {
     expect((await client.get('/admin/rules/abc/edit')).status).toBe(404)
     const actions = (await s.store.audit.recent(10)).map((e) => e.action)
     expect(actions.filter((a) => a === 'rule.update')).toHaveLength(3)
+  })
+  it('saves direct add: off by default, on when ticked, shown in the list and the form, kept by enable/disable', async () => {
+    const s = await site()
+    const client = await admin(s)
+    expect((await client.page('/admin/rules/new')).body).toMatch(/<input type="checkbox" id="rule-direct-add" name="directAdd" value="1"> Direct add/)
+    await client.submit('/admin/rules/new', '/admin/rules', ruleForm())
+    const [plain] = await s.store.rules.list()
+    expect(plain?.directAdd).toBe(false)
+
+    const created = await client.submit('/admin/rules/new', '/admin/rules', ruleForm({ chatTitle: 'Direct', directAdd: '1' }))
+    expect(created.status).toBe(303)
+    const rule = (await s.store.rules.list()).find((r) => r.id !== plain!.id)!
+    expect(rule.directAdd).toBe(true)
+    const audit = (await s.store.audit.recent(10)).find((e) => e.action === 'rule.create' && e.subject === `rule:${String(rule.id)}`)
+    expect(audit?.details).toMatchObject({ after: { directAdd: true } })
+    const list = (await client.page('/admin/rules')).body
+    expect(list).toMatch(new RegExp(`<tr data-rule="${String(rule.id)}">[\\s\\S]*?<td>direct add</td>`))
+    expect(list).toMatch(new RegExp(`<tr data-rule="${String(plain!.id)}">[\\s\\S]*?<td>link only</td>`))
+    const id = String(rule.id)
+    expect((await client.page(`/admin/rules/${id}/edit`)).body).toMatch(/name="directAdd" value="1" checked>/)
+
+    // Disabling and enabling keeps it; an edit without the box ticked turns it off.
+    await client.submit('/admin/rules', `/admin/rules/${id}/enabled`, { enabled: '0' })
+    await client.submit('/admin/rules', `/admin/rules/${id}/enabled`, { enabled: '1' })
+    expect(await s.store.rules.findById(rule.id)).toMatchObject({ enabled: true, directAdd: true })
+    await client.submit(`/admin/rules/${id}/edit`, `/admin/rules/${id}`, { groupId: '', chatId: String(rule.chatId), minKarma: '100', removeBelow: '', enabled: '1' })
+    expect((await s.store.rules.findById(rule.id))?.directAdd).toBe(false)
+
+    // A refused form comes back with the box as the admin left it.
+    const refused = await client.submit('/admin/rules/new', '/admin/rules', ruleForm({ minKarma: 'lots', directAdd: '1' }))
+    expect(refused.status).toBe(400)
+    expect(await refused.text()).toMatch(/name="directAdd" value="1" checked>/)
   })
 })
 

@@ -100,6 +100,24 @@ describe('reconcile', () => {
     expect((await t.store.access.reconcile({ kind: 'chat', chatId: chat.id }, t.now())).invitesQueued).toBe(1)
   })
 
+  it('direct add: off unless asked; an edit that does not say (the bot /rules conversation) keeps it; it counts only for rules the member meets', async () => {
+    const t = store()
+    const ada = await addMember(t, 1)
+    const chat = await addActiveChat(t)
+    const plain = await t.store.rules.create({ groupId: null, chatId: chat, minKarma: 10, removeBelow: null }, now(t))
+    expect(plain.directAdd).toBe(false)
+    const direct = await t.store.rules.create({ groupId: null, chatId: chat, minKarma: 100, removeBelow: null, directAdd: true }, now(t))
+    expect(direct.directAdd).toBe(true)
+    expect((await t.store.rules.update(direct.id, { groupId: null, chatId: chat, minKarma: 90, removeBelow: null }, now(t)))?.directAdd).toBe(true)
+    await karma(t, 1, 50)
+    // Eligible through the plain rule only: the direct rule's minimum is not reached.
+    expect(await t.store.memberships.eligibility(ada, chat)).toMatchObject({ eligible: true, directAdd: false })
+    await karma(t, 1, 50)
+    expect(await t.store.memberships.eligibility(ada, chat)).toMatchObject({ eligible: true, directAdd: true })
+    expect((await t.store.rules.update(direct.id, { groupId: null, chatId: chat, minKarma: 90, removeBelow: null, directAdd: false }, now(t)))?.directAdd).toBe(false)
+    expect((await t.store.memberships.eligibility(ada, chat)).directAdd).toBe(false)
+  })
+
   it('refuses a rule whose remove_below is above its min_karma, or whose chat is unknown', async () => {
     const t = store()
     const chat = await addActiveChat(t)
