@@ -71,6 +71,17 @@ describe('the sandbox control API', () => {
     expect(await control(`/chats/${String(id)}/messages`, { body: { text: 'hi' } })).toMatchObject({ status: 409, body: { error: { code: 'bot_blocked' } } })
   })
 
+  it('sets a user\'s "who can add me to groups" privacy, for direct adds to refuse', async () => {
+    emu = await startEmulator()
+    const { body } = await control('/users', { body: { firstName: 'Bea' } })
+    const id = (body.user as { id: number; restrictsGroupAdds: boolean }).id
+    expect(body.user).toMatchObject({ restrictsGroupAdds: false })
+    expect(await control(`/chats/${String(id)}/privacy`, { body: { restrictsGroupAdds: true } })).toMatchObject({ status: 200, body: { user: { restrictsGroupAdds: true } } })
+    expect(await control(`/chats/${String(id)}/privacy`, { body: { restrictsGroupAdds: 'yes' } })).toMatchObject({ status: 400 })
+    expect(await control('/chats/999999/privacy', { body: { restrictsGroupAdds: true } })).toMatchObject({ status: 404, body: { error: { code: 'user_not_found' } } })
+    expect(await control('/users', { body: { firstName: 'Cy', restrictsGroupAdds: true } })).toMatchObject({ status: 201, body: { user: { restrictsGroupAdds: true } } })
+  })
+
   it('serves the page with its script and stylesheet as files, escaping the bot name', async () => {
     emu = await startEmulator({ botFirstName: '<script>x</script>' })
     const page = await fetch(`${emu.url}/sandbox`)

@@ -32,9 +32,9 @@ async function member(web: TestWebProcess & { tg: TelegramEmulator }, firstName:
 }
 
 /** A rule over a new chat; resolves once the emulated account created it and the bot has its link. */
-async function ruleWithChat(web: TestWebProcess, minKarma: number, removeBelow: number | null): Promise<{ chatId: number; telegramChatId: number; link: string }> {
+async function ruleWithChat(web: TestWebProcess, minKarma: number, removeBelow: number | null, directAdd = false): Promise<{ chatId: number; telegramChatId: number; link: string }> {
   const chat = await web.store.chats.create('Inner circle', 'For members with karma', Math.floor(Date.now() / 1000))
-  await saveRule(web.store, { rule: { groupId: null, chatId: chat.id, minKarma, removeBelow }, actor: 'test', now: Date.now() })
+  await saveRule(web.store, { rule: { groupId: null, chatId: chat.id, minKarma, removeBelow, directAdd }, actor: 'test', now: Date.now() })
   web.workerJobs?.poke()
   const ready = await eventually(async () => {
     const c = await web.store.chats.findById(chat.id)
@@ -118,5 +118,70 @@ describe('membership in the sandbox', () => {
     await web.tg.sendText(ada, '/chats')
     const chats = await web.tg.waitForBotMessage(ada, (m) => m.text?.startsWith('Your private chats') === true, 8000)
     expect(chats.reply_markup?.inline_keyboard[0]?.[0]).toMatchObject({ url: link })
+  })
+})
+
+describe('direct add in the sandbox', () => {
+  /** A member who started the bot, then blocked it: the invite's DM is a 403. */
+  async function unreachable(web: TestWebProcess & { tg: TelegramEmulator }, firstName: string): Promise<{ userId: number; memberId: number }> {
+    const userId = await member(web, firstName)
+    web.tg.blockBot(userId)
+    const found = await web.store.members.findByTelegramId(userId)
+    if (!found) throw new Error('the member was not recorded')
+    return { userId, memberId: found.id }
+  }
+
+  const addJobs = (web: TestWebProcess) => web.store.jobs.recent(50).then((jobs) => jobs.filter((j) => j.kind === 'member.add'))
+
+  it('a member the bot cannot DM is added to the chat by the account, and stays', async () => {
+    const web = await sandbox()
+    const { chatId, telegramChatId } = await ruleWithChat(web, 100, null, true)
+    const ada = await unreachable(web, 'Ada')
+    await karma(web, ada.userId, 150)
+    await eventually(() => (web.tg.memberStatus(telegramChatId, ada.userId) === 'member' ? true : undefined), 8000, 'the direct add')
+    await eventually(async () => {
+      const m = await web.store.memberships.get(ada.memberId, chatId)
+      return m?.state === 'member' && m.reason === 'added by the account' ? m : undefined
+    }, 8000, 'the membership to say so')
+    expect((await addJobs(web)).map((j) => j.state)).toEqual(['done'])
+    // The chat_member update the add caused did not get them removed as an unapproved arrival.
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(web.tg.memberStatus(telegramChatId, ada.userId)).toBe('member')
+    expect((await web.store.jobs.recent(50)).filter((j) => j.kind === 'member.remove')).toEqual([])
+  })
+
+  it('privacy settings that refuse adds fall back to the link, which still lets them in', async () => {
+    const web = await sandbox()
+    const { chatId, telegramChatId, link } = await ruleWithChat(web, 100, null, true)
+    const bea = await unreachable(web, 'Bea')
+    web.tg.setGroupAddPrivacy(bea.userId, true)
+    await karma(web, bea.userId, 150)
+    const fallback = await eventually(async () => {
+      const m = await web.store.memberships.get(bea.memberId, chatId)
+      return m?.reason.includes('USER_PRIVACY_RESTRICTED') === true ? m : undefined
+    }, 8000, 'the refused add to be recorded')
+    expect(fallback).toMatchObject({ state: 'invited', reason: 'link on the site (USER_PRIVACY_RESTRICTED: their privacy settings do not let the account add them)' })
+    expect(web.tg.memberStatus(telegramChatId, bea.userId)).toBe('left')
+    expect((await addJobs(web)).map((j) => [j.state, j.attempts])).toEqual([['done', 1]])
+    expect((await web.store.audit.recent(20)).some((e) => e.action === 'member.add_refused')).toBe(true)
+    // The link on the site is the way in, as for anyone the bot cannot write to.
+    expect((await web.store.memberships.openChats(bea.memberId))[0]).toMatchObject({ inviteLink: link, state: 'invited' })
+    expect(web.tg.requestToJoin(bea.userId, link)).toBe('requested')
+    await eventually(() => (web.tg.memberStatus(telegramChatId, bea.userId) === 'member' ? true : undefined), 8000, 'approval of the join request')
+  })
+
+  it('direct add off: a member the bot cannot DM only gets the link on the site', async () => {
+    const web = await sandbox()
+    const { chatId, telegramChatId } = await ruleWithChat(web, 100, null)
+    const cy = await unreachable(web, 'Cy')
+    await karma(web, cy.userId, 150)
+    await eventually(async () => {
+      const m = await web.store.memberships.get(cy.memberId, chatId)
+      return m?.state === 'invited' ? m : undefined
+    }, 8000, 'the invite')
+    expect((await web.store.memberships.get(cy.memberId, chatId))?.reason).toBe('link on the site (the bot may not write to them)')
+    await new Promise((resolve) => setTimeout(resolve, 1200))
+    expect(await addJobs(web)).toEqual([])
+    expect(web.tg.memberStatus(telegramChatId, cy.userId)).toBe('left')
   })
 })
