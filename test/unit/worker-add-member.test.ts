@@ -26,7 +26,7 @@ const invited = (users: tl.TypeUser[] = [ADA], missing: tl.TypeMissingInvitee[] 
 async function account(options: { knowsAda: boolean }) {
   const { stub, tg } = stubClient()
   await stub.prepare()
-  await stub.storage.peers.updatePeersFrom({ chats: [CHANNEL], users: options.knowsAda ? [ADA] : [] })
+  await stub.storage.peers.updatePeersFrom(updatesWith([CHANNEL], options.knowsAda ? [ADA] : []))
   stub
     .respondWith('users.getUsers', () => [])
     .respondWith('channels.inviteToChannel', () => invited())
