@@ -2,7 +2,8 @@
  * The sandbox's emulated account adding members (direct add) as Telegram would: the member in the
  * chat and a `chat_member` update for the bot; Telegram's refusals for privacy, a ban, a stranger.
  */
-import { Api, type Update } from 'grammy'
+import { Api } from 'grammy'
+import type { Update } from 'grammy/types'
 import { afterEach, describe, expect, it } from 'vitest'
 import { EmulatedAccount } from '../../src/sandbox/account.js'
 import { type RunningEmulator, startEmulator } from '../support/emulator.js'
