@@ -15,11 +15,13 @@ export interface SaveRuleParams {
 
 /**
  * Creates or edits a rule, records it in the audit log, and reconciles its chat (and the chat
- * it moved away from), so eligible members are invited and the ones out of it removed.
+ * it moved away from), so eligible members are invited and the ones out of it removed. A rule
+ * whose direct add has just turned on also queues the worker's add for members already invited
+ * with only the link (`directAddsQueued`).
  * Throws `RuleError` for invalid numbers or an unknown group or chat. Resolves to undefined
  * when `ruleId` does not exist.
  */
-export async function saveRule(store: Store, params: SaveRuleParams): Promise<{ rule: Rule; report: ReconcileReport } | undefined> {
+export async function saveRule(store: Store, params: SaveRuleParams): Promise<{ rule: Rule; report: ReconcileReport; directAddsQueued: number } | undefined> {
   const seconds = Math.floor(params.now / 1000)
   const before = params.ruleId === undefined ? undefined : await store.rules.findById(params.ruleId)
   if (params.ruleId !== undefined && !before) return undefined
@@ -37,5 +39,8 @@ export async function saveRule(store: Store, params: SaveRuleParams): Promise<{ 
   })
   const report = await store.access.reconcile({ kind: 'chat', chatId: rule.chatId }, params.now)
   if (before && before.chatId !== rule.chatId) await store.access.reconcile({ kind: 'chat', chatId: before.chatId }, params.now)
-  return { rule, report }
+  // Direct add just turned on: members already waiting with only the link get the add too.
+  const wasDirect = before?.directAdd === true && before.enabled && before.chatId === rule.chatId
+  const directAddsQueued = rule.directAdd && rule.enabled && !wasDirect ? await store.memberships.queueDirectAdds(rule.chatId, params.now) : 0
+  return { rule, report, directAddsQueued }
 }

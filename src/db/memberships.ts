@@ -11,6 +11,12 @@ export const UNAPPROVED_JOIN_REASON = 'joined without a request'
 /** The reason recorded for a member the worker's account added to a chat (direct add). */
 export const ADDED_BY_ACCOUNT_REASON = 'added by the account'
 
+/** The reason of an invited member whom the bot may not write to: the button waits on the site. */
+export const LINK_ON_SITE_REASON = 'link on the site (the bot may not write to them)'
+
+/** {@link LINK_ON_SITE_REASON}, while the worker's account is also asked to add them (direct add). */
+export const DIRECT_ADD_QUEUED_REASON = `${LINK_ON_SITE_REASON}; the account will add them`
+
 /** `eligible → invited → member → removed`. */
 export type MembershipState = 'eligible' | 'invited' | 'member' | 'removed'
 
@@ -68,6 +74,7 @@ export class MembershipRepository {
   private readonly inviteThenQueue
   private readonly addedByAccount
   private readonly addRefused
+  private readonly queueAdds
 
   constructor(db: SqliteDatabase, jobs: JobRepository, audit: AuditRepository) {
     this.s = {
@@ -103,6 +110,22 @@ export class MembershipRepository {
          WHERE user_id = @memberId AND chat_id = @chatId
            AND (state IN ('eligible', 'invited') OR (state = 'member' AND reason = @unapproved))`,
       ),
+      // Invited members of the chat with only the link (never tried) whom a direct-add rule lets
+      // in: the worker's `member.add` job each (its shape is memberAddJobFor's in src/worker/).
+      queueAdds: db.prepare<[{ chatId: number; linkOnSite: string; maxAttempts: number; nowMs: number; now: number }]>(
+        `INSERT OR IGNORE INTO jobs (kind, owner, payload, dedupe_key, max_attempts, run_after, created_at, updated_at)
+         SELECT 'member.add', 'worker', json_object('memberId', m.user_id, 'chatId', m.chat_id),
+                'member.add:' || m.user_id || ':' || m.chat_id, @maxAttempts, @nowMs, @now, @now
+         FROM memberships m JOIN users u ON u.id = m.user_id
+         WHERE m.chat_id = @chatId AND m.state = 'invited' AND m.reason = @linkOnSite AND u.can_dm = 0 AND u.telegram_id IS NOT NULL
+           AND EXISTS (SELECT 1 FROM rules r WHERE r.chat_id = m.chat_id AND r.enabled = 1 AND r.direct_add = 1 AND u.karma >= r.min_karma
+             AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id)))`,
+      ),
+      markAddsQueued: db.prepare<[{ chatId: number; linkOnSite: string; queued: string; now: number }]>(
+        `UPDATE memberships AS m SET reason = @queued, updated_at = @now
+         WHERE m.chat_id = @chatId AND m.state = 'invited' AND m.reason = @linkOnSite
+           AND EXISTS (SELECT 1 FROM jobs j WHERE j.dedupe_key = 'member.add:' || m.user_id || ':' || m.chat_id AND j.state IN ('queued', 'running'))`,
+      ),
       refused: db.prepare<[{ memberId: number; chatId: number; reason: string; now: number }]>(
         `UPDATE memberships SET reason = @reason, updated_at = @now
          WHERE user_id = @memberId AND chat_id = @chatId AND state = 'invited'`,
@@ -117,6 +140,12 @@ export class MembershipRepository {
       const changed = s.added.run({ memberId: p.memberId, chatId: p.chatId, reason: ADDED_BY_ACCOUNT_REASON, unapproved: UNAPPROVED_JOIN_REASON, now: p.now }).changes === 1
       audit.recordSync({ at: p.now, actor: p.actor, action: 'member.add', subject: `member:${String(p.memberId)}`, details: { chatId: p.chatId, ...p.details } })
       return changed
+    })
+    this.queueAdds = db.transaction((chatId: number, nowMs: number): number => {
+      const now = Math.floor(nowMs / 1000)
+      const queued = s.queueAdds.run({ chatId, linkOnSite: LINK_ON_SITE_REASON, maxAttempts: 8, nowMs, now }).changes
+      s.markAddsQueued.run({ chatId, linkOnSite: LINK_ON_SITE_REASON, queued: DIRECT_ADD_QUEUED_REASON, now })
+      return queued
     })
     this.addRefused = db.transaction((p: { memberId: number; chatId: number; reason: string; actor: string; details: Record<string, unknown>; now: number }): boolean => {
       const changed = s.refused.run({ memberId: p.memberId, chatId: p.chatId, reason: p.reason, now: p.now }).changes === 1
@@ -142,6 +171,17 @@ export class MembershipRepository {
    */
   async inviteAndQueue(memberId: number, chatId: number, reason: string, job: NewJob, nowMs: number): Promise<void> {
     this.inviteThenQueue.immediate({ memberId, chatId, reason, job, nowMs })
+  }
+
+  /**
+   * For a chat whose rule has just turned direct add on: queues the worker's `member.add` for every
+   * member already invited there with only the link ({@link LINK_ON_SITE_REASON}: the bot may not
+   * write to them, and no add was tried), whom a direct-add rule lets in, and marks them
+   * {@link DIRECT_ADD_QUEUED_REASON}; one set-based transaction. A member Telegram refused before
+   * has another reason and is not asked again. Resolves to the number of jobs queued.
+   */
+  async queueDirectAdds(chatId: number, nowMs: number): Promise<number> {
+    return this.queueAdds.immediate(chatId, nowMs)
   }
 
   /**

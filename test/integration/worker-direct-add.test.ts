@@ -194,4 +194,40 @@ describe('direct add (member.add)', () => {
     expect((await t.store.memberships.get(memberId, chatId))?.state).toBe('invited')
     await w.tg.destroy()
   })
+
+  it('turning direct add on later asks the account to add those already waiting with the link, but not those Telegram refused', async () => {
+    const t = newStore()
+    const { memberId, chatId } = await adaBecomesEligible(t, false)
+    const [rule] = await t.store.rules.forChat(chatId)
+    const on = await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: true }, actor: 'test', now: t.now() })
+    expect(on?.directAddsQueued).toBe(1)
+    expect(queuedJobs(t)).toEqual([['member.add', { memberId, chatId }]])
+    expect((await t.store.memberships.get(memberId, chatId))?.reason).toBe('link on the site (the bot may not write to them); the account will add them')
+    // Saving it again (still on) queues nothing more.
+    expect((await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: true }, actor: 'test', now: t.now() }))?.directAddsQueued).toBe(0)
+
+    const w = worker(t)
+    w.stub.respondWith('channels.inviteToChannel', () => {
+      throw rpcError(400, 'USER_NOT_MUTUAL_CONTACT')
+    })
+    await w.runner.runOnce()
+    expect((await t.store.memberships.get(memberId, chatId))?.reason).toBe('link on the site (USER_NOT_MUTUAL_CONTACT: they let only mutual contacts add them)')
+    // Off and on again: the refusal stands; the account is not asked twice.
+    await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: false }, actor: 'test', now: t.now() })
+    expect((await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: true }, actor: 'test', now: t.now() }))?.directAddsQueued).toBe(0)
+    expect(queuedJobs(t)).toEqual([])
+    await w.tg.destroy()
+  })
+
+  it('turning direct add on adds a waiting member end to end', async () => {
+    const t = newStore()
+    const { memberId, chatId } = await adaBecomesEligible(t, false)
+    const [rule] = await t.store.rules.forChat(chatId)
+    await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: true }, actor: 'test', now: t.now() })
+    const w = worker(t)
+    expect(await w.runner.runOnce()).toBe(true)
+    expect(w.invites()).toHaveLength(1)
+    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({ state: 'member', reason: 'added by the account' })
+    await w.tg.destroy()
+  })
 })

@@ -2,10 +2,8 @@ import { GrammyError, InlineKeyboard } from 'grammy'
 import { ensureInviteLink } from './chat-link.js'
 import { type BotJobDeps, loadMemberChat } from './context.js'
 import { permanentIfBadRequest } from './retry-after.js'
+import { DIRECT_ADD_QUEUED_REASON, LINK_ON_SITE_REASON } from '../../db/memberships.js'
 import { memberAddJobFor } from '../../worker/jobs/member-add.js'
-
-/** Why a member has the link on the site rather than in a DM. */
-const LINK_ON_SITE = 'link on the site (the bot may not write to them)'
 
 /**
  * `member.invite`: a member became eligible. Checked again first (karma may have moved since it
@@ -39,10 +37,10 @@ export async function inviteJob(deps: BotJobDeps, payload: unknown): Promise<voi
       if (!(err instanceof GrammyError && err.error_code === 403)) permanentIfBadRequest(err)
     }
   }
-  let reason = messaged ? 'invited by message' : LINK_ON_SITE
+  let reason = messaged ? 'invited by message' : LINK_ON_SITE_REASON
   if (!messaged && eligibility.directAdd && member.telegramId !== null) {
     // The link stays on the site whatever the account manages; the add is on top of it.
-    reason = `${LINK_ON_SITE}; the account will add them`
+    reason = DIRECT_ADD_QUEUED_REASON
     await deps.store.memberships.inviteAndQueue(memberId, chatId, reason, memberAddJobFor(memberId, chatId), (deps.clock ?? Date.now)())
   } else {
     await deps.store.memberships.set(memberId, chatId, 'invited', reason, now)

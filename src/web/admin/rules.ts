@@ -45,7 +45,7 @@ export function ruleRoutes(context: AdminContext, render: Render): Router {
       if (chatId === undefined) throw new Error('a parsed rule form has a chat')
       const saved = await saveRule(store, { ruleId, rule: { ...parsed.rule, chatId }, actor: admin.actor, now: context.clock() })
       if (!saved) throw new HttpError(404, 'not_found', 'There is no such rule.')
-      context.logger.info({ ruleId: saved.rule.id, actor: admin.actor, ...saved.report }, 'admin saved a rule')
+      context.logger.info({ ruleId: saved.rule.id, actor: admin.actor, ...saved.report, directAddsQueued: saved.directAddsQueued }, 'admin saved a rule')
       res.redirect(303, `/admin/rules?done=${ruleId === undefined ? 'created' : 'saved'}`)
     } catch (err) {
       if (!(err instanceof FormError || err instanceof RuleError)) throw err
