@@ -1,4 +1,6 @@
 import { networkMiddlewares, TelegramClient } from '@mtcute/node'
+import type { Logger } from 'pino'
+import { routeMtcuteLogs } from './mtcute-log.js'
 import { secureSessionFile } from './session-file.js'
 
 /** Options of {@link createWorkerClient}. */
@@ -13,6 +15,11 @@ export interface WorkerClientOptions {
    * @default 5000
    */
   readonly floodSleepThresholdMs?: number
+  /**
+   * Where mtcute's own log lines go (a child `{ part: 'mtcute' }`, at this logger's level), so
+   * they are JSON and scrubbed of secrets like every other line rather than printed by mtcute.
+   */
+  readonly logger: Logger
 }
 
 /**
@@ -21,14 +28,17 @@ export interface WorkerClientOptions {
  */
 export function createWorkerClient(options: WorkerClientOptions): TelegramClient {
   secureSessionFile(options.sessionPath)
-  return new TelegramClient({
+  const tg = new TelegramClient({
     apiId: options.apiId,
     apiHash: options.apiHash,
     storage: options.sessionPath,
     disableUpdates: true,
-    logLevel: 1,
+    // Nothing is logged while constructing; routeMtcuteLogs sets the real level right after.
+    logLevel: 0,
     network: {
       middlewares: networkMiddlewares.basic({ floodWaiter: { maxWait: options.floodSleepThresholdMs ?? 5000 } }),
     },
   })
+  routeMtcuteLogs(tg.log, options.logger)
+  return tg
 }

@@ -1,0 +1,50 @@
+import { format } from 'node:util'
+import type { Logger as MtcuteLogger } from '@mtcute/node/utils.js'
+import type { Level, LevelWithSilent, Logger } from 'pino'
+
+/**
+ * mtcute's levels are numbers (`LogManager.OFF` 0 … `LogManager.VERBOSE` 5); index = mtcute level.
+ * VERBOSE (every packet) is pino's `trace`.
+ */
+const PINO_LEVEL_BY_MTCUTE: readonly (Level | undefined)[] = [undefined, 'error', 'warn', 'info', 'debug', 'trace']
+
+/**
+ * The mtcute level that lets through exactly what a pino logger at `level` would keep, so
+ * mtcute does not format lines only to have pino drop them. mtcute has no `fatal`: a pino
+ * logger at `fatal` or `silent` turns mtcute off.
+ */
+export function mtcuteLevelOf(level: LevelWithSilent | string): number {
+  switch (level) {
+    case 'error':
+      return 1
+    case 'warn':
+      return 2
+    case 'info':
+      return 3
+    case 'debug':
+      return 4
+    case 'trace':
+      return 5
+    default:
+      return 0
+  }
+}
+
+/**
+ * Sends the log lines of an mtcute client (`client.log`, and every logger made from it: the
+ * network, each DC connection, the session storage) to `logger`, a child `{ part: 'mtcute' }` with
+ * mtcute's tag as `tag`, instead of mtcute's default `console.log`. Lines then get the process
+ * logger's redaction and secret scrubbing like any other, and JSON like any other. mtcute's level is
+ * set from the logger's (`LOG_LEVEL`), see {@link mtcuteLevelOf}.
+ */
+export function routeMtcuteLogs(log: MtcuteLogger, logger: Logger): void {
+  const child = logger.child({ part: 'mtcute' })
+  const mgr = log.mgr
+  mgr.level = mtcuteLevelOf(logger.level)
+  mgr.handler = (_color, level, tag, fmt, args) => {
+    const pinoLevel = PINO_LEVEL_BY_MTCUTE[level]
+    if (pinoLevel === undefined || !child.isLevelEnabled(pinoLevel)) return
+    // mtcute has already replaced its own %h %j %e …; what is left is printf-style like console's.
+    child[pinoLevel]({ tag }, format(fmt, ...args))
+  }
+}
