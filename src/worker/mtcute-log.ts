@@ -1,6 +1,6 @@
 import { format } from 'node:util'
 import type { Logger as MtcuteLogger } from '@mtcute/node/utils.js'
-import type { Level, LevelWithSilent, Logger } from 'pino'
+import type { Level, Logger } from 'pino'
 
 /**
  * mtcute's levels are numbers (`LogManager.OFF` 0 … `LogManager.VERBOSE` 5); index = mtcute level.
@@ -13,7 +13,7 @@ const PINO_LEVEL_BY_MTCUTE: readonly (Level | undefined)[] = [undefined, 'error'
  * mtcute does not format lines only to have pino drop them. mtcute has no `fatal`: a pino
  * logger at `fatal` or `silent` turns mtcute off.
  */
-export function mtcuteLevelOf(level: LevelWithSilent | string): number {
+export function mtcuteLevelOf(level: string): number {
   switch (level) {
     case 'error':
       return 1
@@ -35,7 +35,7 @@ export function mtcuteLevelOf(level: LevelWithSilent | string): number {
  * network, each DC connection, the session storage) to `logger`, a child `{ part: 'mtcute' }` with
  * mtcute's tag as `tag`, instead of mtcute's default `console.log`. Lines then get the process
  * logger's redaction and secret scrubbing like any other, and JSON like any other. mtcute's level is
- * set from the logger's (`LOG_LEVEL`), see {@link mtcuteLevelOf}.
+ * set from the logger's (`LOG_LEVEL`), see {@link mtcuteLevelOf}; a later change of the logger's level is not followed.
  */
 export function routeMtcuteLogs(log: MtcuteLogger, logger: Logger): void {
   const child = logger.child({ part: 'mtcute' })

@@ -1,4 +1,4 @@
-import { tl, type TelegramClient, User } from '@mtcute/node'
+import { type tl, type TelegramClient, User } from '@mtcute/node'
 import { PhoneLoginError, phoneLoginErrorOf } from '../errors.js'
 import { type LoggedInUser, loggedInUser } from '../qr-login.js'
 
