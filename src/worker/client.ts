@@ -1,6 +1,7 @@
 import { networkMiddlewares, TelegramClient } from '@mtcute/node'
 import type { Logger } from 'pino'
 import { routeMtcuteLogs } from './mtcute-log.js'
+import { WorkerPlatform } from './platform.js'
 import { secureSessionFile } from './session-file.js'
 
 /** Options of {@link createWorkerClient}. */
@@ -24,7 +25,8 @@ export interface WorkerClientOptions {
 
 /**
  * The worker's mtcute client over its session file. Updates are off: the worker only makes
- * calls, and an update loop would keep fetching differences for nothing.
+ * calls, and an update loop would keep fetching differences for nothing. mtcute logs through
+ * `logger`, and leaves SIGTERM / SIGINT to the process (see {@link WorkerPlatform}).
  */
 export function createWorkerClient(options: WorkerClientOptions): TelegramClient {
   secureSessionFile(options.sessionPath)
@@ -32,6 +34,8 @@ export function createWorkerClient(options: WorkerClientOptions): TelegramClient
     apiId: options.apiId,
     apiHash: options.apiHash,
     storage: options.sessionPath,
+    // Shutdown on SIGTERM / SIGINT is the process's, not mtcute's (see WorkerPlatform).
+    platform: new WorkerPlatform(),
     disableUpdates: true,
     // Nothing is logged while constructing; routeMtcuteLogs sets the real level right after.
     logLevel: 0,

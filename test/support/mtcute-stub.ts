@@ -1,4 +1,4 @@
-import { BaseTelegramClient, Long, MemoryStorage, type MaybePromise, type MustEqual, type RpcCallOptions, TelegramClient, tl } from '@mtcute/node'
+import { BaseTelegramClient, type ICorePlatform, Long, MemoryStorage, type MaybePromise, type MustEqual, type RpcCallOptions, TelegramClient, tl } from '@mtcute/node'
 
 /** Answers one RPC method: returns its result or throws (a `tl.RpcError`, say). */
 export type Responder<T extends tl.RpcMethod['_']> = (req: tl.FindByName<tl.RpcMethod, T>) => MaybePromise<tl.RpcCallReturn[T]>
@@ -15,8 +15,9 @@ export class StubBaseClient extends BaseTelegramClient {
   private readonly responders = new Map<string, (req: tl.RpcMethod) => unknown>()
   private readonly gates = new Map<string, (req: tl.RpcMethod) => Promise<void>>()
 
-  constructor() {
-    super({ apiId: 1, apiHash: 'stub', storage: new MemoryStorage(), updates: false, logLevel: 0 })
+  /** @param platform mtcute's platform, e.g. the worker's (`WorkerPlatform`). @default mtcute's `NodePlatform` */
+  constructor(platform?: ICorePlatform) {
+    super({ apiId: 1, apiHash: 'stub', storage: new MemoryStorage(), updates: false, logLevel: 0, ...(platform ? { platform } : {}) })
   }
 
   /** Registers (or replaces) the answer to `method`. */
@@ -64,8 +65,8 @@ export class StubBaseClient extends BaseTelegramClient {
 }
 
 /** A stub and the high-level client over it, as the worker code takes it. */
-export function stubClient(): { stub: StubBaseClient; tg: TelegramClient } {
-  const stub = new StubBaseClient()
+export function stubClient(platform?: ICorePlatform): { stub: StubBaseClient; tg: TelegramClient } {
+  const stub = new StubBaseClient(platform)
   return { stub, tg: new TelegramClient({ client: stub, disableUpdates: true }) }
 }
 
