@@ -2,16 +2,15 @@ import { format } from 'node:util'
 import type { Logger as MtcuteLogger } from '@mtcute/node/utils.js'
 import type { Level, Logger } from 'pino'
 
-/**
- * mtcute's levels are numbers (`LogManager.OFF` 0 … `LogManager.VERBOSE` 5); index = mtcute level.
- * VERBOSE (every packet) is pino's `trace`.
- */
+/** mtcute's levels are numbers (`LogManager.OFF` 0 … `LogManager.VERBOSE` 5); index = mtcute level. */
 const PINO_LEVEL_BY_MTCUTE: readonly (Level | undefined)[] = [undefined, 'error', 'warn', 'info', 'debug', 'trace']
 
 /**
- * The mtcute level that lets through exactly what a pino logger at `level` would keep, so
- * mtcute does not format lines only to have pino drop them. mtcute has no `fatal`: a pino
- * logger at `fatal` or `silent` turns mtcute off.
+ * The mtcute level that lets through what a pino logger at `level` would keep, so mtcute does not
+ * format lines only to have pino drop them. mtcute has no `fatal`: `fatal` and `silent` turn it
+ * off. `trace` stops at mtcute's DEBUG: its VERBOSE dumps every request and answer whole (`>>> %j`),
+ * login codes, QR login tokens and auth exchanges included, which no scrubbing of known secrets
+ * can catch; a log line must never hold them.
  */
 export function mtcuteLevelOf(level: string): number {
   switch (level) {
@@ -22,9 +21,8 @@ export function mtcuteLevelOf(level: string): number {
     case 'info':
       return 3
     case 'debug':
-      return 4
     case 'trace':
-      return 5
+      return 4
     default:
       return 0
   }
