@@ -32,8 +32,9 @@ export function mtcuteLevelOf(level: string): number {
  * Sends the log lines of an mtcute client (`client.log`, and every logger made from it: the
  * network, each DC connection, the session storage) to `logger`, a child `{ part: 'mtcute' }` with
  * mtcute's tag as `tag`, instead of mtcute's default `console.log`. Lines then get the process
- * logger's redaction and secret scrubbing like any other, and JSON like any other. mtcute's level is
- * set from the logger's (`LOG_LEVEL`), see {@link mtcuteLevelOf}; a later change of the logger's level is not followed.
+ * logger's redaction and secret scrubbing like any other, and JSON like any other. mtcute's level
+ * is set once from the logger's (`LOG_LEVEL`, see {@link mtcuteLevelOf}): a later change of the
+ * logger's level is not followed.
  */
 export function routeMtcuteLogs(log: MtcuteLogger, logger: Logger): void {
   const child = logger.child({ part: 'mtcute' })
