@@ -85,7 +85,7 @@ export class PhoneLoginError extends Error {
 function phoneLoginMessage(code: PhoneLoginErrorCode, waitSeconds: number | undefined): string {
   switch (code) {
     case 'PHONE_NUMBER_INVALID':
-      return 'Telegram does not know this phone number: give it in international format, with the country code (e.g. +44 20 7946 0958).'
+      return 'The phone number is not valid: give the number of a Telegram account in international format, with the country code (e.g. +44 20 7946 0958).'
     case 'PHONE_CODE_INVALID':
       return 'The login code was wrong each time it was asked: run the login again for a new code.'
     case 'PHONE_CODE_EXPIRED':

@@ -174,7 +174,7 @@ describe('phone-code login', () => {
     throw rpcError(code, text)
   }
   it.each([
-    ['auth.sendCode PHONE_NUMBER_INVALID', 8, 'auth.sendCode', refusing('PHONE_NUMBER_INVALID'), /PHONE_NUMBER_INVALID\): Telegram does not know this phone number/],
+    ['auth.sendCode PHONE_NUMBER_INVALID', 8, 'auth.sendCode', refusing('PHONE_NUMBER_INVALID'), /PHONE_NUMBER_INVALID\): The phone number is not valid/],
     ['auth.sendCode PHONE_NUMBER_BANNED', 11, 'auth.sendCode', refusing('PHONE_NUMBER_BANNED'), /PHONE_NUMBER_BANNED\): Telegram has banned this phone number/],
     ['auth.sendCode FLOOD_WAIT_3600', 12, 'auth.sendCode', refusing('FLOOD_WAIT_3600', 420), /FLOOD_WAIT\): Telegram asks to wait 3600 s \(about 1 h\) before another login attempt: try again after 20\d\d-/],
     ['auth.sendCode PHONE_NUMBER_FLOOD', 12, 'auth.sendCode', refusing('PHONE_NUMBER_FLOOD'), /FLOOD_WAIT\): Too many login attempts for this phone number/],

@@ -25,7 +25,7 @@ export const WorkerExit = {
   password: 6,
   /** The session is not logged in */
   notLoggedIn: 7,
-  /** `--phone`: Telegram does not know the number (`PHONE_NUMBER_INVALID`) */
+  /** `--phone`: the number is not valid (`PHONE_NUMBER_INVALID`, or 3 answers that were not a number) */
   phoneInvalid: 8,
   /** `--phone`: the code was wrong each time (`PHONE_CODE_INVALID`) */
   codeInvalid: 9,

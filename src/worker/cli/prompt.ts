@@ -1,9 +1,34 @@
-import { createInterface } from 'node:readline'
+import { createInterface, type Interface } from 'node:readline'
 import { Writable } from 'node:stream'
 
 /** A prompt was needed but stdin is not a terminal (a script, a PaaS one-off without a TTY). */
 export class NoTerminalError extends Error {
   override readonly name = 'NoTerminalError'
+}
+
+/**
+ * Asks `question` on `rl` and resolves to the answer. Ctrl-C is a Ctrl-C (a terminal in raw mode
+ * would only pause the input, and the process would end with 0, the login half done); Ctrl-D, the
+ * input ending before an answer, is a {@link NoTerminalError}.
+ */
+function ask(rl: Interface, question: string, afterAnswer: () => void = () => undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answered = false
+    rl.on('SIGINT', () => {
+      rl.close()
+      process.stderr.write('\n')
+      process.kill(process.pid, 'SIGINT')
+    })
+    rl.on('close', () => {
+      if (!answered) reject(new NoTerminalError('the input ended before an answer'))
+    })
+    rl.question(question, (answer) => {
+      answered = true
+      rl.close()
+      afterAnswer()
+      resolve(answer)
+    })
+  })
 }
 
 /**
@@ -20,14 +45,9 @@ export function askHidden(question: string): Promise<string> {
     },
   })
   const rl = createInterface({ input: process.stdin, output, terminal: true })
-  return new Promise((resolve) => {
-    rl.question(question, (answer) => {
-      rl.close()
-      process.stderr.write('\n')
-      resolve(answer)
-    })
-    muted = true
-  })
+  const answer = ask(rl, question, () => process.stderr.write('\n'))
+  muted = true
+  return answer
 }
 
 /**
@@ -37,11 +57,5 @@ export function askHidden(question: string): Promise<string> {
  */
 export function askLine(question: string): Promise<string> {
   if (!process.stdin.isTTY) return Promise.reject(new NoTerminalError('no terminal to ask on: run worker:login --phone in a terminal (the code arrives only once it runs)'))
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
-  return new Promise((resolve) => {
-    rl.question(question, (answer) => {
-      rl.close()
-      resolve(answer)
-    })
-  })
+  return ask(createInterface({ input: process.stdin, output: process.stderr, terminal: true }), question)
 }
