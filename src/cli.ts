@@ -18,8 +18,10 @@ Commands:
   api-key:create NAME
             create a REST API key named NAME and print it, once (for scripts and first setup)
   worker    run the MTProto worker (creates chats); needs TG_API_ID, TG_API_HASH and a login
-  worker:login
-            log the worker's Telegram account in by QR code (once; the session is kept)
+  worker:login [--phone [+NUMBER]]
+            log the worker's Telegram account in by QR code (once; the session is kept), or with
+            --phone by a code Telegram sends (exit 6 2FA password, 8 number invalid, 9 code wrong,
+            10 code expired, 11 number banned, 12 too many attempts, 13 no such account)
   worker:accept-login "tg://login?token=…"
             authorize another device with the worker's account (exit 3 invalid, 4 expired,
             5 already accepted)

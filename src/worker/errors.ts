@@ -52,6 +52,81 @@ const LOGIN_TOKEN_MESSAGES: Readonly<Record<LoginTokenErrorCode, string>> = {
   AUTH_TOKEN_ALREADY_ACCEPTED: 'The login token was already accepted: that device is logged in.',
 }
 
+/**
+ * Why a phone-code login (`worker:login --phone`) stopped. Most are Telegram's own error texts;
+ * `SIGN_UP_REQUIRED` is `auth.authorizationSignUpRequired` (or `PHONE_NUMBER_UNOCCUPIED`),
+ * `FLOOD_WAIT` covers `FLOOD_WAIT_X` and `PHONE_NUMBER_FLOOD`, `PAYMENT_REQUIRED` and
+ * `EMAIL_SETUP_REQUIRED` are `auth.sendCode` answers a third-party app cannot get past.
+ */
+export type PhoneLoginErrorCode =
+  | 'PHONE_NUMBER_INVALID'
+  | 'PHONE_CODE_INVALID'
+  | 'PHONE_CODE_EXPIRED'
+  | 'PHONE_NUMBER_BANNED'
+  | 'FLOOD_WAIT'
+  | 'SIGN_UP_REQUIRED'
+  | 'PAYMENT_REQUIRED'
+  | 'EMAIL_SETUP_REQUIRED'
+
+/** A phone-code login failed; {@link code} says why, the message what to do. */
+export class PhoneLoginError extends Error {
+  override readonly name = 'PhoneLoginError'
+
+  constructor(
+    readonly code: PhoneLoginErrorCode,
+    /** For `FLOOD_WAIT`: seconds Telegram asks to wait, when it said (`PHONE_NUMBER_FLOOD` does not). */
+    readonly waitSeconds?: number,
+    options?: ErrorOptions,
+  ) {
+    super(phoneLoginMessage(code, waitSeconds), options)
+  }
+}
+
+function phoneLoginMessage(code: PhoneLoginErrorCode, waitSeconds: number | undefined): string {
+  switch (code) {
+    case 'PHONE_NUMBER_INVALID':
+      return 'The phone number is not valid: give the number of a Telegram account in international format, with the country code (e.g. +44 20 7946 0958).'
+    case 'PHONE_CODE_INVALID':
+      return 'The login code was wrong each time it was asked: run the login again for a new code.'
+    case 'PHONE_CODE_EXPIRED':
+      return 'The login code has expired: run the login again for a new code, and enter it within a few minutes.'
+    case 'PHONE_NUMBER_BANNED':
+      return 'Telegram has banned this phone number: it cannot log in (see https://telegram.org/faq_spam); use another account.'
+    case 'FLOOD_WAIT':
+      return waitSeconds !== undefined
+        ? `Telegram asks to wait ${String(waitSeconds)} s (${humanDuration(waitSeconds)}) before another login attempt: try again after ${new Date(Date.now() + waitSeconds * 1000).toISOString()}, or log in by QR code (worker:login without --phone).`
+        : 'Too many login attempts for this phone number: wait (often a day) before trying again, or log in by QR code (worker:login without --phone).'
+    case 'SIGN_UP_REQUIRED':
+      return 'This phone number has no Telegram account. karmagate does not register accounts: sign up in an official Telegram app first, then log in here.'
+    case 'PAYMENT_REQUIRED':
+      return 'Telegram asks for a payment before it sends a code to this number: log in once in an official Telegram app, or log in by QR code (worker:login without --phone).'
+    case 'EMAIL_SETUP_REQUIRED':
+      return 'Telegram asks to set up a login email first: do that in an official Telegram app, or log in by QR code (worker:login without --phone).'
+  }
+}
+
+/**
+ * The {@link PhoneLoginError} for a Telegram error of `auth.sendCode`, `auth.signIn` or
+ * `auth.checkPassword`, or undefined when it is not one of them (the caller rethrows it).
+ */
+export function phoneLoginErrorOf(error: unknown): PhoneLoginError | undefined {
+  if (!tl.RpcError.is(error)) return undefined
+  if (tl.RpcError.is(error, 'FLOOD_WAIT_%d')) return new PhoneLoginError('FLOOD_WAIT', error.seconds, { cause: error })
+  if (error.is('PHONE_NUMBER_FLOOD') || error.is('PHONE_PASSWORD_FLOOD')) return new PhoneLoginError('FLOOD_WAIT', undefined, { cause: error })
+  if (error.is('PHONE_NUMBER_UNOCCUPIED')) return new PhoneLoginError('SIGN_UP_REQUIRED', undefined, { cause: error })
+  for (const code of ['PHONE_NUMBER_INVALID', 'PHONE_CODE_INVALID', 'PHONE_CODE_EXPIRED', 'PHONE_NUMBER_BANNED'] as const) {
+    if (error.is(code)) return new PhoneLoginError(code, undefined, { cause: error })
+  }
+  return undefined
+}
+
+/** "about 2 h", "about 5 min", "under a minute". */
+function humanDuration(seconds: number): string {
+  if (seconds < 60) return 'under a minute'
+  if (seconds < 3600) return `about ${String(Math.round(seconds / 60))} min`
+  return `about ${String(Math.round(seconds / 3600))} h`
+}
+
 /** The Telegram errors after which the account must stop for a while. */
 const PAUSING_ERRORS = ['PEER_FLOOD', 'USER_RESTRICTED'] as const
 

@@ -50,4 +50,31 @@ describe('worker commands (CLI)', () => {
     expect(proc.stderr).toMatch(/--msg-id must be/)
     expect(proc.stderr).toMatch(/Usage: karmagate worker:url-auth/)
   })
+
+  it.each([
+    [['--qr'], /unknown option '--qr'/],
+    [['--phone', '12'], /--phone must be a phone number in international format/],
+  ])('worker:login %j is refused with exit 2 and its usage, before the session is opened', async (args, problem) => {
+    const dir = workDir()
+    const session = join(dir, 'data', 'worker.session')
+    const proc = runCli(['worker:login', ...args], { ...creds, WORKER_SESSION_PATH: session, DATABASE_PATH: join(dir, 'k.db') }, dir)
+    expect(await proc.exited).toBe(2)
+    expect(proc.stderr).toMatch(problem)
+    expect(proc.stderr).toContain('Usage: karmagate worker:login [--phone [+NUMBER]]')
+    expect(existsSync(session)).toBe(false)
+  })
+
+  it('worker:login --phone without a terminal exits 2 instead of waiting for a number nobody types', async () => {
+    const dir = workDir()
+    const proc = runCli(['worker:login', '--phone'], { ...creds, WORKER_SESSION_PATH: join(dir, 's.session'), DATABASE_PATH: join(dir, 'k.db') }, dir)
+    expect(await proc.exited).toBe(2)
+    expect(proc.stderr).toMatch(/Login failed: no terminal to ask on: run worker:login --phone in a terminal/)
+  })
+
+  it('worker refuses arguments with exit 2', async () => {
+    const dir = workDir()
+    const proc = runCli(['worker', '--now'], { ...creds, WORKER_SESSION_PATH: join(dir, 's.session') }, dir)
+    expect(await proc.exited).toBe(2)
+    expect(proc.stderr).toMatch(/Usage: karmagate worker \(no arguments\)/)
+  })
 })

@@ -22,7 +22,15 @@ export interface CliProcess {
  * the working directory is a temp folder without a .env file.
  */
 export function runCli(args: readonly string[], env: Record<string, string>, cwd: string): CliProcess {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, `${ROOT}src/cli.ts`, ...args], {
+  return runScript(`${ROOT}src/cli.ts`, args, env, cwd)
+}
+
+/** The test-only worker process over a stubbed mtcute client (see the file's comment). */
+export const WORKER_PROCESS_SCRIPT = `${ROOT}test/support/worker-process.ts`
+
+/** Like {@link runCli}, for another TypeScript entry point (e.g. `test/support/worker-process.ts`). */
+export function runScript(script: string, args: readonly string[], env: Record<string, string>, cwd: string): CliProcess {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, script, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

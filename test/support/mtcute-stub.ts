@@ -1,4 +1,4 @@
-import { BaseTelegramClient, Long, MemoryStorage, type MaybePromise, type MustEqual, type RpcCallOptions, TelegramClient, tl } from '@mtcute/node'
+import { BaseTelegramClient, type ICorePlatform, Long, MemoryStorage, type MaybePromise, type MustEqual, type RpcCallOptions, TelegramClient, tl } from '@mtcute/node'
 
 /** Answers one RPC method: returns its result or throws (a `tl.RpcError`, say). */
 export type Responder<T extends tl.RpcMethod['_']> = (req: tl.FindByName<tl.RpcMethod, T>) => MaybePromise<tl.RpcCallReturn[T]>
@@ -13,14 +13,25 @@ export class StubBaseClient extends BaseTelegramClient {
   readonly dcChanges: number[] = []
   // Narrow cast inside the stub only: each responder is typed where it is registered.
   private readonly responders = new Map<string, (req: tl.RpcMethod) => unknown>()
+  private readonly gates = new Map<string, (req: tl.RpcMethod) => Promise<void>>()
 
-  constructor() {
-    super({ apiId: 1, apiHash: 'stub', storage: new MemoryStorage(), updates: false, logLevel: 0 })
+  /** @param platform mtcute's platform, e.g. the worker's (`WorkerPlatform`). @default mtcute's `NodePlatform` */
+  constructor(platform?: ICorePlatform) {
+    super({ apiId: 1, apiHash: 'stub', storage: new MemoryStorage(), updates: false, logLevel: 0, ...(platform ? { platform } : {}) })
   }
 
   /** Registers (or replaces) the answer to `method`. */
   respondWith<T extends tl.RpcMethod['_']>(method: T, fn: Responder<T>): this {
     this.responders.set(method, fn as (req: tl.RpcMethod) => unknown)
+    return this
+  }
+
+  /**
+   * Runs `gate` before answering `method` (after the call is recorded), e.g. to hold a call in
+   * flight until the test has done something. Replaces an earlier gate of that method.
+   */
+  holdBefore<T extends tl.RpcMethod['_']>(method: T, gate: (req: tl.FindByName<tl.RpcMethod, T>) => Promise<void>): this {
+    this.gates.set(method, gate as (req: tl.RpcMethod) => Promise<void>)
     return this
   }
 
@@ -35,6 +46,7 @@ export class StubBaseClient extends BaseTelegramClient {
     this.calls.push(req)
     const fn = this.responders.get(req._)
     if (!fn) throw new Error(`StubBaseClient: unexpected RPC ${req._}`)
+    await this.gates.get(req._)?.(req)
     const res = await fn(req)
     // What the real call() does too: remember peers and access hashes from every answer.
     if (typeof res === 'object' && res !== null) await this.storage.peers.updatePeersFrom(res as Parameters<typeof this.storage.peers.updatePeersFrom>[0])
@@ -53,8 +65,8 @@ export class StubBaseClient extends BaseTelegramClient {
 }
 
 /** A stub and the high-level client over it, as the worker code takes it. */
-export function stubClient(): { stub: StubBaseClient; tg: TelegramClient } {
-  const stub = new StubBaseClient()
+export function stubClient(platform?: ICorePlatform): { stub: StubBaseClient; tg: TelegramClient } {
+  const stub = new StubBaseClient(platform)
   return { stub, tg: new TelegramClient({ client: stub, disableUpdates: true }) }
 }
 
@@ -140,18 +152,11 @@ export const token = (bytes: number[], expiresInSeconds: number) => ({
 export const fakeQr = (url: string) => Promise.resolve(`[QR ${url}]`)
 
 /**
- * A client whose account has 2FA: the first QR token is valid 30 s, the scan then asks for the
- * password, and only `rightPassword` logs in as {@link SELF}.
+ * Answers `account.getPassword` and `auth.checkPassword` for an account whose 2FA password is
+ * `rightPassword`: any other is `PASSWORD_HASH_INVALID`, the right one logs in as {@link SELF}.
  */
-export function twoFactorClient(rightPassword: string): { stub: StubBaseClient; tg: TelegramClient } {
-  const { stub, tg } = stubClient()
-  let exports = 0
-  stub
-    .respondWith('auth.exportLoginToken', (): tl.auth.TypeLoginToken => {
-      exports++
-      if (exports === 1) return token([1, 2, 3], 30)
-      throw rpcError(401, 'SESSION_PASSWORD_NEEDED')
-    })
+export function respondToPassword(stub: StubBaseClient, rightPassword: string): StubBaseClient {
+  return stub
     .respondWith('account.getPassword', (): tl.account.RawPassword => ({
       _: 'account.password',
       hasPassword: true,
@@ -165,6 +170,60 @@ export function twoFactorClient(rightPassword: string): { stub: StubBaseClient; 
       if (sent !== rightPassword) throw rpcError(400, 'PASSWORD_HASH_INVALID')
       return { _: 'auth.authorization', user: SELF }
     })
+}
+
+/**
+ * A client whose account has 2FA: the first QR token is valid 30 s, the scan then asks for the
+ * password, and only `rightPassword` logs in as {@link SELF}.
+ */
+export function twoFactorClient(rightPassword: string): { stub: StubBaseClient; tg: TelegramClient } {
+  const { stub, tg } = stubClient()
+  let exports = 0
+  stub.respondWith('auth.exportLoginToken', (): tl.auth.TypeLoginToken => {
+    exports++
+    if (exports === 1) return token([1, 2, 3], 30)
+    throw rpcError(401, 'SESSION_PASSWORD_NEEDED')
+  })
+  respondToPassword(stub, rightPassword)
   return { stub, tg }
 }
 
+/** What {@link phoneCodeClient}'s Telegram knows about the account. */
+export interface PhoneAccount {
+  /** The number as Telegram gets it: digits only. @default '442079460958' */
+  readonly phone?: string
+  /** The code it "sends". @default '12345' */
+  readonly code?: string
+  /** The account's 2FA password; none when absent. */
+  readonly password?: string
+  /** How the code is sent. @default in the app, 5 digits */
+  readonly type?: tl.auth.TypeSentCodeType
+}
+
+/** The `phoneCodeHash` {@link phoneCodeClient} hands out. */
+export const PHONE_CODE_HASH = 'hash-0123'
+
+/**
+ * A client that logs in by phone code like Telegram: `auth.sendCode` for the account's number
+ * answers `auth.sentCode` (any other number is `PHONE_NUMBER_INVALID`), `auth.signIn` takes only
+ * that code with {@link PHONE_CODE_HASH} (else `PHONE_CODE_INVALID`) and logs in as {@link SELF},
+ * or, with a `password`, answers `SESSION_PASSWORD_NEEDED` and then checks it like
+ * {@link respondToPassword}. Tests replace a responder to make Telegram refuse.
+ */
+export function phoneCodeClient(account: PhoneAccount = {}): { stub: StubBaseClient; tg: TelegramClient } {
+  const phone = account.phone ?? '442079460958'
+  const code = account.code ?? '12345'
+  const { stub, tg } = stubClient()
+  stub
+    .respondWith('auth.sendCode', (req): tl.auth.TypeSentCode => {
+      if (req.phoneNumber !== phone) throw rpcError(400, 'PHONE_NUMBER_INVALID')
+      return { _: 'auth.sentCode', type: account.type ?? { _: 'auth.sentCodeTypeApp', length: code.length }, phoneCodeHash: PHONE_CODE_HASH }
+    })
+    .respondWith('auth.signIn', (req): tl.auth.TypeAuthorization => {
+      if (req.phoneNumber !== phone || req.phoneCodeHash !== PHONE_CODE_HASH || req.phoneCode !== code) throw rpcError(400, 'PHONE_CODE_INVALID')
+      if (account.password !== undefined) throw rpcError(401, 'SESSION_PASSWORD_NEEDED')
+      return { _: 'auth.authorization', user: SELF }
+    })
+  if (account.password !== undefined) respondToPassword(stub, account.password)
+  return { stub, tg }
+}

@@ -25,4 +25,16 @@ export const WorkerExit = {
   password: 6,
   /** The session is not logged in */
   notLoggedIn: 7,
+  /** `--phone`: the number is not valid (`PHONE_NUMBER_INVALID`, or 3 answers that were not a number) */
+  phoneInvalid: 8,
+  /** `--phone`: the code was wrong each time (`PHONE_CODE_INVALID`) */
+  codeInvalid: 9,
+  /** `--phone`: the code expired (`PHONE_CODE_EXPIRED`) */
+  codeExpired: 10,
+  /** `--phone`: the number is banned (`PHONE_NUMBER_BANNED`) */
+  phoneBanned: 11,
+  /** `--phone`: too many attempts (`FLOOD_WAIT_X`, `PHONE_NUMBER_FLOOD`, `PHONE_PASSWORD_FLOOD`) */
+  floodWait: 12,
+  /** `--phone`: the number has no account, and karmagate does not sign up (`auth.authorizationSignUpRequired`) */
+  signUpRequired: 13,
 } as const

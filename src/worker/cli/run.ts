@@ -1,17 +1,16 @@
-import type { TelegramClient } from '@mtcute/node'
-import { catchShutdownSignals } from '../../processes/shutdown.js'
 import type { Logger } from 'pino'
 import { type Config, workerCredentials } from '../../config.js'
 import { openStore } from '../../db/store.js'
-import { startWorkerProcess } from '../../processes/worker.js'
 import { createWorkerClient } from '../client.js'
+import type { LoggedInUser } from '../qr-login.js'
 import { secureSessionFile } from '../session-file.js'
-import { NotLoggedInError } from '../whoami.js'
 import { runWorkerAcceptLogin } from './accept-login.js'
 import { type CommandIo, processIo, WorkerExit } from './io.js'
-import { runWorkerLogin } from './login.js'
-import { askHidden } from './prompt.js'
+import { LOGIN_USAGE, parseLoginArgs, runWorkerLogin } from './login.js'
+import { runWorkerPhoneLogin } from './phone-login.js'
+import { askHidden, askLine } from './prompt.js'
 import { runWorkerUrlAuth } from './url-auth.js'
+import { runWorker } from './worker.js'
 
 /** The commands that drive the worker's account. */
 export const WORKER_COMMANDS = ['worker', 'worker:login', 'worker:accept-login', 'worker:url-auth'] as const
@@ -27,7 +26,7 @@ export function isWorkerCommand(command: string): command is WorkerCommand {
 /**
  * Runs a worker command from the CLI. Resolves to the exit code; for `worker` itself, once the
  * process runs (it then stops on SIGTERM / SIGINT). Refuses with exit 2 when `TG_API_ID` or
- * `TG_API_HASH` is missing.
+ * `TG_API_HASH` is missing, or on bad arguments.
  */
 export async function runWorkerCommand(command: WorkerCommand, args: readonly string[], config: Config, logger: Logger, io: CommandIo = processIo): Promise<number> {
   const creds = workerCredentials(config)
@@ -35,21 +34,32 @@ export async function runWorkerCommand(command: WorkerCommand, args: readonly st
     io.err(`Invalid configuration:\n${creds.problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example and README.md ("Worker").\n`)
     return WorkerExit.usage
   }
-  const tg = createWorkerClient({ ...creds, sessionPath: config.workerSessionPath })
+  // Arguments first: a typo should not open the session file or connect.
+  const login = command === 'worker:login' ? parseLoginArgs(args) : undefined
+  if (login && 'problem' in login) {
+    io.err(`${login.problem}\n${LOGIN_USAGE}\n`)
+    return WorkerExit.usage
+  }
+  if (command === 'worker' && args.length > 0) {
+    io.err('Usage: karmagate worker (no arguments)\n')
+    return WorkerExit.usage
+  }
+  const tg = createWorkerClient({ ...creds, sessionPath: config.workerSessionPath, logger })
   if (command === 'worker') return runWorker(config, logger, tg, io)
   try {
-    if (command === 'worker:login') {
+    if (login) {
       // Open for the whole login: each new QR link goes to worker_state for /admin/worker.
       const { store } = openStore(config.databasePath)
+      const password = config.tg2faPassword !== undefined ? { password: config.tg2faPassword } : { askPassword: () => askHidden('2FA password: ') }
+      const onLoggedIn = async (user: LoggedInUser) => {
+        secureSessionFile(config.workerSessionPath)
+        await store.workerState.recordSeen(user.id, user.username !== null ? `@${user.username}` : user.name, Math.floor(Date.now() / 1000))
+      }
       try {
-        return await runWorkerLogin(tg, io, {
-          ...(config.tg2faPassword !== undefined ? { password: config.tg2faPassword } : { askPassword: () => askHidden('2FA password: ') }),
-          pendingQr: store.workerState,
-          onLoggedIn: async (user) => {
-            secureSessionFile(config.workerSessionPath)
-            await store.workerState.recordSeen(user.id, user.username !== null ? `@${user.username}` : user.name, Math.floor(Date.now() / 1000))
-          },
-        })
+        if (login.method === 'phone') {
+          return await runWorkerPhoneLogin(tg, io, { ...password, ...(login.phone !== undefined ? { phone: login.phone } : {}), askLine, onLoggedIn })
+        }
+        return await runWorkerLogin(tg, io, { ...password, pendingQr: store.workerState, onLoggedIn })
       } finally {
         store.close()
       }
@@ -66,23 +76,4 @@ export async function runWorkerCommand(command: WorkerCommand, args: readonly st
     await tg.destroy()
     secureSessionFile(config.workerSessionPath)
   }
-}
-
-async function runWorker(config: Config, logger: Logger, tg: TelegramClient, io: CommandIo): Promise<number> {
-  const signals = catchShutdownSignals(logger)
-  let worker
-  try {
-    worker = await startWorkerProcess(config, logger, { client: tg })
-  } catch (err) {
-    if (err instanceof NotLoggedInError) {
-      io.err(`${err.message}\n`)
-      return WorkerExit.notLoggedIn
-    }
-    throw err
-  }
-  logger.info({ userId: worker.user.id, chatsPerDay: config.chatsPerDay }, 'worker running')
-  if (config.canaryIntervalSeconds > 0) logger.warn('CANARY_INTERVAL_SECONDS is set, but the login canary is not built yet; ignoring it')
-  const running = worker
-  signals.ready(() => running.stop())
-  return WorkerExit.ok
 }
