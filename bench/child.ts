@@ -16,7 +16,7 @@ export interface Built {
   /** The request handler (an Express app). */
   readonly app: RequestListener
   /** Releases what the target holds besides its server (database, temp folder). */
-  readonly dispose: () => void
+  readonly dispose: () => void | Promise<void>
   /** Answers a message from the parent other than `stop`; ignores messages not meant for it. */
   readonly onMessage?: (message: unknown, send: (reply: object) => void) => void
 }
@@ -47,7 +47,7 @@ async function main<T extends string>(script: string, targets: readonly T[], bui
   try {
     await once(server, 'listening')
   } catch (error) {
-    built.dispose()
+    await built.dispose()
     throw error
   }
 
@@ -57,9 +57,10 @@ async function main<T extends string>(script: string, targets: readonly T[], bui
     stopping = true
     server.closeAllConnections()
     server.close(() => {
-      built.dispose()
-      // A normal exit (not a signal) so --cpu-prof writes its profile.
-      process.exit(0)
+      void Promise.resolve(built.dispose()).finally(() => {
+        // A normal exit (not a signal) so --cpu-prof writes its profile.
+        process.exit(0)
+      })
     })
   }
   process.on('message', (message: unknown) => {

@@ -26,7 +26,9 @@ import { createLoginVerifier } from '../src/login/verify.js'
 import {
   BENCH_BOT_TOKEN,
   BENCH_LOGIN_MAX_AGE_SECONDS,
+  isUsageReport,
   type ServerTarget,
+  type UsageRequest,
 } from './common.js'
 import { fmtInt, fmtMs, fmtRatio, intFromEnv, machine, type RunningServer, startServer as startServerScript } from './harness.js'
 
@@ -195,6 +197,11 @@ interface HttpResult {
   readonly serverErrors: number
   readonly connectionErrors: number
   readonly poolWrapped: boolean
+  /**
+   * The server process's CPU time (user + system) per response during the timed run, in
+   * microseconds: unlike requests/s, barely moved by other programs competing for the cores.
+   */
+  readonly cpuUsPerRequest: number
 }
 
 /** What one autocannon run gives, plus latencies at microsecond resolution. */
@@ -270,6 +277,8 @@ async function sanityCheck(target: ServerTarget, port: number, path: string): Pr
   if (replay.status !== 401) throw new Error(`${target} accepted a replayed login (status ${replay.status})`)
 }
 
+const USAGE: UsageRequest = { type: 'usage' }
+
 async function benchHttp(target: ServerTarget, base: number): Promise<HttpResult> {
   const seconds = SETTINGS.durationSeconds
   const poolSize = SETTINGS.urlPool > 0 ? SETTINGS.urlPool : Math.max(50_000, (seconds + SETTINGS.warmupSeconds) * URL_POOL_PER_SECOND)
@@ -288,7 +297,9 @@ async function benchHttp(target: ServerTarget, base: number): Promise<HttpResult
       return pool[cursor.next++]!
     }
     if (SETTINGS.warmupSeconds > 0) await load(server.port, SETTINGS.warmupSeconds, nextPath)
+    const usageBefore = await server.ask(USAGE, isUsageReport)
     const { result, p50, p99 } = await load(server.port, seconds, nextPath)
+    const usageAfter = await server.ask(USAGE, isUsageReport)
 
     const statusCodes: Record<string, number> = {}
     for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0
@@ -306,10 +317,12 @@ async function benchHttp(target: ServerTarget, base: number): Promise<HttpResult
       serverErrors: result['5xx'],
       connectionErrors: result.errors + result.timeouts,
       poolWrapped: cursor.wrapped,
+      cpuUsPerRequest:
+        (usageAfter.userUs - usageBefore.userUs + usageAfter.systemUs - usageBefore.systemUs) / Math.max(1, usageAfter.requests - usageBefore.requests),
     }
     const codes = Object.entries(statusCodes).map(([code, count]) => `${code}: ${fmtInt(count)}`).join(', ')
     console.log(
-      `  ${target.padEnd(13)} ${fmtInt(outcome.requestsPerSecond).padStart(8)} req/s (mean)  p50 ${fmtMs(outcome.p50)} ms  p99 ${fmtMs(outcome.p99)} ms  ` +
+      `  ${target.padEnd(13)} ${fmtInt(outcome.requestsPerSecond).padStart(8)} req/s (mean)  p50 ${fmtMs(outcome.p50)} ms  p99 ${fmtMs(outcome.p99)} ms  ${outcome.cpuUsPerRequest.toFixed(0)} µs CPU/req  ` +
         `${fmtInt(responses)} responses {${codes}}  4xx ${outcome.clientErrors}  5xx ${outcome.serverErrors}  errors ${outcome.connectionErrors}` +
         (outcome.poolWrapped ? '  (URL pool wrapped)' : ''),
     )
@@ -331,7 +344,7 @@ function isValid(result: HttpResult): boolean {
 // Report
 
 function httpFigures(result: HttpResult): string {
-  return `${fmtInt(result.requestsPerSecond)} req/s, p50 ${fmtMs(result.p50)} ms, p99 ${fmtMs(result.p99)} ms`
+  return `${fmtInt(result.requestsPerSecond)} req/s, p50 ${fmtMs(result.p50)} ms, p99 ${fmtMs(result.p99)} ms, ${result.cpuUsPerRequest.toFixed(0)} µs server CPU/req`
 }
 
 async function main(): Promise<void> {

@@ -69,9 +69,12 @@ function buildRoute(inMemory: boolean): Built {
     const logger = createLogger(config)
     const app = createApp({ config, botUsername: config.botUsername ?? BENCH_BOT_USERNAME, store, logger })
     const opened = store
+    // As the web process runs it (src/processes/web.ts): checkpoints off the event loop.
+    const checkpointer = opened.checkpointInBackground({ logger })
     return {
       app,
-      dispose: () => {
+      dispose: async () => {
+        await checkpointer.stop()
         opened.close()
         rmSync(dir, { recursive: true, force: true })
       },

@@ -1,3 +1,4 @@
+import type { GroupCommit } from './group-commit.js'
 import type { MemberRepository, TelegramProfile } from './members.js'
 import type { SqliteDatabase } from './open.js'
 import type { SessionRepository, StoredSession } from './sessions.js'
@@ -59,7 +60,12 @@ export class LoginRepository {
   private readonly completeTransaction
   private readonly linkTransaction
 
-  constructor(db: SqliteDatabase, members: MemberRepository, sessions: SessionRepository) {
+  constructor(
+    db: SqliteDatabase,
+    members: MemberRepository,
+    sessions: SessionRepository,
+    private readonly writes: GroupCommit,
+  ) {
     this.recordHashStatement = db.prepare<[string, number]>(
       'INSERT INTO login_replays (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING',
     )
@@ -78,10 +84,11 @@ export class LoginRepository {
 
   /**
    * Applies a verified login atomically: either the hash is new and the member, the new session
-   * and the end of the old one are all written, or (a replay) nothing is.
+   * and the end of the old one are all written, or (a replay) nothing is. Committed together
+   * with the other logins of the same moment ({@link GroupCommit}); resolves once durable.
    */
   async complete(login: CompletedLogin, now: number): Promise<LoginCompletion> {
-    return this.completeTransaction.immediate(login, now)
+    return this.writes.run(() => this.completeTransaction(login, now))
   }
 
   /**

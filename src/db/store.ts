@@ -4,6 +4,8 @@ import { AuditRepository } from './audit.js'
 import { BotStorageRepository } from './bot-storage.js'
 import { CanaryRepository } from './canary.js'
 import { ChatRepository } from './chats.js'
+import { type Checkpointer, type CheckpointerOptions, startCheckpointer } from './checkpointer.js'
+import { GroupCommit } from './group-commit.js'
 import { GroupRepository } from './groups.js'
 import { JobRepository } from './jobs.js'
 import { KarmaRepository } from './karma.js'
@@ -42,9 +44,19 @@ export interface Store {
   readonly workerState: WorkerStateRepository
   /** The login canary's last result, written by the worker, read by `/healthz?deep=1`. */
   readonly canary: CanaryRepository
+  /**
+   * Moves WAL checkpoints to a thread of their own (see {@link startCheckpointer}); for the
+   * long-running process that takes the most writes. Stop it before {@link close}.
+   */
+  checkpointInBackground(options: CheckpointerOptions): Checkpointer
   /** Resolves when the database answers a query; rejects otherwise. */
   ping(): Promise<void>
-  /** Closes the connection; the store is unusable afterwards. */
+  /**
+   * Commits the writes of one event-loop turn together (see {@link GroupCommit}); repositories
+   * on hot write paths (logins, karma events) go through it.
+   */
+  readonly writes: GroupCommit
+  /** Commits pending writes, then closes the connection; the store is unusable afterwards. */
   close(): void
 }
 
@@ -52,7 +64,8 @@ export interface Store {
 export function createStore(db: SqliteDatabase, clock: () => number = Date.now): Store {
   const members = new MemberRepository(db)
   const sessions = new SessionRepository(db)
-  const logins = new LoginRepository(db, members, sessions)
+  const writes = new GroupCommit(db)
+  const logins = new LoginRepository(db, members, sessions, writes)
   const access = new ReconcileRepository(db)
   const jobs = new JobRepository(db)
   const audit = new AuditRepository(db)
@@ -74,11 +87,15 @@ export function createStore(db: SqliteDatabase, clock: () => number = Date.now):
     adminStats: new AdminStatsRepository(db),
     workerState: new WorkerStateRepository(db),
     canary: new CanaryRepository(db),
+    writes,
+    checkpointInBackground: (options) => startCheckpointer(db, options),
     ping: async () => {
       ping.get()
     },
     close: () => {
-      if (db.open) db.close()
+      if (!db.open) return
+      writes.flush()
+      db.close()
     },
   }
 }

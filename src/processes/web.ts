@@ -102,6 +102,8 @@ export async function startWebProcess(config: Config, logger: Logger, options: W
     }
   }
 
+  // Started once nothing above can fail: stop() is the one place that ends it.
+  const checkpointer = store.checkpointInBackground({ logger })
   const webhookSecret = config.webhookSecret
   const app = createApp({
     config,
@@ -199,6 +201,7 @@ export async function startWebProcess(config: Config, logger: Logger, options: W
           server.closeAllConnections()
         }, 10_000).unref()
       })
+      await checkpointer.stop()
       store.close()
     },
   }

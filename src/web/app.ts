@@ -1,5 +1,5 @@
 import cookieParser from 'cookie-parser'
-import express, { type Express, type Router } from 'express'
+import express, { type Express, type RequestHandler, type Router } from 'express'
 import { rateLimit } from 'express-rate-limit'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
@@ -10,7 +10,7 @@ import { apiRouter } from './api/router.js'
 import { createCsrf } from './csrf.js'
 import { errorHandler, HttpError, notFound } from './errors.js'
 import { linkRoutes } from './api/link/page.js'
-import { authRoutes } from './routes/auth.js'
+import { loginHandler } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
 import { pageRoutes } from './routes/pages.js'
 import { securityHeaders } from './security-headers.js'
@@ -60,6 +60,18 @@ export function createApp(deps: AppDeps): Express {
   // Telegram's webhook first: it needs no browser headers, and it is the hottest path.
   if (deps.webhook) app.use(deps.webhook)
   app.use(securityHeaders({ https: config.secureCookies }))
+
+  const sessions = new Sessions(store, {
+    secret: config.sessionSecret,
+    secure: config.secureCookies,
+    maxAgeSeconds: config.sessionMaxAgeSeconds,
+    clock: deps.clock,
+  })
+  // The login route is first among the pages: it needs none of their middleware.
+  const verifier = createLoginVerifier({ botToken: config.botToken, maxAgeSeconds: config.loginMaxAgeSeconds })
+  const login = loginHandler({ store, sessions, verifier, logger })
+  if (config.loginRateLimitPerMinute > 0) app.get('/auth/telegram', loginRateLimit(config.loginRateLimitPerMinute), login)
+  else app.get('/auth/telegram', login)
   app.use(healthRoutes({ store, logger, canaryIntervalSeconds: config.canaryIntervalSeconds ?? 0, ...(deps.clock ? { clock: deps.clock } : {}) }))
   // Machine-to-machine routes parse their own bodies and need no session.
   if (deps.sandbox) app.use('/sandbox/api', deps.sandbox.botApi)
@@ -68,31 +80,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(cookieParser())
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }))
 
-  const sessions = new Sessions(store, {
-    secret: config.sessionSecret,
-    secure: config.secureCookies,
-    maxAgeSeconds: config.sessionMaxAgeSeconds,
-    clock: deps.clock,
-  })
   const csrf = createCsrf({ secret: config.sessionSecret, secure: config.secureCookies, sessionCookieName: sessions.cookieName })
-  const verifier = createLoginVerifier({ botToken: config.botToken, maxAgeSeconds: config.loginMaxAgeSeconds })
-
   app.use(sessions.load())
-  if (config.loginRateLimitPerMinute > 0) {
-    app.use(
-      '/auth/telegram',
-      rateLimit({
-        windowMs: 60_000,
-        limit: config.loginRateLimitPerMinute,
-        standardHeaders: 'draft-8',
-        legacyHeaders: false,
-        handler: (_req, _res, next) => {
-          next(new HttpError(429, 'rate_limited', 'Too many login attempts from your address. Wait a minute and try again.'))
-        },
-      }),
-    )
-  }
-  app.use(authRoutes({ store, sessions, verifier, logger }))
   app.use(linkRoutes({ store, sessions, csrf, logger }))
   app.use(pageRoutes({ sessions, csrf, store, botUsername: deps.botUsername, publicUrl: config.publicUrl }))
   app.use('/admin', adminRoutes({ store, sessions, csrf, config, logger, clock: deps.clock }))
@@ -100,4 +89,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFound)
   app.use(errorHandler(logger))
   return app
+}
+
+/** Logins allowed per client address and minute; a 429 page past it. */
+function loginRateLimit(perMinute: number): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => {
+      next(new HttpError(429, 'rate_limited', 'Too many login attempts from your address. Wait a minute and try again.'))
+    },
+  })
 }

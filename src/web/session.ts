@@ -1,4 +1,5 @@
-import { createHmac, randomFillSync } from 'node:crypto'
+import { createHmac, createSecretKey, type KeyObject, randomFillSync } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { CookieOptions, RequestHandler, Response } from 'express'
 import type { Member } from '../db/members.js'
 import type { SessionData, StoredSession } from '../db/sessions.js'
@@ -54,6 +55,7 @@ export class Sessions {
   /** The cookie's name; `__Host-` binds it to this exact origin over https. */
   readonly cookieName: string
   private readonly clock: () => number
+  private readonly hashKey: KeyObject
 
   constructor(
     private readonly store: Store,
@@ -61,6 +63,7 @@ export class Sessions {
   ) {
     this.cookieName = options.secure ? '__Host-kg_session' : 'kg_session'
     this.clock = options.clock ?? Date.now
+    this.hashKey = createSecretKey(Buffer.from(options.secret, 'utf8'))
   }
 
   /** Seconds since the epoch, by this site's clock. */
@@ -70,7 +73,7 @@ export class Sessions {
 
   /** The stored form of a cookie id: HMAC with the session secret, so the table alone is useless. */
   hashId(id: string): string {
-    return createHmac('sha256', this.options.secret).update(id).digest('base64url')
+    return createHmac('sha256', this.hashKey).update(id).digest('base64url')
   }
 
   /** A new random 256-bit session id and its hash. */
@@ -91,6 +94,28 @@ export class Sessions {
   /** Sets the cookie for a session id created by {@link newId}. */
   setCookie(res: Response, id: string, expiresAt: number): void {
     res.cookie(this.cookieName, id, this.cookieOptions(Math.max(0, expiresAt - this.now())))
+  }
+
+  /**
+   * Sets the cookie for a session id created by {@link newId} on a plain Node response, the
+   * same attributes as {@link setCookie}, for routes that answer without Express's helpers.
+   */
+  appendCookie(res: ServerResponse, id: string, expiresAt: number): void {
+    const maxAge = Math.max(0, expiresAt - this.now())
+    const expires = new Date(this.clock() + maxAge * 1000).toUTCString()
+    res.appendHeader(
+      'Set-Cookie',
+      `${this.cookieName}=${id}; Max-Age=${String(maxAge)}; Path=/; Expires=${expires}; HttpOnly; SameSite=Lax${this.options.secure ? '; Secure' : ''}`,
+    )
+  }
+
+  /**
+   * The live session the request's cookie names, read from the `Cookie` header directly (no
+   * cookie-parser): for routes mounted before the session middleware.
+   */
+  async fromRequest(req: IncomingMessage): Promise<StoredSession | undefined> {
+    const id = readCookie(req.headers.cookie, this.cookieName)
+    return id !== undefined && ID_SHAPE.test(id) ? this.store.sessions.find(this.hashId(id), this.now()) : undefined
   }
 
   /** Removes the session cookie from the browser. */
@@ -138,6 +163,19 @@ export class Sessions {
     if (session) await this.store.sessions.delete(session.idHash)
     this.clearCookie(res)
   }
+}
+
+/**
+ * The value of cookie `name` in a `Cookie` header; the first one when repeated, as
+ * cookie-parser does. Values are not decoded: the only caller's values are base64url.
+ */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=')
+    if (eq !== -1 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim()
+  }
+  return undefined
 }
 
 /** A local path that is safe to redirect to after login, or undefined. */

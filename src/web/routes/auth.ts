@@ -1,4 +1,4 @@
-import { Router } from 'express'
+import type { RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import type { Store } from '../../db/store.js'
 import { LOGIN_FAILURE_MESSAGES, type LoginFailureReason, type LoginVerifier, loginFailureKind } from '../../login/verify.js'
@@ -21,12 +21,14 @@ function refusal(reason: LoginFailureReason): HttpError {
  * `GET /auth/telegram`, where Telegram sends a member with signed login data (Seamless Login
  * button or Login Widget). A valid login upserts the member and starts a fresh session; any
  * refusal writes nothing and sets no session.
+ *
+ * A plain handler, mounted on the app ahead of the cookie, body and session middleware: every
+ * login is a first visit worth the least work (it reads only its own cookie, and answers
+ * without Express's content negotiation). Refusals are thrown to the app's error handler.
  */
-export function authRoutes(deps: AuthRoutesDeps): Router {
+export function loginHandler(deps: AuthRoutesDeps): RequestHandler {
   const { store, sessions, verifier, logger } = deps
-  const router = Router()
-
-  router.get('/auth/telegram', async (req, res) => {
+  return async (req, res) => {
     // The raw query, parsed once by the verifier: Express's parser would merge repeated keys.
     const url = req.originalUrl
     const q = url.indexOf('?')
@@ -38,7 +40,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       throw refusal(result.reason)
     }
     const { login } = result
-    const previous = res.locals.session
+    const previous = await sessions.fromRequest(req)
     const { id, idHash } = sessions.newId()
     const expiresAt = sessions.memberExpiry()
     const completion = await store.logins.complete(
@@ -63,10 +65,11 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       throw refusal(completion.reason)
     }
     logger.info({ userId: completion.userId, telegramId: login.telegramId }, 'member logged in')
-    sessions.setCookie(res, id, expiresAt)
-    res.set('Cache-Control', 'no-store')
-    res.redirect(302, safeReturnPath(previous?.data.returnTo) ?? '/me')
-  })
-
-  return router
+    res.statusCode = 302
+    res.setHeader('Location', safeReturnPath(previous?.data.returnTo) ?? '/me')
+    res.setHeader('Cache-Control', 'no-store')
+    sessions.appendCookie(res, id, expiresAt)
+    res.setHeader('Content-Length', '0')
+    res.end()
+  }
 }

@@ -1,0 +1,125 @@
+import { once } from 'node:events'
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+import type { Logger } from 'pino'
+import type { SqliteDatabase } from './open.js'
+
+/** Options of {@link startCheckpointer}. */
+export interface CheckpointerOptions {
+  /** Time between two checkpoints, in ms: bounds how far the WAL grows. @default 250 */
+  readonly intervalMs?: number
+  readonly logger: Logger
+  /**
+   * The module the thread opens the database with, by path: a constructor like
+   * better-sqlite3's. Tests pass a failing one to see the fallback.
+   * @default better-sqlite3
+   */
+  readonly driver?: string
+}
+
+/** The last checkpoint's figures, as SQLite reports them (pages, i.e. WAL frames). */
+export interface CheckpointStats {
+  /** Checkpoints run so far. */
+  readonly runs: number
+  /** Frames in the WAL at the last checkpoint. */
+  readonly walFrames: number
+  /** Of those, frames copied into the database file. */
+  readonly checkpointedFrames: number
+}
+
+/** A running {@link startCheckpointer}. */
+export interface Checkpointer {
+  stats(): CheckpointStats
+  /** Runs a last checkpoint and ends the thread; the connection checkpoints by itself again. */
+  stop(): Promise<void>
+}
+
+/** SQLite's default, restored whenever the thread is not there to checkpoint. */
+const AUTOCHECKPOINT_PAGES = 1000
+
+// The thread's code is plain JavaScript given inline, so it runs the same from src/ (tsx,
+// vitest) and from dist/. It opens its own connection: better-sqlite3 connections are not
+// shared across threads.
+const THREAD_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const Database = require(workerData.driver)
+const db = new Database(workerData.path)
+db.pragma('busy_timeout = 5000')
+let runs = 0
+const checkpoint = () => {
+  const [row] = db.pragma('wal_checkpoint(PASSIVE)')
+  runs += 1
+  parentPort.postMessage({ type: 'checkpoint', runs, walFrames: row.log, checkpointedFrames: row.checkpointed })
+}
+const timer = setInterval(checkpoint, workerData.intervalMs)
+parentPort.on('message', (message) => {
+  if (message !== 'stop') return
+  clearInterval(timer)
+  try { checkpoint() } finally { db.close(); parentPort.close() }
+})
+`
+
+interface CheckpointMessage extends CheckpointStats {
+  readonly type: 'checkpoint'
+}
+
+function isCheckpointMessage(value: unknown): value is CheckpointMessage {
+  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'checkpoint'
+}
+
+/**
+ * Moves WAL checkpoints off the event loop. By default SQLite checkpoints inside the commit
+ * that makes the WAL pass 1,000 pages: that request then copies the pages into the database
+ * file and waits for an fsync, and every login or karma event committed with it waits too.
+ * Here the connection's automatic checkpoint is switched off and a worker thread, with its own
+ * connection, runs a PASSIVE checkpoint (never blocking readers or writers) every `intervalMs`.
+ *
+ * Nothing is less durable: commits are written to the WAL exactly as before; only the copy into
+ * the main file moves. If the thread dies, the connection checkpoints by itself again and the
+ * error is logged, so the WAL cannot grow without bound. An in-memory database is left alone.
+ */
+export function startCheckpointer(db: SqliteDatabase, options: CheckpointerOptions): Checkpointer {
+  let stats: CheckpointStats = { runs: 0, walFrames: 0, checkpointedFrames: 0 }
+  if (db.memory) return { stats: () => stats, stop: async () => undefined }
+  const worker = new Worker(THREAD_SOURCE, {
+    eval: true,
+    workerData: {
+      driver: options.driver ?? createRequire(import.meta.url).resolve('better-sqlite3'),
+      path: db.name,
+      intervalMs: options.intervalMs ?? 250,
+    },
+  })
+  // A thread only checkpointing must not keep the process alive.
+  worker.unref()
+  db.pragma('wal_autocheckpoint = 0')
+  let stopping = false
+  let exited = false
+  const fallBack = (): void => {
+    if (db.open) db.pragma(`wal_autocheckpoint = ${String(AUTOCHECKPOINT_PAGES)}`)
+  }
+  worker.on('message', (message: unknown) => {
+    if (isCheckpointMessage(message)) stats = { runs: message.runs, walFrames: message.walFrames, checkpointedFrames: message.checkpointedFrames }
+  })
+  worker.on('error', (err) => {
+    fallBack()
+    options.logger.error({ err }, 'checkpoint thread failed; the database checkpoints on commit again')
+  })
+  worker.on('exit', (code) => {
+    exited = true
+    fallBack()
+    if (!stopping) options.logger.error({ code }, 'checkpoint thread exited; the database checkpoints on commit again')
+  })
+  return {
+    stats: () => stats,
+    stop: async () => {
+      if (stopping) return
+      stopping = true
+      if (exited) return
+      const exit = once(worker, 'exit').catch(() => undefined)
+      // Until it is done, the last checkpoint is worth keeping the process for.
+      worker.ref()
+      worker.postMessage('stop')
+      await exit
+    },
+  }
+}

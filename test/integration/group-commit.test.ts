@@ -1,0 +1,106 @@
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { GroupCommit } from '../../src/db/group-commit.js'
+import { openDatabase, type SqliteDatabase } from '../../src/db/open.js'
+import { tempDir } from '../support/site.js'
+
+let cleanups: (() => void)[] = []
+afterEach(() => {
+  for (const cleanup of cleanups.reverse()) cleanup()
+  cleanups = []
+})
+
+/** A table on a temp SQLite file, a GroupCommit over it, and a second connection to look. */
+function setup(maxBatch?: number): { db: SqliteDatabase; other: SqliteDatabase; writes: GroupCommit; insert: (n: number) => number } {
+  const tmp = tempDir()
+  const path = join(tmp.dir, 'group-commit.db')
+  const db = openDatabase(path)
+  db.exec('CREATE TABLE t (n INTEGER PRIMARY KEY) STRICT')
+  const other = openDatabase(path)
+  cleanups.push(() => {
+    other.close()
+    if (db.open) db.close()
+    tmp.remove()
+  })
+  const statement = db.prepare<[number]>('INSERT INTO t (n) VALUES (?)')
+  const writes = new GroupCommit(db, maxBatch === undefined ? {} : { maxBatch })
+  return { db, other, writes, insert: (n) => Number(statement.run(n).lastInsertRowid) }
+}
+
+const count = (db: SqliteDatabase): number => db.prepare<[], { c: number }>('SELECT count(*) AS c FROM t').get()?.c ?? -1
+
+describe('GroupCommit', () => {
+  it('commits the writes of one turn in one transaction, visible only once committed', async () => {
+    const { other, writes, insert } = setup()
+    const pending = [1, 2, 3, 4, 5].map((n) => writes.run(() => insert(n)))
+    // Nothing is written, let alone visible to another connection, before the turn ends.
+    expect(count(other)).toBe(0)
+    await expect(Promise.all(pending)).resolves.toEqual([1, 2, 3, 4, 5])
+    expect(count(other)).toBe(5)
+    expect(writes.stats()).toEqual({ commits: 1, writes: 5 })
+  })
+
+  it('rolls back only the write that threw; the others commit', async () => {
+    const { other, writes, insert } = setup()
+    const ok1 = writes.run(() => insert(1))
+    const failing = writes.run(() => {
+      insert(2)
+      insert(1) // primary key taken: this write's own insert of 2 must vanish too
+    })
+    const ok2 = writes.run(() => insert(3))
+    await expect(ok1).resolves.toBe(1)
+    await expect(failing).rejects.toThrow(/UNIQUE/)
+    await expect(ok2).resolves.toBe(3)
+    expect(other.prepare('SELECT n FROM t ORDER BY n').pluck().all()).toEqual([1, 3])
+    expect(writes.stats().commits).toBe(1)
+  })
+
+  it('rejects every write of a batch whose transaction cannot begin, and applies none', async () => {
+    const { other, writes, insert } = setup()
+    const lockHolder = openDatabase(other.name)
+    const impatient = openDatabase(other.name, { busyTimeoutMs: 10 })
+    cleanups.push(() => {
+      impatient.close()
+      lockHolder.close()
+    })
+    // Another process holds the write lock past this connection's busy timeout.
+    const shortTimeout = new GroupCommit(impatient)
+    lockHolder.exec('BEGIN IMMEDIATE')
+    const a = shortTimeout.run(() => 1)
+    const b = shortTimeout.run(() => 2)
+    await expect(a).rejects.toThrow(/locked|busy/i)
+    await expect(b).rejects.toThrow(/locked|busy/i)
+    lockHolder.exec('ROLLBACK')
+    await expect(writes.run(() => insert(7))).resolves.toBe(7)
+    expect(count(other)).toBe(1)
+  })
+
+  it('splits a burst larger than maxBatch into several commits, in order', async () => {
+    const { other, writes, insert } = setup(3)
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => writes.run(() => insert(i + 1))))
+    expect(results).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
+    expect(writes.stats()).toEqual({ commits: 3, writes: 8 })
+    expect(count(other)).toBe(8)
+  })
+
+  it('flush() commits pending writes at once, so closing loses nothing', async () => {
+    const { db, other, writes, insert } = setup()
+    const pending = writes.run(() => insert(42))
+    writes.flush()
+    db.close()
+    await expect(pending).resolves.toBe(42)
+    expect(count(other)).toBe(1)
+  })
+
+  it('rejects writes queued after the database was closed', async () => {
+    const { db, writes } = setup()
+    const pending = writes.run(() => 1)
+    db.close()
+    await expect(pending).rejects.toThrow(/closed/)
+  })
+
+  it('refuses a nonsensical batch size', () => {
+    const { db } = setup()
+    expect(() => new GroupCommit(db, { maxBatch: 0 })).toThrow(RangeError)
+  })
+})
