@@ -74,6 +74,7 @@ function buildRoute(inMemory: boolean): Built {
     return {
       app,
       dispose: async () => {
+        process.stderr.write(`group commit ${JSON.stringify(opened.writes.stats())} checkpoints ${JSON.stringify(checkpointer.stats())}\n`)
         await checkpointer.stop()
         opened.close()
         rmSync(dir, { recursive: true, force: true })

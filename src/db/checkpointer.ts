@@ -10,6 +10,15 @@ export interface CheckpointerOptions {
   readonly intervalMs?: number
   readonly logger: Logger
   /**
+   * WAL size, in pages, past which the connection itself restarts the WAL from its beginning.
+   * Under a steady stream of commits the thread's checkpoints never catch up exactly (commits
+   * land while it copies), and SQLite only rewinds a WAL that is entirely copied, so it would
+   * keep growing. The connection, between two of its own transactions, runs a RESTART
+   * checkpoint: it copies what is left (little, right after the thread's) and rewinds.
+   * @default 4000 (16 MB with 4 KB pages)
+   */
+  readonly restartPages?: number
+  /**
    * The module the thread opens the database with, by path: a constructor like
    * better-sqlite3's. Tests pass a failing one to see the fallback.
    * @default better-sqlite3
@@ -21,6 +30,8 @@ export interface CheckpointerOptions {
 export interface CheckpointStats {
   /** Checkpoints run so far. */
   readonly runs: number
+  /** Of those, how many also restarted the WAL (see {@link CheckpointerOptions.restartPages}). */
+  readonly restarts: number
   /** Frames in the WAL at the last checkpoint. */
   readonly walFrames: number
   /** Of those, frames copied into the database file. */
@@ -59,8 +70,11 @@ parentPort.on('message', (message) => {
 })
 `
 
-interface CheckpointMessage extends CheckpointStats {
+interface CheckpointMessage {
   readonly type: 'checkpoint'
+  readonly runs: number
+  readonly walFrames: number
+  readonly checkpointedFrames: number
 }
 
 function isCheckpointMessage(value: unknown): value is CheckpointMessage {
@@ -79,7 +93,7 @@ function isCheckpointMessage(value: unknown): value is CheckpointMessage {
  * error is logged, so the WAL cannot grow without bound. An in-memory database is left alone.
  */
 export function startCheckpointer(db: SqliteDatabase, options: CheckpointerOptions): Checkpointer {
-  let stats: CheckpointStats = { runs: 0, walFrames: 0, checkpointedFrames: 0 }
+  let stats: CheckpointStats = { runs: 0, restarts: 0, walFrames: 0, checkpointedFrames: 0 }
   if (db.memory) return { stats: () => stats, stop: async () => undefined }
   const worker = new Worker(THREAD_SOURCE, {
     eval: true,
@@ -91,6 +105,7 @@ export function startCheckpointer(db: SqliteDatabase, options: CheckpointerOptio
   })
   // A thread only checkpointing must not keep the process alive.
   worker.unref()
+  const restartPages = options.restartPages ?? 4000
   db.pragma('wal_autocheckpoint = 0')
   let stopping = false
   let exited = false
@@ -98,7 +113,14 @@ export function startCheckpointer(db: SqliteDatabase, options: CheckpointerOptio
     if (db.open) db.pragma(`wal_autocheckpoint = ${String(AUTOCHECKPOINT_PAGES)}`)
   }
   worker.on('message', (message: unknown) => {
-    if (isCheckpointMessage(message)) stats = { runs: message.runs, walFrames: message.walFrames, checkpointedFrames: message.checkpointedFrames }
+    if (!isCheckpointMessage(message)) return
+    let restarts = stats.restarts
+    // Messages run between transactions (better-sqlite3 is synchronous), never inside one.
+    if (message.walFrames > restartPages && db.open && !db.inTransaction) {
+      const [result] = db.pragma('wal_checkpoint(RESTART)') as { busy: number }[]
+      if (result?.busy === 0) restarts += 1
+    }
+    stats = { runs: message.runs, restarts, walFrames: message.walFrames, checkpointedFrames: message.checkpointedFrames }
   })
   worker.on('error', (err) => {
     fallBack()

@@ -71,7 +71,9 @@ export class LoginRepository {
     )
     this.purgeStatement = db.prepare<[number]>('DELETE FROM login_replays WHERE expires_at <= ?')
     this.linkTransaction = linkTransaction(db)
-    this.completeTransaction = db.transaction((login: CompletedLogin, now: number): LoginCompletion => {
+    // A plain function: run through GroupCommit, it gets a savepoint of its own, which makes it
+    // atomic (a second, nested one would only cost two more statements per login).
+    this.completeTransaction = (login: CompletedLogin, now: number): LoginCompletion => {
       if (this.recordHashStatement.run(login.hash, login.hashExpiresAt).changes === 0) {
         return { ok: false, reason: 'replayed' }
       }
@@ -79,7 +81,7 @@ export class LoginRepository {
       if (login.previousSessionIdHash !== undefined) sessions.deleteSync(login.previousSessionIdHash)
       sessions.createSync({ ...login.session, userId }, now)
       return { ok: true, userId }
-    })
+    }
   }
 
   /**
