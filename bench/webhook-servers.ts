@@ -236,11 +236,12 @@ async function buildSite(options: SiteOptions): Promise<Built> {
     store = openStore(inMemory ? ':memory:' : config.databasePath).store
     const logger = createLogger(config)
     let probed: WebhookReport['probe'] = { connections: 0, failures: 0 }
-    let webhook: Router
+    let webhook: RequestHandler
     if (options.siteReply === true) {
       const reply = replyTemplate()
-      webhook = Router()
-      webhook.post(BENCH_WEBHOOK_PATH, secretCheck(), express.json({ limit: '1mb' }), (req, res) => {
+      const router = Router()
+      webhook = router
+      router.post(BENCH_WEBHOOK_PATH, secretCheck(), express.json({ limit: '1mb' }), (req, res) => {
         res.status(200).type('json').send(reply(chatIdOf(req.body) ?? 0))
       })
     } else {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Bot } from 'grammy'
 import type { Update } from 'grammy/types'
-import express, { type RequestHandler, Router } from 'express'
+import express, { type RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import type { BotContext } from './context.js'
 
@@ -19,8 +19,8 @@ export interface WebhookOptions {
   readonly path?: string
 }
 
-function sameSecret(received: string | undefined, expected: Buffer): boolean {
-  if (received === undefined) return false
+function sameSecret(received: string | string[] | undefined, expected: Buffer): boolean {
+  if (typeof received !== 'string') return false
   const got = Buffer.from(received)
   return got.length === expected.length && timingSafeEqual(got, expected)
 }
@@ -30,33 +30,37 @@ function isUpdate(body: unknown): body is Update {
 }
 
 /**
+ * True when `url` names the webhook's path as an Express route would match it: in any case, with
+ * or without one trailing slash, whatever the query string.
+ */
+function matchesPath(url: string, path: string, lowerPath: string): boolean {
+  const query = url.indexOf('?')
+  const pathname = query === -1 ? url : url.slice(0, query)
+  if (pathname === path) return true
+  const lower = pathname.toLowerCase()
+  return lower === lowerPath || lower === `${lowerPath}/`
+}
+
+/**
  * `POST /telegram/webhook`: the bot's updates in webhook mode. Without the right secret header
  * the answer is 401 and nothing runs. Once authenticated the answer is always 200, even when a
  * handler fails (it is logged by the bot's error boundary), because Telegram would otherwise
  * redeliver the same update forever. The first reply of an update may ride on the response
  * (a webhook reply), saving a round trip.
  */
-export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): Router {
+export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): RequestHandler {
   const expected = Buffer.from(options.secretToken)
   const ackAfterMs = options.ackAfterMs ?? 25_000
+  const path = options.path ?? '/telegram/webhook'
   const { logger } = options
-  const router = Router()
+  const parseJson: RequestHandler = express.json({ limit: '1mb' })
 
-  const authenticate: RequestHandler = (req, res, next) => {
-    if (!sameSecret(req.get('x-telegram-bot-api-secret-token'), expected)) {
-      res.status(401).json({ error: { code: 'unauthorized', message: 'Wrong or missing secret token.' } })
-      return
-    }
-    next()
-  }
-
-  const handle: RequestHandler = async (req, res) => {
+  const handle = async (res: Parameters<RequestHandler>[1], body: unknown): Promise<void> => {
     if (!bot.isInited()) {
       // Before getMe has answered the update cannot be handled; Telegram will deliver it again.
       res.status(503).json({ error: { code: 'starting', message: 'The bot is starting.' } })
       return
     }
-    const body: unknown = req.body
     if (!isUpdate(body)) {
       res.status(400).json({ error: { code: 'bad_update', message: 'The body is not a Telegram update.' } })
       return
@@ -84,6 +88,22 @@ export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): Ro
     }
   }
 
-  router.post(options.path ?? '/telegram/webhook', authenticate, express.json({ limit: '1mb' }), handle)
-  return router
+  const lowerPath = path.toLowerCase()
+  // One middleware rather than a router with a route of three handlers: this is the hottest
+  // path of the site, and each router step costs more than the check it wraps.
+  return (req, res, next) => {
+    if (req.method !== 'POST' || !matchesPath(req.url, path, lowerPath)) {
+      next()
+      return
+    }
+    if (!sameSecret(req.headers['x-telegram-bot-api-secret-token'], expected)) {
+      res.status(401).json({ error: { code: 'unauthorized', message: 'Wrong or missing secret token.' } })
+      return
+    }
+    // A body that is too large or not JSON is refused by the site's error handler (413, 400).
+    parseJson(req, res, (error?: unknown) => {
+      if (error !== undefined && error !== null) next(error)
+      else void handle(res, req.body)
+    })
+  }
 }

@@ -49,6 +49,9 @@ export interface BotContact {
   readonly username: string | null
 }
 
+/** The columns of a member that a `/start` may change, and the id. */
+type ContactStateRow = Pick<MemberRow, 'id' | 'first_name' | 'last_name' | 'username' | 'can_dm'>
+
 interface BotContactParams extends BotContact {
   readonly now: number
 }
@@ -127,6 +130,7 @@ export class MemberRepository {
   private readonly byUsernameStatement
   private readonly upsertStatement
   private readonly contactStatement
+  private readonly contactStateStatement
   private readonly canDmStatement
   private readonly byExternalIdStatement
   private readonly insertExternalStatement
@@ -163,6 +167,10 @@ export class MemberRepository {
          first_name = excluded.first_name, last_name = excluded.last_name, username = excluded.username,
          can_dm = 1, updated_at = excluded.updated_at
        RETURNING id`,
+    )
+    // What recordBotContact compares before it writes: only the fields a /start may change.
+    this.contactStateStatement = db.prepare<[number], ContactStateRow>(
+      'SELECT id, first_name, last_name, username, can_dm FROM users WHERE telegram_id = ?',
     )
     // Seen in a chat (joining, asking to join): known by Telegram id, but that grants no DMs.
     this.seenStatement = db.prepare<[BotContactParams], { id: number }>(
@@ -228,7 +236,7 @@ export class MemberRepository {
    */
   async recordBotContact(contact: BotContact, now: number): Promise<number> {
     // Most /start updates come from members already known as they are: a read, not a write.
-    const known = this.byTelegramIdStatement.get(contact.telegramId)
+    const known = this.contactStateStatement.get(contact.telegramId)
     if (
       known &&
       known.can_dm === 1 &&

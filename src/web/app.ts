@@ -38,7 +38,7 @@ export interface AppDeps {
   /** Current time in milliseconds. @default Date.now */
   readonly clock?: () => number
   /** The bot's `POST /telegram/webhook`, in webhook mode. */
-  readonly webhook?: Router
+  readonly webhook?: RequestHandler
   /**
    * The Telegram emulator, in the sandbox only: its Bot API at `/sandbox/api` and its page at
    * `/sandbox`. Never mounted when a real bot token is configured.
