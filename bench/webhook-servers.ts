@@ -266,6 +266,8 @@ async function buildSite(options: SiteOptions): Promise<Built> {
 
     const opened = store
     const databaseFile = inMemory || options.siteReply === true ? undefined : config.databasePath
+    // As the web process runs it (src/processes/web.ts): WAL checkpoints in a thread of their own.
+    const checkpointer = inMemory ? undefined : opened.checkpointInBackground({ logger })
     return {
       app,
       onMessage: (message, send) => {
@@ -294,7 +296,8 @@ async function buildSite(options: SiteOptions): Promise<Built> {
         }
         send(report)
       },
-      dispose: () => {
+      dispose: async () => {
+        await checkpointer?.stop()
         opened.close()
         rmSync(dir, { recursive: true, force: true })
       },
