@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import { gzipSync } from 'node:zlib'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Bot } from 'grammy'
@@ -144,6 +145,23 @@ describe('the webhook route', () => {
     const huge = textUpdate({ id: 503, first_name: 'Big' }, `/start ${'x'.repeat(1024 * 1024)}`)
     expect((await site.post(huge)).status).toBe(413)
     expect(await site.t.store.members.findByTelegramId(503)).toBeUndefined()
+  })
+
+  it('reads bodies Telegram does not send as express.json() does: compressed, chunked, other charsets', async () => {
+    const site = await startWebhookSite()
+    const secret = { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET }
+    const post = (body: BodyInit, headers: Record<string, string>) =>
+      fetch(`${site.url}/telegram/webhook`, { method: 'POST', headers: { accept: 'application/json', ...secret, ...headers }, body, duplex: 'half' } as RequestInit)
+    const gzipped = gzipSync(JSON.stringify(textUpdate({ id: 507, first_name: 'Gus' }, '/start')))
+    await expectStartReply(await post(gzipped, { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 507)
+    // No content-length: the body arrives in chunks of unknown total length.
+    const chunked = new Blob([JSON.stringify(textUpdate({ id: 508, first_name: 'Chunk' }, '/start'))]).stream()
+    await expectStartReply(await post(chunked, { 'content-type': 'application/json' }), 508)
+    expect((await post(JSON.stringify(textUpdate({ id: 509, first_name: 'Wide' }, '/start')), { 'content-type': 'application/json; charset=latin1' })).status).toBe(415)
+    expect((await post(JSON.stringify(textUpdate({ id: 509, first_name: 'Wide' }, '/start')), { 'content-type': 'text/plain' })).status).toBe(400)
+    expect(await site.t.store.members.findByTelegramId(509)).toBeUndefined()
+    // An empty JSON body is no update either, on the direct path as through express.json().
+    expect((await post('', { 'content-type': 'application/json' })).status).toBe(400)
   })
 
   it('matches its path as an Express route does, and leaves every other request to the site', async () => {
