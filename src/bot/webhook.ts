@@ -81,8 +81,10 @@ function readPlainJson(req: IncomingMessage): Promise<unknown> {
         reject(new WebhookBodyError(error instanceof Error ? error.message : 'The body is not valid JSON.'))
       }
     })
+    // Whichever comes first settles it: after 'end' these change nothing.
     req.once('aborted', () => { resolve(undefined) })
     req.once('error', () => { resolve(undefined) })
+    req.once('close', () => { resolve(undefined) })
   })
 }
 
