@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { hash, randomBytes } from 'node:crypto'
 import type { SqliteDatabase } from './open.js'
 
 /** An API key as stored: never the key itself. */
@@ -44,14 +44,45 @@ const KEY_SHAPE = /^kg_[A-Za-z0-9_-]{43}$/
  * stretching needed), and looking up the hash is an index probe, not a comparison of secrets.
  */
 export function hashApiKey(secret: string): string {
-  return createHash('sha256').update(secret).digest('base64url')
+  return hash('sha256', secret, 'base64url')
 }
 
-/** Bearer keys for the REST API, stored hashed. */
+/** Options of {@link ApiKeyRepository}. */
+export interface ApiKeyRepositoryOptions {
+  /**
+   * How long a key found live is trusted without asking the database again, in seconds. A key
+   * revoked through this repository stops working at once; one revoked by another process (or
+   * by hand in the database) within this long. 0 asks the database on every request.
+   * @default 10
+   */
+  readonly cacheSeconds?: number
+  /** Most keys remembered at once; past it the memory starts over. @default 10000 */
+  readonly cacheSize?: number
+}
+
+/** A live key as last read from the database, by its hash. */
+interface CachedKey {
+  readonly key: ApiKey
+  /** Unix seconds until which the row is trusted without a lookup. */
+  readonly until: number
+  /** Unix seconds of the last `last_used_at` written for it. */
+  touchedAt: number
+}
+
+/**
+ * Bearer keys for the REST API, stored hashed. A live key is remembered (by its hash, never
+ * the secret) for `cacheSeconds`, so a busy client costs one hash and no query per request;
+ * unknown and revoked keys are never remembered.
+ */
 export class ApiKeyRepository {
   private readonly s
+  private readonly cacheSeconds: number
+  private readonly cacheSize: number
+  private readonly live = new Map<string, CachedKey>()
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, options: ApiKeyRepositoryOptions = {}) {
+    this.cacheSeconds = options.cacheSeconds ?? 10
+    this.cacheSize = options.cacheSize ?? 10_000
     this.s = {
       insert: db.prepare<[{ name: string; prefix: string; hash: string; now: number }], ApiKeyRow>(
         `INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES (@name, @prefix, @hash, @now)
@@ -77,11 +108,26 @@ export class ApiKeyRepository {
   /** The live key for a presented secret, or undefined (malformed, unknown or revoked). */
   async authenticate(secret: string, now: number): Promise<ApiKey | undefined> {
     if (!KEY_SHAPE.test(secret)) return undefined
-    const row = this.s.byHash.get(hashApiKey(secret))
-    if (!row) return undefined
+    const keyHash = hashApiKey(secret)
+    let cached = this.live.get(keyHash)
+    if (!cached || cached.until <= now) {
+      this.live.delete(keyHash)
+      const row = this.s.byHash.get(keyHash)
+      if (!row) return undefined
+      if (this.cacheSeconds <= 0) {
+        this.s.touch.run(now, row.id, now - 60)
+        return toKey(row)
+      }
+      if (this.live.size >= this.cacheSize) this.live.clear()
+      cached = { key: toKey(row), until: now + this.cacheSeconds, touchedAt: row.last_used_at ?? 0 }
+      this.live.set(keyHash, cached)
+    }
     // Written at most once a minute per key, so a busy client does not turn reads into writes.
-    this.s.touch.run(now, row.id, now - 60)
-    return toKey(row)
+    if (cached.touchedAt < now - 60) {
+      this.s.touch.run(now, cached.key.id, now - 60)
+      cached.touchedAt = now
+    }
+    return cached.key
   }
 
   async list(): Promise<ApiKey[]> {
@@ -90,6 +136,7 @@ export class ApiKeyRepository {
 
   /** Revokes a key; resolves false if it did not exist or was already revoked. */
   async revoke(id: number, now: number): Promise<boolean> {
+    for (const [keyHash, cached] of this.live) if (cached.key.id === id) this.live.delete(keyHash)
     return this.s.revoke.run(now, id).changes === 1
   }
 }

@@ -50,10 +50,39 @@ const toEvent = (r: EventRow): KarmaEvent => ({
   createdAt: r.created_at,
 })
 
+const toMember = (r: MemberRow, karma: number): KarmaMember => ({ id: r.id, telegramId: r.telegram_id, externalId: r.external_id, karma })
+
+const MEMBER_COLUMNS = 'u.id, u.telegram_id, u.external_id, u.karma'
+
+/** The members a batch names, found in one query per kind of reference. */
+interface MemberIndex {
+  readonly byTelegramId: Map<number, MemberRow>
+  readonly byExternalId: Map<string, MemberRow>
+  readonly byId: Map<number, MemberRow>
+}
+
+/** A member's karma as the batch moves it: where it started, and where it is now. */
+interface Running {
+  readonly row: MemberRow
+  karma: number
+}
+
+/** A new event of this batch, for replays of its key later in the same batch. */
+interface Fresh {
+  readonly hash: string
+  readonly result: KarmaAppendResult
+}
+
 /**
- * The karma ledger. An event is appended and `users.karma` moved in one transaction, so the
+ * The karma ledger. Events are appended and `users.karma` moved in one transaction, so the
  * cached karma always equals the sum of the ledger; members whose karma crossed a rule's
  * threshold are reconciled in that same transaction, so no change can be lost between them.
+ *
+ * A batch is set-based: one query finds every idempotency key already used, one query per kind
+ * of member reference finds the members, the events go in with one statement, each member's
+ * karma moves once by the batch's sum of their deltas, and each member whose karma crossed a
+ * threshold at any point of the batch is reconciled once, at the end, against the final karma.
+ * The results are what appending the events one by one, in order, would have given.
  */
 export class KarmaRepository {
   private readonly s
@@ -66,92 +95,185 @@ export class KarmaRepository {
   ) {
     this.s = {
       byKey: db.prepare<[string], EventRow>('SELECT * FROM karma_events WHERE idempotency_key = ?'),
-      memberById: db.prepare<[number], MemberRow>('SELECT id, telegram_id, external_id, karma FROM users WHERE id = ?'),
-      memberByTelegramId: db.prepare<[number], MemberRow>('SELECT id, telegram_id, external_id, karma FROM users WHERE telegram_id = ?'),
-      memberByExternalId: db.prepare<[string], MemberRow>('SELECT id, telegram_id, external_id, karma FROM users WHERE external_id = ?'),
+      // CROSS JOIN keeps the key list as the outer loop: one index probe per key.
+      byKeys: db.prepare<[string], EventRow>('SELECT e.* FROM json_each(?) AS j CROSS JOIN karma_events AS e ON e.idempotency_key = j.value'),
+      memberById: db.prepare<[number], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.id = ?`),
+      memberByTelegramId: db.prepare<[number], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.telegram_id = ?`),
+      memberByExternalId: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.external_id = ?`),
+      membersById: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.id = j.value`),
+      membersByTelegramId: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.telegram_id = j.value`),
+      membersByExternalId: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.external_id = j.value`),
       // The site may push karma before its user links Telegram: such a member starts without it.
       insertExternal: db.prepare<[{ externalId: string; now: number }], MemberRow>(
         `INSERT INTO users (external_id, created_at, updated_at) VALUES (@externalId, @now, @now)
          RETURNING id, telegram_id, external_id, karma`,
       ),
-      addKarma: db.prepare<[{ delta: number; now: number; id: number }], { karma: number }>(
-        'UPDATE users SET karma = karma + @delta, updated_at = @now WHERE id = @id RETURNING karma',
+      lastEventId: db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM karma_events'),
+      // Ids are given, not left to SQLite: the results name them without RETURNING, and inside
+      // the write transaction nobody else can take them.
+      // Ids are given, not left to SQLite: the results name them without RETURNING, and inside
+      // the write transaction nobody else can take them. Positional, in a tight loop: binding
+      // an object per event, or a JSON array of rows, costs more than the insert.
+      insertEvent: db.prepare<[number, number, number, string, KarmaSource, string, string, string, number, number]>(
+        `INSERT INTO karma_events (id, user_id, delta, reason, source, actor, idempotency_key, request_hash, karma_after, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      insertEvent: db.prepare<[Omit<EventRow, 'id'>], EventRow>(
-        `INSERT INTO karma_events (user_id, delta, reason, source, actor, idempotency_key, request_hash, karma_after, created_at)
-         VALUES (@user_id, @delta, @reason, @source, @actor, @idempotency_key, @request_hash, @karma_after, @created_at)
-         RETURNING *`,
-      ),
+      addKarma: db.prepare<[number, number, number]>('UPDATE users SET karma = karma + ?, updated_at = ? WHERE id = ?'),
       thresholds: db.prepare<[], { t: number }>(
         `SELECT min_karma AS t FROM rules WHERE enabled = 1
          UNION SELECT remove_below FROM rules WHERE enabled = 1 AND remove_below IS NOT NULL`,
       ),
       ledgerSum: db.prepare<[number], { total: number | null }>('SELECT sum(delta) AS total FROM karma_events WHERE user_id = ?'),
     }
-    this.appendMany = db.transaction((requests: readonly KarmaEventRequest[]): KarmaAppendResult[] => {
-      const nowMs = this.clock()
-      const now = Math.floor(nowMs / 1000)
-      const thresholds = this.s.thresholds.all().map((r) => r.t)
-      const crossed = new Set<number>()
-      const results = requests.map((request, index) => {
-        try {
-          const result = this.appendOne(request, now)
-          if (!result.replayed) {
-            const before = result.member.karma - result.event.delta
-            if (thresholds.some((t) => before < t !== result.member.karma < t)) crossed.add(result.member.id)
-          }
-          return result
-        } catch (err) {
-          if (err instanceof KarmaError) err.index = index
-          throw err
-        }
-      })
-      if (crossed.size > 0) this.reconcile.reconcileSync({ kind: 'members', memberIds: [...crossed] }, nowMs)
-      return results
-    })
+    this.appendMany = db.transaction((requests: readonly KarmaEventRequest[]): KarmaAppendResult[] => this.appendAll(requests))
   }
 
-  private resolveMember(request: KarmaEventRequest, now: number): MemberRow {
+  /** Every event already stored under one of `keys`, by key. */
+  private storedEvents(keys: readonly string[]): Map<string, EventRow> {
+    const found = new Map<string, EventRow>()
+    if (keys.length === 1) {
+      const row = this.s.byKey.get(keys[0]!)
+      if (row) found.set(row.idempotency_key, row)
+    } else if (keys.length > 1) {
+      for (const row of this.s.byKeys.all(JSON.stringify(keys))) found.set(row.idempotency_key, row)
+    }
+    return found
+  }
+
+  /** The members `requests` name (and those of the stored events they replay), in one query per kind. */
+  private findMembers(requests: readonly KarmaEventRequest[], stored: ReadonlyMap<string, EventRow>): MemberIndex {
+    const telegramIds = new Set<number>()
+    const externalIds = new Set<string>()
+    const ids = new Set<number>()
+    for (const request of requests) {
+      const previous = stored.get(request.idempotencyKey)
+      if (previous) ids.add(previous.user_id)
+      else if ('telegramId' in request.member) telegramIds.add(request.member.telegramId)
+      else if ('externalId' in request.member) externalIds.add(request.member.externalId)
+      else ids.add(request.member.memberId)
+    }
+    const index: MemberIndex = { byTelegramId: new Map(), byExternalId: new Map(), byId: new Map() }
+    for (const row of this.fetch(telegramIds, this.s.memberByTelegramId, this.s.membersByTelegramId)) index.byTelegramId.set(row.telegram_id!, row)
+    for (const row of this.fetch(externalIds, this.s.memberByExternalId, this.s.membersByExternalId)) index.byExternalId.set(row.external_id!, row)
+    for (const row of this.fetch(ids, this.s.memberById, this.s.membersById)) index.byId.set(row.id, row)
+    return index
+  }
+
+  private fetch<K>(
+    keys: ReadonlySet<K>,
+    one: { get(key: K): MemberRow | undefined },
+    many: { all(keys: string): MemberRow[] },
+  ): readonly MemberRow[] {
+    if (keys.size === 0) return []
+    if (keys.size === 1) {
+      const row = one.get(keys.values().next().value as K)
+      return row ? [row] : []
+    }
+    return many.all(JSON.stringify([...keys]))
+  }
+
+  private resolveMember(request: KarmaEventRequest, members: MemberIndex, now: number): MemberRow {
     const ref = request.member
     if ('telegramId' in ref) {
-      const row = this.s.memberByTelegramId.get(ref.telegramId)
+      const row = members.byTelegramId.get(ref.telegramId)
       if (!row) throw new KarmaError('member_not_found', `No member has Telegram id ${String(ref.telegramId)}.`, 'member.telegramId')
       return row
     }
     if ('externalId' in ref) {
-      return this.s.memberByExternalId.get(ref.externalId) ?? (this.s.insertExternal.get({ externalId: ref.externalId, now }) as MemberRow)
+      let row = members.byExternalId.get(ref.externalId)
+      if (!row) {
+        row = this.s.insertExternal.get({ externalId: ref.externalId, now }) as MemberRow
+        members.byExternalId.set(ref.externalId, row)
+      }
+      return row
     }
-    const row = this.s.memberById.get(ref.memberId)
+    const row = members.byId.get(ref.memberId)
     if (!row) throw new KarmaError('member_not_found', `No member has id ${String(ref.memberId)}.`, 'member')
     return row
   }
 
-  private appendOne(raw: KarmaEventRequest, now: number): KarmaAppendResult {
-    const request = validateKarmaEvent(raw)
-    const hash = karmaRequestHash(request)
-    const previous = this.s.byKey.get(request.idempotencyKey)
-    if (previous) {
-      if (previous.request_hash !== hash) {
-        throw new KarmaError('idempotency_conflict', 'This idempotency key was already used for a different event.', 'idempotencyKey')
+  /** The transaction's body: see the class's comment. Throws the first refusal, in order. */
+  private appendAll(raw: readonly KarmaEventRequest[]): KarmaAppendResult[] {
+    const nowMs = this.clock()
+    const now = Math.floor(nowMs / 1000)
+    // The first refusal in order wins, whatever its kind: after an invalid event nothing is looked up.
+    const requests: KarmaEventRequest[] = []
+    let invalid: KarmaError | undefined
+    for (const [index, request] of raw.entries()) {
+      try {
+        requests.push(validateKarmaEvent(request))
+      } catch (err) {
+        if (!(err instanceof KarmaError)) throw err
+        err.index = index
+        invalid = err
+        break
       }
-      const member = this.s.memberById.get(previous.user_id) as MemberRow
-      return { event: toEvent(previous), member: { ...toMember(member), karma: previous.karma_after }, replayed: true }
     }
-    const member = this.resolveMember(request, now)
-    const updated = this.s.addKarma.get({ delta: request.delta, now, id: member.id })
-    if (!updated) throw new Error('member vanished')
-    const event = this.s.insertEvent.get({
-      user_id: member.id,
-      delta: request.delta,
-      reason: request.reason,
-      source: request.source,
-      actor: request.actor,
-      idempotency_key: request.idempotencyKey,
-      request_hash: hash,
-      karma_after: updated.karma,
-      created_at: now,
-    }) as EventRow
-    return { event: toEvent(event), member: { ...toMember(member), karma: updated.karma }, replayed: false }
+
+    const stored = this.storedEvents(requests.map((r) => r.idempotencyKey))
+    const members = this.findMembers(requests, stored)
+    const thresholds = this.s.thresholds.all().map((r) => r.t)
+    const running = new Map<number, Running>()
+    const fresh = new Map<string, Fresh>()
+    const crossed = new Set<number>()
+    const pending: { event: KarmaEvent; hash: string }[] = []
+    let nextId = (this.s.lastEventId.get()?.id ?? 0) + 1
+
+    const results = requests.map((request, index): KarmaAppendResult => {
+      try {
+        const hash = karmaRequestHash(request)
+        const key = request.idempotencyKey
+        const earlier = fresh.get(key)
+        if (earlier) {
+          if (earlier.hash !== hash) throw conflict()
+          return { ...earlier.result, replayed: true }
+        }
+        const previous = stored.get(key)
+        if (previous) {
+          if (previous.request_hash !== hash) throw conflict()
+          const member = members.byId.get(previous.user_id)
+          if (!member) throw new Error('the member of a stored karma event is gone')
+          return { event: toEvent(previous), member: toMember(member, previous.karma_after), replayed: true }
+        }
+        const member = this.resolveMember(request, members, now)
+        let state = running.get(member.id)
+        if (!state) {
+          state = { row: member, karma: member.karma }
+          running.set(member.id, state)
+        }
+        const before = state.karma
+        const after = before + request.delta
+        state.karma = after
+        if (thresholds.some((t) => before < t !== after < t)) crossed.add(member.id)
+        const event: KarmaEvent = {
+          id: nextId++,
+          memberId: member.id,
+          delta: request.delta,
+          reason: request.reason,
+          source: request.source,
+          actor: request.actor,
+          idempotencyKey: key,
+          karmaAfter: after,
+          createdAt: now,
+        }
+        pending.push({ event, hash })
+        const result: KarmaAppendResult = { event, member: toMember(member, after), replayed: false }
+        fresh.set(key, { hash, result })
+        return result
+      } catch (err) {
+        if (err instanceof KarmaError) err.index = index
+        throw err
+      }
+    })
+    if (invalid) throw invalid
+
+    for (const { event: e, hash } of pending) {
+      this.s.insertEvent.run(e.id, e.memberId, e.delta, e.reason, e.source, e.actor, e.idempotencyKey, hash, e.karmaAfter, now)
+    }
+    // Once per member, by the batch's sum of their deltas (also when it is 0: the row was touched).
+    for (const [id, state] of running) this.s.addKarma.run(state.karma - state.row.karma, now, id)
+    if (crossed.size > 0) this.reconcile.reconcileSync({ kind: 'members', memberIds: [...crossed] }, nowMs)
+    return results
   }
 
   /** Appends one event (or replays its key); throws {@link KarmaError}. */
@@ -172,6 +294,4 @@ export class KarmaRepository {
   }
 }
 
-function toMember(r: MemberRow): KarmaMember {
-  return { id: r.id, telegramId: r.telegram_id, externalId: r.external_id, karma: r.karma }
-}
+const conflict = (): KarmaError => new KarmaError('idempotency_conflict', 'This idempotency key was already used for a different event.', 'idempotencyKey')

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /** Who a karma event is for: by Telegram id, by the existing site's own id, or by ours. */
 export type MemberRef = { readonly telegramId: number } | { readonly externalId: string } | { readonly memberId: number }
@@ -93,5 +93,5 @@ export function validateKarmaEvent(request: KarmaEventRequest): KarmaEventReques
 /** Fingerprint of what an event asks for, to tell a replay from a different event under the same key. */
 export function karmaRequestHash(request: KarmaEventRequest): string {
   const ref = 'telegramId' in request.member ? ['t', request.member.telegramId] : 'externalId' in request.member ? ['e', request.member.externalId] : ['m', request.member.memberId]
-  return createHash('sha256').update(JSON.stringify([ref, request.delta, request.reason, request.source])).digest('base64url')
+  return hash('sha256', JSON.stringify([ref, request.delta, request.reason, request.source]), 'base64url')
 }

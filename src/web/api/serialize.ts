@@ -1,11 +1,33 @@
+import type { Response } from 'express'
 import type { KarmaAppendResult } from '../../db/karma.js'
 import type { Member } from '../../db/members.js'
 import type { Store } from '../../db/store.js'
 import type { KarmaEventResultJson, MemberJson } from './schemas/responses.js'
 
+/** The last few {@link isoTime} answers: the events of a batch, and of a busy second, share one. */
+const isoCache = new Map<number, string>()
+
 /** Unix seconds as an ISO 8601 UTC timestamp, the API's one date format. */
 export function isoTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString()
+  let text = isoCache.get(seconds)
+  if (text === undefined) {
+    text = new Date(seconds * 1000).toISOString()
+    if (isoCache.size >= 64) isoCache.clear()
+    isoCache.set(seconds, text)
+  }
+  return text
+}
+
+/**
+ * Answers `body` as JSON with `status`, as `res.json` does but without its ETag: a hash of every
+ * response body, which no client of a `POST` (or of a `Cache-Control: no-store` answer) uses.
+ */
+export function sendJson(res: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.statusCode = status
+  res.setHeader('Content-Type', 'application/json; charset=utf-8')
+  res.setHeader('Content-Length', Buffer.byteLength(text))
+  res.end(text)
 }
 
 /** A ledger result as the API answers it; a replay gives the same body as the first time. */

@@ -4,8 +4,8 @@ import type { Store } from '../../../db/store.js'
 import { KarmaError, type KarmaEventRequest, type MemberRef } from '../../../karma/events.js'
 import { apiKeyOf } from '../auth.js'
 import { ApiError } from '../errors.js'
-import { karmaBatchSchema, karmaEventSchema, MAX_BATCH_EVENTS, type memberRefSchema } from '../schemas/requests.js'
-import { karmaResultJson } from '../serialize.js'
+import { type KarmaEventBody, karmaBatchSchema, karmaEventSchema, MAX_BATCH_EVENTS, type memberRefSchema, quickKarmaBatch, quickKarmaEvent } from '../schemas/requests.js'
+import { karmaResultJson, sendJson } from '../serialize.js'
 import { parseOr400 } from '../validate.js'
 
 const STATUS = { invalid: 400, member_not_found: 404, idempotency_conflict: 409 } as const
@@ -40,7 +40,7 @@ export function karmaEventRoutes(store: Store): Router {
   router.post('/karma-events', async (req, res) => {
     const actor = apiKeyOf(res.locals).name
     const body: unknown = req.body
-    const toRequest = (event: z.output<typeof karmaEventSchema>): KarmaEventRequest => ({
+    const toRequest = (event: KarmaEventBody): KarmaEventRequest => ({
       member: toMemberRef(event.member),
       delta: event.delta,
       reason: event.reason,
@@ -54,13 +54,13 @@ export function karmaEventRoutes(store: Store): Router {
         if (Array.isArray(body.events) && body.events.length > MAX_BATCH_EVENTS) {
           throw new ApiError(413, 'batch_too_large', `A batch holds at most ${String(MAX_BATCH_EVENTS)} events; this one has ${String(body.events.length)}. Split it.`, { field: 'events' })
         }
-        const { events } = parseOr400(karmaBatchSchema, body)
+        const events = quickKarmaBatch(body) ?? parseOr400(karmaBatchSchema, body).events
         const results = await store.karma.appendBatch(events.map(toRequest))
-        res.status(results.some((r) => !r.replayed) ? 201 : 200).json({ results: results.map((r) => ({ ...karmaResultJson(r), replayed: r.replayed })) })
+        sendJson(res, results.some((r) => !r.replayed) ? 201 : 200, { results: results.map((r) => ({ ...karmaResultJson(r), replayed: r.replayed })) })
         return
       }
-      const result = await store.karma.append(toRequest(parseOr400(karmaEventSchema, body)))
-      res.status(result.replayed ? 200 : 201).json(karmaResultJson(result))
+      const result = await store.karma.append(toRequest(quickKarmaEvent(body) ?? parseOr400(karmaEventSchema, body)))
+      sendJson(res, result.replayed ? 200 : 201, karmaResultJson(result))
     } catch (err) {
       if (err instanceof KarmaError) throw fromKarmaError(err, isBatch(body))
       throw err

@@ -1,0 +1,81 @@
+/**
+ * `tsx bench/api-ledger.ts`: the karma ledger alone, no HTTP: `store.karma.appendBatch` of
+ * BENCH_BATCH events (default 1,000) and `store.karma.append` of single events, over a file seeded
+ * as `api-servers.ts` seeds it (production pragmas). Prints µs per event. For profiling the
+ * ledger (`node --cpu-prof --import tsx bench/api-ledger.ts`); nothing here asserts speed.
+ *
+ * Environment: BENCH_API_MEMBERS (default 10,000), BENCH_BATCHES (default 200), BENCH_SINGLES
+ * (default 20,000), BENCH_BATCH (default 1,000).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { migrate } from '../src/db/migrate.js'
+import { openDatabase } from '../src/db/open.js'
+import { createStore } from '../src/db/store.js'
+import type { KarmaEventRequest } from '../src/karma/events.js'
+import { KARMA_SPREAD, RULE_MIN_KARMA, RULE_REMOVE_BELOW, TELEGRAM_ID_BASE } from './api-common.js'
+import { intFromEnv } from './harness.js'
+
+const MEMBERS = intFromEnv('BENCH_API_MEMBERS', 10_000, 1000, 1_000_000)
+const BATCHES = intFromEnv('BENCH_BATCHES', 200, 1, 100_000)
+const SINGLES = intFromEnv('BENCH_SINGLES', 20_000, 0, 1_000_000)
+const BATCH = intFromEnv('BENCH_BATCH', 1000, 1, 1000)
+
+const dir = mkdtempSync(join(tmpdir(), 'karmagate-bench-ledger-'))
+try {
+  const path = join(dir, 'karmagate.db')
+  const setup = openDatabase(path)
+  migrate(setup)
+  const now = Math.floor(Date.now() / 1000)
+  setup.transaction(() => {
+    setup
+      .prepare(
+        `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < @n)
+         INSERT INTO users (id, telegram_id, first_name, karma, created_at, updated_at)
+         SELECT i, @base + i, 'Member ' || i, i % @spread, @now, @now FROM seq`,
+      )
+      .run({ n: MEMBERS, base: TELEGRAM_ID_BASE, spread: KARMA_SPREAD, now })
+    const chat = setup
+      .prepare<[{ now: number }], { id: number }>(
+        `INSERT INTO chats (title, state, telegram_chat_id, created_at, updated_at) VALUES ('Bench', 'active', -1009000000002, @now, @now) RETURNING id`,
+      )
+      .get({ now })!
+    setup
+      .prepare('INSERT INTO rules (group_id, chat_id, min_karma, remove_below, enabled, created_at, updated_at) VALUES (NULL, @chat, @min, @below, 1, @now, @now)')
+      .run({ chat: chat.id, min: RULE_MIN_KARMA, below: RULE_REMOVE_BELOW, now })
+    setup
+      .prepare(`INSERT INTO memberships (user_id, chat_id, state, reason, updated_at) SELECT id, @chat, 'member', 'joined', @now FROM users WHERE karma >= @min`)
+      .run({ chat: chat.id, now, min: RULE_MIN_KARMA })
+  })()
+  setup.close()
+  const db = openDatabase(path)
+  for (const pragma of (process.env.BENCH_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== '')) db.pragma(pragma)
+  const store = createStore(db)
+  let seq = 0
+  const event = (): KarmaEventRequest => {
+    const s = seq++
+    return {
+      member: { telegramId: TELEGRAM_ID_BASE + ((s * 7919) % MEMBERS) + 1 },
+      delta: s % 4 === 3 ? -1 : 1,
+      reason: 'bench event',
+      source: 'api',
+      actor: 'bench',
+      idempotencyKey: `bench-ledger-${String(s)}`,
+    }
+  }
+  const batches: KarmaEventRequest[][] = Array.from({ length: BATCHES }, () => Array.from({ length: BATCH }, event))
+  let t0 = performance.now()
+  for (const b of batches) await store.karma.appendBatch(b)
+  let ms = performance.now() - t0
+  console.log(`appendBatch x${String(BATCHES)} of ${String(BATCH)}: ${(ms / BATCHES).toFixed(2)} ms per batch, ${((ms * 1000) / (BATCHES * BATCH)).toFixed(2)} µs per event`)
+  const singles = Array.from({ length: SINGLES }, event)
+  t0 = performance.now()
+  for (const e of singles) await store.karma.append(e)
+  ms = performance.now() - t0
+  if (SINGLES > 0) console.log(`append x${String(SINGLES)}: ${((ms * 1000) / SINGLES).toFixed(2)} µs per event`)
+  store.close()
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
