@@ -18,6 +18,12 @@ export interface CreatedApiKey {
   readonly secret: string
 }
 
+/**
+ * What {@link ApiKeyRepository.createOnce} did: created the key, or found the one the same form
+ * token already created (whose secret is gone).
+ */
+export type CreateOnceResult = { readonly created: CreatedApiKey } | { readonly existing: ApiKey }
+
 interface ApiKeyRow {
   id: number
   name: string
@@ -88,6 +94,12 @@ export class ApiKeyRepository {
         `INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES (@name, @prefix, @hash, @now)
          RETURNING id, name, prefix, created_at, last_used_at, revoked_at`,
       ),
+      insertOnce: db.prepare<[{ name: string; prefix: string; hash: string; now: number; nonce: string }], ApiKeyRow>(
+        `INSERT INTO api_keys (name, prefix, key_hash, created_at, form_nonce) VALUES (@name, @prefix, @hash, @now, @nonce)
+         ON CONFLICT (form_nonce) WHERE form_nonce IS NOT NULL DO NOTHING
+         RETURNING id, name, prefix, created_at, last_used_at, revoked_at`,
+      ),
+      byNonce: db.prepare<[string], ApiKeyRow>('SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE form_nonce = ?'),
       byHash: db.prepare<[string], ApiKeyRow>(
         'SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
       ),
@@ -103,6 +115,19 @@ export class ApiKeyRepository {
     const row = this.s.insert.get({ name, prefix: secret.slice(0, 8), hash: hashApiKey(secret), now })
     if (!row) throw new Error('insert returned no row')
     return { key: toKey(row), secret }
+  }
+
+  /**
+   * Creates a key as {@link create} does, unless the form token `nonce` (16 to 64 characters)
+   * already created one: then that key, and no new one.
+   */
+  async createOnce(name: string, now: number, nonce: string): Promise<CreateOnceResult> {
+    const secret = `kg_${randomBytes(32).toString('base64url')}`
+    const row = this.s.insertOnce.get({ name, prefix: secret.slice(0, 8), hash: hashApiKey(secret), now, nonce })
+    if (row) return { created: { key: toKey(row), secret } }
+    const existing = this.s.byNonce.get(nonce)
+    if (!existing) throw new Error('a form token refused as used names no key')
+    return { existing: toKey(existing) }
   }
 
   /** The live key for a presented secret, or undefined (malformed, unknown or revoked). */

@@ -72,6 +72,11 @@ export interface MemberSearch {
   readonly query?: string
   /** Only members whose id is below this: the `nextBefore` of the previous page. @default undefined (the first page) */
   readonly before?: number
+  /**
+   * Only members whose id is above this, the page just before them: the `prevAfter` of the
+   * page after. Not together with `before`. @default undefined
+   */
+  readonly after?: number
   /** Members per page. @default 50 */
   readonly limit?: number
 }
@@ -81,6 +86,8 @@ export interface MemberPage {
   readonly members: Member[]
   /** The `before` of the next page; undefined on the last one. */
   readonly nextBefore: number | undefined
+  /** The `after` of the previous page; undefined on the first one. */
+  readonly prevAfter: number | undefined
 }
 
 interface SearchParams {
@@ -89,6 +96,7 @@ interface SearchParams {
   usernamePrefix: string | null
   namePattern: string | null
   before: number | null
+  after: number | null
   limit: number
 }
 
@@ -136,6 +144,7 @@ export class MemberRepository {
   private readonly insertExternalStatement
   private readonly seenStatement
   private readonly searchStatement
+  private readonly searchBackStatement
 
   constructor(db: SqliteDatabase) {
     this.byIdStatement = db.prepare<[number], MemberRow>('SELECT * FROM users WHERE id = ?')
@@ -186,16 +195,16 @@ export class MemberRepository {
     )
     // Newest first, walking the rowid backwards, so a page stops after `limit` matches instead of
     // sorting the table. The name match cannot use an index; exact ids and usernames are cheap.
-    this.searchStatement = db.prepare<[SearchParams], MemberRow>(
-      `SELECT * FROM users
-       WHERE (@before IS NULL OR id < @before)
+    // The previous page walks forwards from above the page's first member, then is turned round.
+    const matches = `(@before IS NULL OR id < @before)
+         AND (@after IS NULL OR id > @after)
          AND (@text IS NULL
            OR telegram_id = @telegramId
            OR external_id = @text
            OR username LIKE @usernamePrefix ESCAPE '\\'
-           OR (@namePattern IS NOT NULL AND (first_name || ' ' || coalesce(last_name, '')) LIKE @namePattern ESCAPE '\\'))
-       ORDER BY id DESC LIMIT @limit`,
-    )
+           OR (@namePattern IS NOT NULL AND (first_name || ' ' || coalesce(last_name, '')) LIKE @namePattern ESCAPE '\\'))`
+    this.searchStatement = db.prepare<[SearchParams], MemberRow>(`SELECT * FROM users WHERE ${matches} ORDER BY id DESC LIMIT @limit`)
+    this.searchBackStatement = db.prepare<[SearchParams], MemberRow>(`SELECT * FROM users WHERE ${matches} ORDER BY id ASC LIMIT @limit`)
   }
 
   /** The member with our own id, if any. */
@@ -269,10 +278,24 @@ export class MemberRepository {
    */
   async search(options: MemberSearch = {}): Promise<MemberPage> {
     const limit = options.limit ?? 50
-    const rows = this.searchStatement.all({ ...searchParams(options.query ?? ''), before: options.before ?? null, limit: limit + 1 })
-    const members = rows.slice(0, limit).map(toMember)
+    const match = searchParams(options.query ?? '')
+    const none = { before: null, after: null }
+    if (options.after !== undefined && options.before !== undefined) throw new RangeError('search takes before or after, not both')
+    if (options.after === undefined) {
+      const rows = this.searchStatement.all({ ...match, ...none, before: options.before ?? null, limit: limit + 1 })
+      const members = rows.slice(0, limit).map(toMember)
+      const first = members[0]
+      const last = members.at(-1)
+      // A later page has a previous one when anything newer than its first member matches.
+      const newer = options.before !== undefined && first !== undefined && this.searchBackStatement.get({ ...match, ...none, after: first.id, limit: 1 }) !== undefined
+      return { members, nextBefore: rows.length > limit && last ? last.id : undefined, prevAfter: newer ? first.id : undefined }
+    }
+    const rows = this.searchBackStatement.all({ ...match, ...none, after: options.after, limit: limit + 1 })
+    const members = rows.slice(0, limit).reverse().map(toMember)
+    const first = members[0]
     const last = members.at(-1)
-    return { members, nextBefore: rows.length > limit && last ? last.id : undefined }
+    const older = last !== undefined && this.searchStatement.get({ ...match, ...none, before: last.id, limit: 1 }) !== undefined
+    return { members, nextBefore: older ? last.id : undefined, prevAfter: rows.length > limit && first ? first.id : undefined }
   }
 
   /**

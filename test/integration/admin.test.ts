@@ -518,6 +518,17 @@ describe('members', () => {
     const all = [...rows(first.body), ...rows(second.body), ...rows(third.body)]
     expect(new Set(all).size).toBe(123)
     expect(all).toEqual([...all].sort((a, b) => b - a))
+    expect(first.body).not.toContain('id="prev-page"')
+    // And back: each page's "previous" link gives the page before it, row for row.
+    const prevOf = (body: string) => /id="prev-page" rel="prev" href="([^"]+)"/.exec(body)?.[1]?.replaceAll('&amp;', '&')
+    const backToSecond = await client.page(prevOf(third.body)!)
+    expect(rows(backToSecond.body)).toEqual(rows(second.body))
+    expect(backToSecond.body).toContain('id="next-page"')
+    const backToFirst = await client.page(prevOf(backToSecond.body)!)
+    expect(rows(backToFirst.body)).toEqual(rows(first.body))
+    expect(backToFirst.body).not.toContain('id="prev-page"')
+    expect(backToFirst.body).not.toContain('id="first-page"')
+    expect(/id="next-page" rel="next" href="([^"]+)"/.exec(backToFirst.body)?.[1]).toBe(/id="next-page" rel="next" href="([^"]+)"/.exec(first.body)?.[1])
 
     const search = async (q: string) => rows((await client.page(`/admin/members?q=${encodeURIComponent(q)}`)).body)
     const grace = (await s.store.members.findByTelegramId(424_242))!.id
@@ -533,11 +544,17 @@ describe('members', () => {
     const paged = await client.page('/admin/members?q=%40user')
     expect(rows(paged.body)).toHaveLength(50)
     expect(paged.body).toContain('href="/admin/members?q=%40user&amp;before=')
+    // A search keeps its words on the way back too.
+    const pagedNext = await client.page(/id="next-page" rel="next" href="([^"]+)"/.exec(paged.body)![1]!.replaceAll('&amp;', '&'))
+    expect(pagedNext.body).toContain('href="/admin/members?q=%40user&amp;after=')
+    expect(rows((await client.page(prevOf(pagedNext.body)!)).body)).toEqual(rows(paged.body))
 
     const tooLong = await client.get(`/admin/members?q=${'x'.repeat(101)}`)
     expect(tooLong.status).toBe(400)
     expect(await tooLong.text()).toContain('at most 100 characters')
     expect((await client.get('/admin/members?before=abc')).status).toBe(400)
+    expect((await client.get('/admin/members?after=abc')).status).toBe(400)
+    expect((await client.get('/admin/members?before=5&after=2')).status).toBe(400)
     expect((await client.get('/admin/members?q=a&q=b')).status).toBe(400)
     expect((await client.get('/admin/members/999')).status).toBe(404)
   })
@@ -663,6 +680,41 @@ describe('API keys', () => {
     expect((await client.submit('/admin/api-keys', '/admin/api-keys/999/revoke')).status).toBe(404)
     const actions = (await s.store.audit.recent(10)).map((e) => e.action)
     expect(actions).toEqual(['api_key.revoke', 'api_key.create'])
+  })
+
+  it('creates one key when the same form is sent twice; a fresh form makes another', async () => {
+    const s = await site()
+    const client = await admin(s)
+    const { body: form, csrf } = await client.page('/admin/api-keys')
+    const nonce = /name="nonce" value="([A-Za-z0-9_-]+)"/.exec(form)?.[1]
+    expect(nonce).toBeDefined()
+    const fields = { _csrf: csrf, nonce: nonce!, name: 'forum' }
+    const [first, second] = await Promise.all([client.post('/admin/api-keys', fields), client.post('/admin/api-keys', fields)])
+    const answers = [{ status: first.status, body: await first.text() }, { status: second.status, body: await second.text() }].sort((a, b) => a.status - b.status)
+    expect(answers.map((a) => a.status)).toEqual([200, 409])
+    const secret = /id="api-key-secret" class="secret">(kg_[A-Za-z0-9_-]{43})</.exec(answers[0]!.body)?.[1]
+    expect(secret).toBeDefined()
+    expect(answers[1]!.body).toContain('This form was already sent')
+    expect(answers[1]!.body).toContain(`${secret!.slice(0, 8)}…`)
+    expect(answers[1]!.body).not.toContain(secret!)
+    // A reload that posts again, later: still the same one key.
+    const third = await client.post('/admin/api-keys', fields)
+    expect(third.status).toBe(409)
+    expect(await s.store.apiKeys.list()).toHaveLength(1)
+    expect((await s.store.audit.recent(10)).filter((e) => e.action === 'api_key.create')).toHaveLength(1)
+
+    const fresh = await client.page('/admin/api-keys')
+    const otherNonce = /name="nonce" value="([A-Za-z0-9_-]+)"/.exec(fresh.body)?.[1]
+    expect(otherNonce).not.toBe(nonce)
+    const another = await client.post('/admin/api-keys', { _csrf: fresh.csrf, nonce: otherNonce!, name: 'forum' })
+    expect(another.status).toBe(200)
+    expect(await s.store.apiKeys.list()).toHaveLength(2)
+
+    const before = counts(s)
+    const forged = await client.post('/admin/api-keys', { _csrf: fresh.csrf, nonce: 'not a token', name: 'forum' })
+    expect(forged.status).toBe(400)
+    expect(await forged.text()).toContain('This form is out of date')
+    expect(counts(s)).toEqual(before)
   })
 
   it('refuses a bad name with 400 and the form kept', async () => {

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import { type Request, type Response, Router } from 'express'
 import { HttpError } from '../errors.js'
-import { apiKeyCreatedPage, apiKeysPage, type ApiKeysView } from '../views/admin/api-keys.js'
+import { apiKeyAlreadyCreatedPage, apiKeyCreatedPage, apiKeysPage, type ApiKeysView } from '../views/admin/api-keys.js'
 import { type AdminContext, nowSeconds, recordAdminAction } from './deps.js'
 import { formBody, FormError, fieldErrors, pathId, queryText, textField } from './form.js'
 import { currentAdmin } from './guard.js'
@@ -20,14 +21,25 @@ function parseKeyName(name: string): string {
   return name
 }
 
-/** `/admin/api-keys`: list, create (the secret shown once), revoke; each change audited. */
+/** A create form's one-time token, as the form carries it. */
+const NONCE = /^[A-Za-z0-9_-]{16,64}$/
+
+/** A fresh one-time token for the create form: 128 random bits. */
+const newNonce = (): string => randomBytes(16).toString('base64url')
+
+/**
+ * `/admin/api-keys`: list, create (the secret shown once), revoke; each change audited. The
+ * create form carries a one-time token: sent again (a double click, a reload that posts again),
+ * it answers 409 with the key it already created instead of making a second one. A post
+ * without a token (a script) creates a key each time, as before.
+ */
 export function apiKeyRoutes(context: AdminContext, render: Render): Router {
   const { store } = context
   const router = Router()
 
-  const showKeys = async (req: Request, res: Response, view: Omit<ApiKeysView, 'keys'> = {}, status = 200) => {
+  const showKeys = async (req: Request, res: Response, view: Omit<ApiKeysView, 'keys' | 'nonce'> = {}, status = 200) => {
     const keys = await store.apiKeys.list()
-    render(req, res, (frame) => apiKeysPage(frame, { keys, ...view }), status)
+    render(req, res, (frame) => apiKeysPage(frame, { keys, nonce: newNonce(), ...view }), status)
   }
 
   router.get('/', async (req, res) => {
@@ -38,8 +50,18 @@ export function apiKeyRoutes(context: AdminContext, render: Render): Router {
     const admin = currentAdmin(res)
     let name = ''
     try {
-      name = textField(formBody(req), 'name')
-      const created = await store.apiKeys.create(parseKeyName(name), nowSeconds(context))
+      const body = formBody(req)
+      name = textField(body, 'name')
+      const nonce = textField(body, 'nonce')
+      if (nonce !== '' && !NONCE.test(nonce)) throw new FormError('This form is out of date: reload the page and send it again.', 'name')
+      const keyName = parseKeyName(name)
+      const outcome = nonce === '' ? { created: await store.apiKeys.create(keyName, nowSeconds(context)) } : await store.apiKeys.createOnce(keyName, nowSeconds(context), nonce)
+      if ('existing' in outcome) {
+        const { existing } = outcome
+        render(req, res, (frame) => apiKeyAlreadyCreatedPage(frame, existing), 409)
+        return
+      }
+      const { created } = outcome
       await recordAdminAction(context, admin.actor, {
         action: 'api_key.create',
         subject: `api_key:${String(created.key.id)}`,

@@ -83,16 +83,22 @@ export function memberRoutes(context: AdminContext, render: Render): Router {
   router.get('/', async (req, res) => {
     const query = queryText(req, 'q')
     const beforeText = queryText(req, 'before')
+    const afterText = queryText(req, 'after')
     const before = beforeText === '' ? undefined : parseId(beforeText)
+    const after = afterText === '' ? undefined : parseId(afterText)
     let errors: FieldErrors = {}
     if (query.length > MAX_SEARCH_LENGTH) errors = { q: `Search for at most ${String(MAX_SEARCH_LENGTH)} characters.` }
-    else if (beforeText !== '' && before === undefined) errors = { q: 'That page does not exist; start from the first page.' }
+    else if ((beforeText !== '' && before === undefined) || (afterText !== '' && after === undefined) || (beforeText !== '' && afterText !== '')) {
+      errors = { q: 'That page does not exist; start from the first page.' }
+    }
     if (Object.keys(errors).length > 0) {
-      render(req, res, (frame) => membersPage(frame, { query: query.slice(0, MAX_SEARCH_LENGTH), members: [], nextBefore: undefined, paged: false, errors }), 400)
+      render(req, res, (frame) => membersPage(frame, { query: query.slice(0, MAX_SEARCH_LENGTH), members: [], nextBefore: undefined, prevAfter: undefined, paged: false, errors }), 400)
       return
     }
-    const page = await store.members.search({ query, before, limit: MEMBERS_PER_PAGE })
-    render(req, res, (frame) => membersPage(frame, { query, members: page.members, nextBefore: page.nextBefore, paged: before !== undefined }))
+    const page = await store.members.search({ query, before, after, limit: MEMBERS_PER_PAGE })
+    render(req, res, (frame) =>
+      membersPage(frame, { query, members: page.members, nextBefore: page.nextBefore, prevAfter: page.prevAfter, paged: page.prevAfter !== undefined }),
+    )
   })
 
   router.get('/:id', async (req, res) => {

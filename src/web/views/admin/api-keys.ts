@@ -7,6 +7,8 @@ import { type AdminFrame, adminLayout } from './layout.js'
 /** What the API keys page shows. */
 export interface ApiKeysView {
   readonly keys: readonly ApiKey[]
+  /** The create form's one-time token: the same form sent twice creates one key. */
+  readonly nonce: string
   /** The name typed into the create form, kept when it was refused. @default '' */
   readonly name?: string
   readonly errors?: FieldErrors
@@ -38,6 +40,7 @@ export function apiKeysPage(frame: AdminFrame, view: ApiKeysView): SafeHtml {
       <p class="muted">An existing site uses a key to push karma and link members through <code>/api/v1</code>.</p>
       <form method="post" action="/admin/api-keys" class="stacked">
         ${csrfField(frame.csrfToken)}
+        <input type="hidden" name="nonce" value="${view.nonce}">
         <label for="key-name">Name</label>
         <input id="key-name" name="name" maxlength="100" required value="${view.name ?? ''}"${invalidAttributes(errors, 'name')}>
         ${fieldError(errors, 'name')}
@@ -68,6 +71,20 @@ export function apiKeyCreatedPage(frame: AdminFrame, created: CreatedApiKey): Sa
       <p><code id="api-key-secret" class="secret">${created.secret}</code></p>
       <p>Send it as <code>Authorization: Bearer …</code> to <code>/api/v1</code>.</p>
       <p><a class="button" href="/admin/api-keys">Done</a></p>
+    </section>`,
+  )
+}
+
+/** The answer to a create form sent again: the key it already made, whose secret is gone. */
+export function apiKeyAlreadyCreatedPage(frame: AdminFrame, key: ApiKey): SafeHtml {
+  return adminLayout(
+    frame,
+    { title: 'API key already created', section: 'api-keys' },
+    html`<section class="card" id="api-key-already-created">
+      <p class="page-error" role="alert">This form was already sent: it created the key <strong>${key.name}</strong>
+        (<code>${key.prefix}…</code>) ${formatSeconds(key.createdAt)}, and no second key was made.</p>
+      <p>Its secret was shown only in the answer to the first send. If you did not copy it, revoke that key and create another.</p>
+      <p><a class="button" href="/admin/api-keys">Back to the keys</a></p>
     </section>`,
   )
 }

@@ -12,16 +12,19 @@ export interface MembersView {
   readonly members: readonly Member[]
   /** The `before` of the next page; undefined on the last one. */
   readonly nextBefore: number | undefined
+  /** The `after` of the previous page; undefined on the first one. */
+  readonly prevAfter: number | undefined
   /** Whether this is a later page (so a link back to the first one makes sense). */
   readonly paged: boolean
   readonly errors?: FieldErrors
 }
 
-/** `/admin/members?…` for a search and page. */
-export function membersUrl(query: string, before?: number): string {
+/** `/admin/members?…` for a search and page: the one below `before`, or the one above `after`. */
+export function membersUrl(query: string, before?: number, after?: number): string {
   const params = new URLSearchParams()
   if (query !== '') params.set('q', query)
   if (before !== undefined) params.set('before', String(before))
+  if (after !== undefined) params.set('after', String(after))
   const search = params.toString()
   return search === '' ? '/admin/members' : `/admin/members?${search}`
 }
@@ -58,6 +61,7 @@ export function membersPage(frame: AdminFrame, view: MembersView): SafeHtml {
         </table>`}
     <nav class="pages" aria-label="Pages">
       ${view.paged ? html`<a id="first-page" href="${membersUrl(view.query)}">First page</a>` : ''}
+      ${view.prevAfter === undefined ? '' : html`<a id="prev-page" rel="prev" href="${membersUrl(view.query, undefined, view.prevAfter)}">Previous page</a>`}
       ${view.nextBefore === undefined ? '' : html`<a id="next-page" rel="next" href="${membersUrl(view.query, view.nextBefore)}">Next page</a>`}
     </nav>`,
   )
