@@ -131,8 +131,9 @@ export class KarmaRepository {
   /** Every event already stored under one of `keys`, by key. */
   private storedEvents(keys: readonly string[]): Map<string, EventRow> {
     const found = new Map<string, EventRow>()
-    if (keys.length === 1) {
-      const row = this.s.byKey.get(keys[0]!)
+    const [only] = keys
+    if (keys.length === 1 && only !== undefined) {
+      const row = this.s.byKey.get(only)
       if (row) found.set(row.idempotency_key, row)
     } else if (keys.length > 1) {
       for (const row of this.s.byKeys.all(JSON.stringify(keys))) found.set(row.idempotency_key, row)
@@ -153,8 +154,12 @@ export class KarmaRepository {
       else ids.add(request.member.memberId)
     }
     const index: MemberIndex = { byTelegramId: new Map(), byExternalId: new Map(), byId: new Map() }
-    for (const row of this.fetch(telegramIds, this.s.memberByTelegramId, this.s.membersByTelegramId)) index.byTelegramId.set(row.telegram_id!, row)
-    for (const row of this.fetch(externalIds, this.s.memberByExternalId, this.s.membersByExternalId)) index.byExternalId.set(row.external_id!, row)
+    for (const row of this.fetch(telegramIds, this.s.memberByTelegramId, this.s.membersByTelegramId)) {
+      if (row.telegram_id !== null) index.byTelegramId.set(row.telegram_id, row)
+    }
+    for (const row of this.fetch(externalIds, this.s.memberByExternalId, this.s.membersByExternalId)) {
+      if (row.external_id !== null) index.byExternalId.set(row.external_id, row)
+    }
     for (const row of this.fetch(ids, this.s.memberById, this.s.membersById)) index.byId.set(row.id, row)
     return index
   }
@@ -164,9 +169,10 @@ export class KarmaRepository {
     one: { get(key: K): MemberRow | undefined },
     many: { all(keys: string): MemberRow[] },
   ): readonly MemberRow[] {
-    if (keys.size === 0) return []
+    const [only] = keys
+    if (only === undefined) return []
     if (keys.size === 1) {
-      const row = one.get(keys.values().next().value as K)
+      const row = one.get(only)
       return row ? [row] : []
     }
     return many.all(JSON.stringify([...keys]))
@@ -182,7 +188,8 @@ export class KarmaRepository {
     if ('externalId' in ref) {
       let row = members.byExternalId.get(ref.externalId)
       if (!row) {
-        row = this.s.insertExternal.get({ externalId: ref.externalId, now }) as MemberRow
+        row = this.s.insertExternal.get({ externalId: ref.externalId, now })
+        if (!row) throw new Error('insert returned no row')
         members.byExternalId.set(ref.externalId, row)
       }
       return row

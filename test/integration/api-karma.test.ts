@@ -112,6 +112,54 @@ describe('POST /api/v1/karma-events: a batch', () => {
     expect(errorOf(empty).field).toBe('events')
   })
 
+  it('replays a key repeated inside a batch and stored ones, amid new events; a repeat for another event is 409', async () => {
+    const s = await siteWithMember()
+    const stored = await s.call('POST', '/karma-events', event('old', { delta: 4 }))
+    const res = await s.call('POST', '/karma-events', {
+      events: [event('n1'), event('old', { delta: 4 }), event('n2', { delta: -3 }), event('n1'), event('n3', { member: { externalId: 'u-5' }, delta: 2 })],
+    })
+    expect(res.status).toBe(201)
+    const { results } = res.body as { results: { event: { id: number; karmaAfter: number }; member: { karma: number }; replayed: boolean }[] }
+    expect(results.map((r) => [r.event.karmaAfter, r.member.karma, r.replayed])).toEqual([
+      [14, 14, false],
+      [4, 4, true],
+      [11, 11, false],
+      [14, 14, true],
+      [2, 2, false],
+    ])
+    expect(results[1]).toEqual({ ...(stored.body as object), replayed: true })
+    expect(results[3]).toEqual({ ...results[0], replayed: true })
+    expect((await s.store.members.findByTelegramId(123))?.karma).toBe(11)
+    const before = snapshot(s.dbPath)
+    const conflict = await s.call('POST', '/karma-events', { events: [event('n4'), event('n4', { delta: 9 })] })
+    expect(conflict.status).toBe(409)
+    expect(errorOf(conflict)).toMatchObject({ code: 'idempotency_conflict', index: 1, field: 'events[1].idempotencyKey' })
+    expect(snapshot(s.dbPath)).toEqual(before)
+    for (const row of ledgerCheck(s.dbPath)) expect(row.karma).toBe(row.sum)
+  })
+
+  it('answers a batch with the exact field of a refused event, however it is wrong', async () => {
+    const s = await siteWithMember()
+    const cases: [unknown, string][] = [
+      [{ ...event('a'), extra: 1 }, 'events[1].extra'],
+      [{ ...event('a'), member: { telegramId: 1, externalId: 'x' } }, 'events[1].member'],
+      [{ ...event('a'), member: {} }, 'events[1].member'],
+      [{ ...event('a'), delta: 1.5 }, 'events[1].delta'],
+      [{ ...event('a'), delta: '1' }, 'events[1].delta'],
+      [{ ...event('a'), reason: '   ' }, 'events[1].reason'],
+      [{ ...event('a'), idempotencyKey: 'with space' }, 'events[1].idempotencyKey'],
+      [{ ...event('a'), member: { externalId: ' padded' } }, 'events[1].member.externalId'],
+      [{ ...event('a'), member: { telegramId: -1 } }, 'events[1].member.telegramId'],
+      [null, 'events[1]'],
+    ]
+    for (const [bad, field] of cases) {
+      const res = await s.call('POST', '/karma-events', { events: [event('ok'), bad] })
+      expect(res.status, JSON.stringify(bad)).toBe(400)
+      expect(errorOf(res), JSON.stringify(bad)).toMatchObject({ code: 'invalid', index: 1, field })
+    }
+    expect((await s.store.members.findByTelegramId(123))?.karma).toBe(0)
+  })
+
   it('keeps every member\'s karma equal to the sum of their ledger', async () => {
     const s = await siteWithMember()
     await s.call('POST', '/karma-events', { events: [event('l1'), event('l2', { member: { externalId: 'u-1' }, delta: -4 })] })

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { errorOf, startApiSite } from './api-kit.js'
 
@@ -36,6 +37,33 @@ describe('REST API: authentication', () => {
     const live = await s.call('GET', '/members/1', undefined, { authorization: `bearer ${s.key}` })
     expect(live.status).toBe(404)
     expect(errorOf(live).code).toBe('member_not_found')
+  })
+
+  it('stops a key at once when it is revoked, though its live answer was remembered', async () => {
+    const s = await startApiSite()
+    const other = await s.store.apiKeys.create('soon-revoked', s.nowSeconds())
+    const call = () => s.call('GET', '/members/1', undefined, { authorization: `Bearer ${other.secret}` })
+    expect((await call()).status).toBe(404)
+    expect((await call()).status).toBe(404)
+    expect(await s.store.apiKeys.revoke(other.key.id, s.nowSeconds())).toBe(true)
+    const after = await call()
+    expect(after.status).toBe(401)
+    expect(errorOf(after).code).toBe('invalid_api_key')
+  })
+
+  it('notices a key revoked by another connection within the remembered time', async () => {
+    const s = await startApiSite()
+    const call = () => s.call('GET', '/members/1')
+    expect((await call()).status).toBe(404)
+    // Revoked behind this process's back (another process, or by hand), not through its repository.
+    const db = new Database(s.dbPath)
+    try {
+      db.prepare('UPDATE api_keys SET revoked_at = ? WHERE name = ?').run(s.nowSeconds(), 'php-site')
+    } finally {
+      db.close()
+    }
+    s.setNow((s.nowSeconds() + 11) * 1000)
+    expect((await call()).status).toBe(401)
   })
 
   it('never sets a session cookie and is not cached', async () => {
