@@ -5,7 +5,8 @@
  * Usage (by `api.ts`, via `child_process.fork`): `api-servers.ts api-bare|api-site`.
  *
  * `api-site` is the real site, `createApp(...)` as `src/processes/web.ts` builds it, over a fresh
- * SQLite file (`openStore`, production pragmas) in a temp folder removed afterwards. Before
+ * SQLite file (`openStore`, production pragmas, WAL checkpoints in a thread as the web process
+ * runs them) in a temp folder removed afterwards. Before
  * listening it seeds BENCH_API_MEMBERS members with Telegram ids (karma `i % 200`), an active
  * chat with a rule (min 100, remove below 50) whose members are already in the chat, and
  * creates BENCH_API_KEYS API keys with `store.apiKeys.create`; the parent asks for their secrets
@@ -128,10 +129,13 @@ async function buildSite(): Promise<Built> {
     for (let k = 0; k < KEYS; k++) secrets.push((await opened.apiKeys.create(`bench-${String(k)}`, now)).secret)
     const logger = createLogger(config)
     const app = createApp({ config, botUsername: config.botUsername ?? BENCH_BOT_USERNAME, store: opened, logger })
+    // As the web process runs it (src/processes/web.ts): checkpoints off the event loop.
+    const checkpointer = opened.checkpointInBackground({ logger })
     const db = reader
     return {
       app,
-      dispose: () => {
+      dispose: async () => {
+        await checkpointer.stop()
         db.close()
         opened.close()
         rmSync(dir, { recursive: true, force: true })

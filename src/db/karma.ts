@@ -1,4 +1,5 @@
 import { KarmaError, type KarmaEvent, type KarmaEventRequest, karmaRequestHash, type KarmaSource, validateKarmaEvent } from '../karma/events.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import type { ReconcileRepository } from './reconcile.js'
 
@@ -74,9 +75,10 @@ interface Fresh {
 }
 
 /**
- * The karma ledger. Events are appended and `users.karma` moved in one transaction, so the
- * cached karma always equals the sum of the ledger; members whose karma crossed a rule's
- * threshold are reconciled in that same transaction, so no change can be lost between them.
+ * The karma ledger. Events are appended and `users.karma` moved in one transaction (a savepoint
+ * of a group commit, all or nothing), so the cached karma always equals the sum of the ledger;
+ * members whose karma crossed a rule's threshold are reconciled in that same transaction, so no
+ * change can be lost between them.
  *
  * A batch is set-based: one query finds every idempotency key already used, one query per kind
  * of member reference finds the members, the events go in with one statement, each member's
@@ -91,6 +93,7 @@ export class KarmaRepository {
   constructor(
     db: SqliteDatabase,
     private readonly reconcile: ReconcileRepository,
+    private readonly writes: GroupCommit,
     private readonly clock: () => number = Date.now,
   ) {
     this.s = {
@@ -283,16 +286,22 @@ export class KarmaRepository {
     return results
   }
 
-  /** Appends one event (or replays its key); throws {@link KarmaError}. */
+  /**
+   * Appends one event (or replays its key); throws {@link KarmaError}. Committed with the other
+   * writes of the same moment ({@link GroupCommit}, in a savepoint of its own); resolves once durable.
+   */
   async append(request: KarmaEventRequest): Promise<KarmaAppendResult> {
-    const [result] = this.appendMany.immediate([request])
+    const [result] = await this.writes.run(() => this.appendMany([request]))
     if (!result) throw new Error('no result')
     return result
   }
 
-  /** Appends events all or nothing, in order; a refused one throws {@link KarmaError} with its `index`. */
+  /**
+   * Appends events all or nothing, in order; a refused one throws {@link KarmaError} with its
+   * `index`. Committed as {@link append} is: batches sent together share one commit.
+   */
   async appendBatch(requests: readonly KarmaEventRequest[]): Promise<KarmaAppendResult[]> {
-    return this.appendMany.immediate(requests)
+    return this.writes.run(() => this.appendMany(requests))
   }
 
   /** The sum of a member's ledger, for checking the cached karma against it. */

@@ -74,7 +74,7 @@ export function createStore(db: SqliteDatabase, clock: () => number = Date.now):
     members,
     sessions,
     logins,
-    karma: new KarmaRepository(db, access, clock),
+    karma: new KarmaRepository(db, access, writes, clock),
     groups: new GroupRepository(db),
     chats: new ChatRepository(db),
     rules: new RuleRepository(db),
