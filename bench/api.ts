@@ -14,6 +14,9 @@
  * turn: no key comes near its limit, and the limiter still runs on every request, as in
  * production. The bare target gets the same headers and bodies.
  *
+ * Besides throughput, each target's server CPU time (user + system, all its threads) per request
+ * over the measured rounds is reported: it does not depend on what else the machine runs.
+ *
  * Nothing here asserts speed. The run exits 1 only when a measurement is invalid: any response
  * other than 201 from the site (200 from the bare handler), a connection error or timeout, or a
  * ledger afterwards that does not hold exactly the accepted events.
@@ -29,6 +32,7 @@ import { createHistogram } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { API_PATH, type ApiTarget, isKeysReply, isLedgerReport, type LedgerReport, TELEGRAM_ID_BASE } from './api-common.js'
+import { isUsageReport, type UsageRequest } from './common.js'
 import { fmtInt, fmtMs, fmtRatio, intFromEnv, machine, type RunningServer, startServer } from './harness.js'
 
 const SETTINGS = {
@@ -89,9 +93,24 @@ interface Tally {
   readonly latencyUs: ReturnType<typeof createHistogram>
   /** Expected-status responses per second, per measured round. */
   readonly rounds: number[]
+  /** The server process's CPU time (user + system) over the measured rounds, in µs. */
+  cpuUs: number
+  /** Requests the server saw over the measured rounds (its own count). */
+  cpuRequests: number
 }
 
-const newTally = (): Tally => ({ seconds: 0, sent: 0, ok: 0, statuses: {}, errors: 0, timeouts: 0, latencyUs: createHistogram(), rounds: [] })
+const newTally = (): Tally => ({ seconds: 0, sent: 0, ok: 0, statuses: {}, errors: 0, timeouts: 0, latencyUs: createHistogram(), rounds: [], cpuUs: 0, cpuRequests: 0 })
+
+const USAGE: UsageRequest = { type: 'usage' }
+
+/** `load`, measured, with the server's CPU time and request count around it. */
+async function measuredLoad(server: RunningServer, seconds: number, mode: Mode, keys: readonly string[], expected: number, tally: Tally): Promise<void> {
+  const before = await server.ask(USAGE, isUsageReport)
+  await load(server.port, seconds, mode, keys, expected, tally, true)
+  const after = await server.ask(USAGE, isUsageReport)
+  tally.cpuUs += after.userUs - before.userUs + after.systemUs - before.systemUs
+  tally.cpuRequests += after.requests - before.requests
+}
 
 interface Mode {
   readonly name: 'single' | 'batch'
@@ -161,7 +180,7 @@ async function benchMode(mode: Mode, servers: readonly { target: ApiTarget; serv
   const roundSeconds = Math.max(1, Math.round(SETTINGS.durationSeconds / SETTINGS.rounds))
   for (let r = 0; r < SETTINGS.rounds; r++) {
     const order = r % 2 === 0 ? servers : [...servers].reverse()
-    for (const { target, server } of order) await load(server.port, roundSeconds, mode, keys, EXPECTED_STATUS[target], tallies.get(target)!, true)
+    for (const { target, server } of order) await measuredLoad(server, roundSeconds, mode, keys, EXPECTED_STATUS[target], tallies.get(target)!)
   }
   return tallies
 }
@@ -227,6 +246,8 @@ function tallyProblems(target: ApiTarget, tally: Tally): string[] {
 const responses = (tally: Tally): number => Object.values(tally.statuses).reduce((a, b) => a + b, 0)
 const perSecond = (tally: Tally): number => tally.ok / tally.seconds
 const latency = (tally: Tally): string => `p50 ${fmtMs(tally.latencyUs.percentile(50) / 1000)} ms, p99 ${fmtMs(tally.latencyUs.percentile(99) / 1000)} ms`
+/** Server CPU (user + system) per request, µs: what a request costs whatever else the machine runs. */
+const cpuPerRequest = (tally: Tally): number => tally.cpuUs / Math.max(1, tally.cpuRequests)
 
 // ---------------------------------------------------------------------------------------------
 
@@ -257,7 +278,7 @@ async function main(): Promise<void> {
       for (const [mode, tallies] of [['single', single], ['batch', batch]] as const) {
         for (const [target, tally] of tallies) {
           const problems = tallyProblems(target, tally)
-          console.log(`${mode} ${target}: ${fmtInt(perSecond(tally))} req/s, ${latency(tally)}${problems.length > 0 ? `; INVALID: ${problems.join('; ')}` : ''}`)
+          console.log(`${mode} ${target}: ${fmtInt(perSecond(tally))} req/s, ${latency(tally)}, ${fmtInt(cpuPerRequest(tally))} µs server CPU/req${problems.length > 0 ? `; INVALID: ${problems.join('; ')}` : ''}`)
           if (problems.length > 0) process.exitCode = 1
         }
       }
@@ -290,15 +311,21 @@ async function main(): Promise<void> {
       ['---', '---:', '---:', '---:', ':---:'],
       [
         '`POST /api/v1/karma-events`, single events (201)',
-        `${fmtInt(perSecond(siteSingle))} events/s (= req/s), ${latency(siteSingle)}`,
+        `${fmtInt(perSecond(siteSingle))} events/s (= req/s), ${latency(siteSingle)}, ${fmtInt(cpuPerRequest(siteSingle))} µs server CPU/req`,
         `>= ${fmtRatio(TARGET_RATIO)} bare`,
         fmtRatio(ratio),
         yesNo(ratio >= TARGET_RATIO),
       ],
-      ['Bare Express 5 + `express.json()` handler, same bodies (200)', `${fmtInt(perSecond(bareSingle))} req/s, ${latency(bareSingle)}`, '(baseline)', '1.00x', ''],
+      [
+        'Bare Express 5 + `express.json()` handler, same bodies (200)',
+        `${fmtInt(perSecond(bareSingle))} req/s, ${latency(bareSingle)}, ${fmtInt(cpuPerRequest(bareSingle))} µs server CPU/req`,
+        '(baseline)',
+        '1.00x',
+        '',
+      ],
       [
         `\`POST /api/v1/karma-events\`, batches of ${fmtInt(BATCH_SIZE)} (201)`,
-        `${fmtInt(batchEvents)} events/s (${perSecond(siteBatch).toFixed(1)} req/s), ${latency(siteBatch)}`,
+        `${fmtInt(batchEvents)} events/s (${perSecond(siteBatch).toFixed(1)} req/s), ${latency(siteBatch)}, ${fmtMs(cpuPerRequest(siteBatch) / 1000)} ms server CPU/batch`,
         `>= ${fmtInt(TARGET_EVENTS_PER_SECOND)} events/s`,
         fmtRatio(batchEvents / TARGET_EVENTS_PER_SECOND),
         yesNo(batchEvents >= TARGET_EVENTS_PER_SECOND),
@@ -315,6 +342,10 @@ async function main(): Promise<void> {
     console.log(`Measured ${today} on ${machine()}.\n`)
     for (const row of rows) console.log(`| ${row.join(' | ')} |`)
     const roundsOf = (t: Tally, scale = 1): string => t.rounds.map((r) => fmtInt(r * scale)).join(', ')
+    console.log(
+      `\nBy server CPU per request (independent of what else the machine runs): single, site ${fmtRatio(cpuPerRequest(bareSingle) / cpuPerRequest(siteSingle))} of bare ` +
+        `(${fmtInt(cpuPerRequest(siteSingle))} against ${fmtInt(cpuPerRequest(bareSingle))} µs); batch, ${fmtInt((BATCH_SIZE * 1e6) / cpuPerRequest(siteBatch))} events per server CPU-second.`,
+    )
     console.log(
       `\nPer round, single: site ${roundsOf(siteSingle)} req/s, bare ${roundsOf(bareSingle)} req/s; batch: site ${roundsOf(siteBatch, BATCH_SIZE)} events/s.` +
         `\nSite responses (warm-up included): single ${fmtInt(responses(siteSingle))}, batch ${fmtInt(responses(siteBatch))}; ` +

@@ -9,7 +9,7 @@ const WITH_BODY = new Set(['POST', 'PUT', 'PATCH'])
  * count as JSON bodies (body-parser's strict mode).
  */
 export function jsonBody(maxBytes: number): RequestHandler {
-  const parse = express.json({ limit: maxBytes, strict: true, type: 'application/json' })
+  const parse: RequestHandler = express.json({ limit: maxBytes, strict: true, type: 'application/json' })
   // One middleware, not a router of two: each layer costs every API request a dispatch.
   return (req, res, next) => {
     // A request that carries a body must be JSON; without this a form post reads as "fields missing".
