@@ -1,16 +1,19 @@
 /**
  * `tsx bench/api-ledger.ts`: the karma ledger alone, no HTTP: `store.karma.appendBatch` of
  * BENCH_BATCH events (default 1,000) and `store.karma.append` of single events, over a file seeded
- * as `api-servers.ts` seeds it (production pragmas). Prints µs per event. For profiling the
+ * as `api-servers.ts` seeds it (production pragmas, WAL checkpoints in a thread as the web process
+ * runs them). Prints µs per event; events one at a time, so each single event is its own commit. For profiling the
  * ledger (`node --cpu-prof --import tsx bench/api-ledger.ts`); nothing here asserts speed.
  *
  * Environment: BENCH_API_MEMBERS (default 10,000), BENCH_BATCHES (default 200), BENCH_SINGLES
- * (default 20,000), BENCH_BATCH (default 1,000).
+ * (default 20,000), BENCH_BATCH (default 1,000), BENCH_PRAGMAS (`;`-separated pragmas to try),
+ * BENCH_CHECKPOINTER (`0`: SQLite's own checkpoints on commit instead of the thread).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { pino } from 'pino'
 import { migrate } from '../src/db/migrate.js'
 import { openDatabase } from '../src/db/open.js'
 import { createStore } from '../src/db/store.js'
@@ -53,6 +56,8 @@ try {
   const db = openDatabase(path)
   for (const pragma of (process.env.BENCH_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== '')) db.pragma(pragma)
   const store = createStore(db)
+  // As the web process runs it: WAL checkpoints in a thread (BENCH_CHECKPOINTER=0: on commit, SQLite's default).
+  const checkpointer = process.env.BENCH_CHECKPOINTER === '0' ? undefined : store.checkpointInBackground({ logger: pino({ level: 'silent' }) })
   let seq = 0
   const event = (): KarmaEventRequest => {
     const s = seq++
@@ -75,6 +80,7 @@ try {
   for (const e of singles) await store.karma.append(e)
   ms = performance.now() - t0
   if (SINGLES > 0) console.log(`append x${String(SINGLES)}: ${((ms * 1000) / SINGLES).toFixed(2)} µs per event`)
+  await checkpointer?.stop()
   store.close()
 } finally {
   rmSync(dir, { recursive: true, force: true })
