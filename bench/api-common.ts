@@ -51,6 +51,9 @@ export interface LedgerReport {
   /** Jobs queued by reconciles (threshold crossings): invites and removals. */
   readonly invites: number
   readonly removals: number
+  /** The site's group commit so far: transactions, and the writes (requests' ledger calls) in them. */
+  readonly commits: number
+  readonly writes: number
 }
 
 const hasType = (message: unknown, type: string): boolean =>

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import express from 'express'
 import { loadConfig } from '../src/config.js'
+import type { GroupCommitStats } from '../src/db/group-commit.js'
 import { migrate } from '../src/db/migrate.js'
 import { openDatabase, type SqliteDatabase } from '../src/db/open.js'
 import { openStore, type Store } from '../src/db/store.js'
@@ -80,7 +81,7 @@ function seed(db: SqliteDatabase): void {
   })()
 }
 
-function ledgerReport(db: SqliteDatabase): LedgerReport {
+function ledgerReport(db: SqliteDatabase, writes: GroupCommitStats): LedgerReport {
   const one = (sql: string): number => db.prepare<[], { n: number | null }>(sql).get()?.n ?? 0
   const seededSum = one(`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ${MEMBERS}) SELECT sum(i % ${KARMA_SPREAD}) AS n FROM seq`)
   return {
@@ -94,6 +95,8 @@ function ledgerReport(db: SqliteDatabase): LedgerReport {
     ),
     invites: one(`SELECT count(*) AS n FROM jobs WHERE kind = 'member.invite'`),
     removals: one(`SELECT count(*) AS n FROM jobs WHERE kind = 'member.remove'`),
+    commits: writes.commits,
+    writes: writes.writes,
   }
 }
 
@@ -145,7 +148,7 @@ async function buildSite(): Promise<Built> {
           const reply: KeysReply = { type: 'api-keys-reply', secrets }
           send(reply)
         } else if (isLedgerRequest(message)) {
-          send(ledgerReport(db))
+          send(ledgerReport(db, opened.writes.stats()))
         }
       },
     }

@@ -351,7 +351,8 @@ async function main(): Promise<void> {
         `\nSite responses (warm-up included): single ${fmtInt(responses(siteSingle))}, batch ${fmtInt(responses(siteBatch))}; ` +
         `ledger ${fmtInt(ledger.events)} events (accepted ${fmtInt(accepted)}, sent at most ${fmtInt(sent)}), ` +
         `ledger sum ${String(ledger.deltaSum)} = cached karma drift ${String(ledger.karmaDrift)}, members off ${String(ledger.membersOff)}; ` +
-        `threshold crossings queued ${fmtInt(ledger.invites)} invites and ${fmtInt(ledger.removals)} removals.`,
+        `threshold crossings queued ${fmtInt(ledger.invites)} invites and ${fmtInt(ledger.removals)} removals; ` +
+        `group commit: ${fmtInt(ledger.writes)} ledger writes in ${fmtInt(ledger.commits)} commits.`,
     )
     if (!valid) {
       console.error(`\nINVALID RUN: ${problems.join('; ')}`)
