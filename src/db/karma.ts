@@ -88,7 +88,6 @@ interface Fresh {
  */
 export class KarmaRepository {
   private readonly s
-  private readonly appendMany
 
   constructor(
     db: SqliteDatabase,
@@ -128,7 +127,6 @@ export class KarmaRepository {
       ),
       ledgerSum: db.prepare<[number], { total: number | null }>('SELECT sum(delta) AS total FROM karma_events WHERE user_id = ?'),
     }
-    this.appendMany = db.transaction((requests: readonly KarmaEventRequest[]): KarmaAppendResult[] => this.appendAll(requests))
   }
 
   /** Every event already stored under one of `keys`, by key. */
@@ -202,7 +200,11 @@ export class KarmaRepository {
     return row
   }
 
-  /** The transaction's body: see the class's comment. Throws the first refusal, in order. */
+  /**
+   * The write: see the class's comment. Throws the first refusal, in order. Run only through
+   * the group commit, whose savepoint around it makes it all or nothing (a nested one of its
+   * own would only cost two more statements per request).
+   */
   private appendAll(raw: readonly KarmaEventRequest[]): KarmaAppendResult[] {
     const nowMs = this.clock()
     const now = Math.floor(nowMs / 1000)
@@ -291,7 +293,7 @@ export class KarmaRepository {
    * writes of the same moment ({@link GroupCommit}, in a savepoint of its own); resolves once durable.
    */
   async append(request: KarmaEventRequest): Promise<KarmaAppendResult> {
-    const [result] = await this.writes.run(() => this.appendMany([request]))
+    const [result] = await this.writes.run(() => this.appendAll([request]))
     if (!result) throw new Error('no result')
     return result
   }
@@ -301,7 +303,7 @@ export class KarmaRepository {
    * `index`. Committed as {@link append} is: batches sent together share one commit.
    */
   async appendBatch(requests: readonly KarmaEventRequest[]): Promise<KarmaAppendResult[]> {
-    return this.writes.run(() => this.appendMany(requests))
+    return this.writes.run(() => this.appendAll(requests))
   }
 
   /** The sum of a member's ledger, for checking the cached karma against it. */
