@@ -55,7 +55,7 @@ const toMember = (r: MemberRow, karma: number): KarmaMember => ({ id: r.id, tele
 
 const MEMBER_COLUMNS = 'u.id, u.telegram_id, u.external_id, u.karma'
 
-/** The members a batch names, found in one query per kind of reference. */
+/** The members a batch names, by each kind of reference. */
 interface MemberIndex {
   readonly byTelegramId: Map<number, MemberRow>
   readonly byExternalId: Map<string, MemberRow>
@@ -80,8 +80,9 @@ interface Fresh {
  * members whose karma crossed a rule's threshold are reconciled in that same transaction, so no
  * change can be lost between them.
  *
- * A batch is set-based: one query finds every idempotency key already used, one query per kind
- * of member reference finds the members, the events go in with one statement, each member's
+ * A batch is set-based: one query finds every idempotency key already used, one query finds the
+ * members named by Telegram id, the events go in through one prepared statement in a tight loop
+ * (no `RETURNING`), each member's
  * karma moves once by the batch's sum of their deltas, and each member whose karma crossed a
  * threshold at any point of the batch is reconciled once, at the end, against the final karma.
  * The results are what appending the events one by one, in order, would have given.
@@ -104,15 +105,12 @@ export class KarmaRepository {
       memberByExternalId: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.external_id = ?`),
       membersById: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.id = j.value`),
       membersByTelegramId: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.telegram_id = j.value`),
-      membersByExternalId: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.external_id = j.value`),
       // The site may push karma before its user links Telegram: such a member starts without it.
       insertExternal: db.prepare<[{ externalId: string; now: number }], MemberRow>(
         `INSERT INTO users (external_id, created_at, updated_at) VALUES (@externalId, @now, @now)
          RETURNING id, telegram_id, external_id, karma`,
       ),
       lastEventId: db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM karma_events'),
-      // Ids are given, not left to SQLite: the results name them without RETURNING, and inside
-      // the write transaction nobody else can take them.
       // Ids are given, not left to SQLite: the results name them without RETURNING, and inside
       // the write transaction nobody else can take them. Positional, in a tight loop: binding
       // an object per event, or a JSON array of rows, costs more than the insert.
@@ -142,7 +140,7 @@ export class KarmaRepository {
     return found
   }
 
-  /** The members `requests` name (and those of the stored events they replay), in one query per kind. */
+  /** The members `requests` name, and those of the stored events they replay. */
   private findMembers(requests: readonly KarmaEventRequest[], stored: ReadonlyMap<string, EventRow>): MemberIndex {
     const telegramIds = new Set<number>()
     const externalIds = new Set<string>()
@@ -158,8 +156,11 @@ export class KarmaRepository {
     for (const row of this.fetch(telegramIds, this.s.memberByTelegramId, this.s.membersByTelegramId)) {
       if (row.telegram_id !== null) index.byTelegramId.set(row.telegram_id, row)
     }
-    for (const row of this.fetch(externalIds, this.s.memberByExternalId, this.s.membersByExternalId)) {
-      if (row.external_id !== null) index.byExternalId.set(row.external_id, row)
+    // One by one: an external id is any text, and a lone surrogate would not survive a trip
+    // through JSON to be compared with the stored value (numbers and ASCII keys do).
+    for (const externalId of externalIds) {
+      const row = this.s.memberByExternalId.get(externalId)
+      if (row) index.byExternalId.set(externalId, row)
     }
     for (const row of this.fetch(ids, this.s.memberById, this.s.membersById)) index.byId.set(row.id, row)
     return index

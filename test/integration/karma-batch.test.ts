@@ -111,6 +111,16 @@ describe('a karma batch', () => {
     expect(ledger(t).map((r) => r.events)).toEqual([167, 168, 166])
   })
 
+  it('finds a member by any external id, even one that is not well-formed UTF-16', async () => {
+    const t = store()
+    const odd = 'u-\ud800'
+    await t.store.karma.append(event('first', { member: { externalId: odd }, delta: 2 }))
+    const results = await t.store.karma.appendBatch([event('a', { member: { externalId: odd } }), event('b', { member: { externalId: 'plain' } }), event('c', { member: { externalId: odd }, delta: 1 })])
+    expect(results.map((r) => r.member.karma)).toEqual([12, 10, 13])
+    expect(new Set([results[0]!.member.id, results[2]!.member.id]).size).toBe(1)
+    expect(ledger(t).map((r) => r.karma)).toEqual([13, 10])
+  })
+
   it('reconciles a member once, against the karma the batch leaves: up and back down queues nothing', async () => {
     const t = store()
     const ada = await addMember(t, 1)
