@@ -45,6 +45,9 @@ export interface Checkpointer {
   stop(): Promise<void>
 }
 
+/** Longest the connection waits for other processes' readers when it rewinds the WAL. */
+const RESTART_WAIT_MS = 20
+
 /** SQLite's default, restored whenever the thread is not there to checkpoint. */
 const AUTOCHECKPOINT_PAGES = 1000
 
@@ -117,8 +120,17 @@ export function startCheckpointer(db: SqliteDatabase, options: CheckpointerOptio
     let restarts = stats.restarts
     // Messages run between transactions (better-sqlite3 is synchronous), never inside one.
     if (message.walFrames > restartPages && db.open && !db.inTransaction) {
-      const [result] = db.pragma('wal_checkpoint(RESTART)') as { busy: number }[]
-      if (result?.busy === 0) restarts += 1
+      // RESTART waits for other connections' readers to leave the WAL. Another process's long
+      // read (a backup, a report) must not stall every request for the whole busy timeout:
+      // wait briefly, and if the WAL is still in use, try again after the next checkpoint.
+      const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number
+      db.pragma(`busy_timeout = ${String(RESTART_WAIT_MS)}`)
+      try {
+        const [result] = db.pragma('wal_checkpoint(RESTART)') as { busy: number }[]
+        if (result?.busy === 0) restarts += 1
+      } finally {
+        db.pragma(`busy_timeout = ${String(busyTimeout)}`)
+      }
     }
     stats = { runs: message.runs, restarts, walFrames: message.walFrames, checkpointedFrames: message.checkpointedFrames }
   })

@@ -98,6 +98,39 @@ describe('startCheckpointer', () => {
     expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(rows)
   })
 
+  it('does not stall the connection while another process holds a read: it rewinds later', async () => {
+    const db = fileDb()
+    db.pragma('busy_timeout = 5000')
+    const reader = openDatabase(db.name)
+    cleanups.push(() => {
+      if (reader.inTransaction) reader.exec('COMMIT')
+      reader.close()
+    })
+    const checkpointer = startCheckpointer(db, { logger: silent, intervalMs: 10, restartPages: 100 })
+    cleanups.push(() => void checkpointer.stop())
+    write(db, 50)
+    // A long read in another process: the WAL cannot be rewound under it.
+    reader.exec('BEGIN')
+    reader.prepare('SELECT count(*) FROM t').get()
+    const started = Date.now()
+    let rows = 50
+    while (checkpointer.stats().runs < 15) {
+      write(db, 20, rows)
+      rows += 20
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+    // Several rewinds were attempted (the WAL is past 100 pages); none waited out 5 s.
+    expect(checkpointer.stats().restarts).toBe(0)
+    expect(Date.now() - started).toBeLessThan(4000)
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000)
+    reader.exec('COMMIT')
+    await vi.waitFor(() => {
+      write(db, 20, rows)
+      rows += 20
+      expect(checkpointer.stats().restarts).toBeGreaterThan(0)
+    })
+  })
+
   it('gives checkpointing back to the connection and logs when its thread dies', async () => {
     const db = fileDb()
     const tmp = tempDir()
