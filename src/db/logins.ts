@@ -7,6 +7,8 @@ import type { SessionRepository, StoredSession } from './sessions.js'
 export interface CompletedLogin {
   /** The login's hash: recorded so the same signed URL cannot log in again. */
   readonly hash: string
+  /** The `auth_date` the hash signs: with it, the record of a login is kept in date order. */
+  readonly authDate: number
   /** When the hash may be forgotten: once the signed URL would be too old anyway. */
   readonly hashExpiresAt: number
   readonly profile: TelegramProfile
@@ -56,6 +58,7 @@ interface LinkRow {
  */
 export class LoginRepository {
   private readonly recordHashStatement
+  private readonly legacyHashStatement
   private readonly purgeStatement
   private readonly completeTransaction
   private readonly linkTransaction
@@ -66,15 +69,20 @@ export class LoginRepository {
     sessions: SessionRepository,
     private readonly writes: GroupCommit,
   ) {
-    this.recordHashStatement = db.prepare<[string, number]>(
-      'INSERT INTO login_replays (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING',
+    this.recordHashStatement = db.prepare<[{ authDate: number; hash: string; expiresAt: number }]>(
+      'INSERT INTO login_replays (auth_date, hash, expires_at) VALUES (@authDate, @hash, @expiresAt) ON CONFLICT DO NOTHING',
     )
+    // Hashes recorded before migration 008 (auth_date unknown, stored as -1), until they expire.
+    this.legacyHashStatement = db.prepare<[string], 1>('SELECT 1 FROM login_replays WHERE auth_date = -1 AND hash = ?').pluck()
     this.purgeStatement = db.prepare<[number]>('DELETE FROM login_replays WHERE expires_at <= ?')
     this.linkTransaction = linkTransaction(db)
     // A plain function: run through GroupCommit, it gets a savepoint of its own, which makes it
     // atomic (a second, nested one would only cost two more statements per login).
     this.completeTransaction = (login: CompletedLogin, now: number): LoginCompletion => {
-      if (this.recordHashStatement.run(login.hash, login.hashExpiresAt).changes === 0) {
+      if (
+        this.legacyHashStatement.get(login.hash) !== undefined ||
+        this.recordHashStatement.run({ authDate: login.authDate, hash: login.hash, expiresAt: login.hashExpiresAt }).changes === 0
+      ) {
         return { ok: false, reason: 'replayed' }
       }
       const userId = members.upsertFromTelegramSync(login.profile, now)

@@ -32,7 +32,11 @@ export interface SessionOptions {
   readonly clock?: () => number
 }
 
-const ID_SHAPE = /^[A-Za-z0-9_-]{43}$/
+// A session id is its creation time (8 hex digits of Unix seconds) and 256 random bits. The
+// time goes first so that the sessions table, keyed by the stored form of the id, takes new
+// sessions in order on its last page: with random keys every login wrote a page of its own.
+const ID_SHAPE = /^[0-9a-f]{8}[A-Za-z0-9_-]{43}$/
+const TIME_DIGITS = 8
 const ID_BYTES = 32
 
 // Session ids are drawn from a pool refilled 128 ids at a time: one call into the CSPRNG per
@@ -71,15 +75,23 @@ export class Sessions {
     return Math.floor(this.clock() / 1000)
   }
 
-  /** The stored form of a cookie id: HMAC with the session secret, so the table alone is useless. */
+  /**
+   * The stored form of a session id: its time prefix, then its HMAC with the session secret, so
+   * the table alone is useless and its keys still arrive in time order.
+   */
+  storedIdOf(id: string): string {
+    return id.slice(0, TIME_DIGITS) + this.hashId(id)
+  }
+
+  /** HMAC-SHA256 of `value` keyed by the session secret, base64url. */
   hashId(id: string): string {
     return createHmac('sha256', this.hashKey).update(id).digest('base64url')
   }
 
   /** A new random 256-bit session id and its hash. */
   newId(): { id: string; idHash: string } {
-    const id = randomId()
-    return { id, idHash: this.hashId(id) }
+    const id = this.now().toString(16).padStart(TIME_DIGITS, '0') + randomId()
+    return { id, idHash: this.storedIdOf(id) }
   }
 
   /** Expiry of a new logged-in session created now. */
@@ -115,7 +127,7 @@ export class Sessions {
    */
   async fromRequest(req: IncomingMessage): Promise<StoredSession | undefined> {
     const id = readCookie(req.headers.cookie, this.cookieName)
-    return id !== undefined && ID_SHAPE.test(id) ? this.store.sessions.find(this.hashId(id), this.now()) : undefined
+    return id !== undefined && ID_SHAPE.test(id) ? this.store.sessions.find(this.storedIdOf(id), this.now()) : undefined
   }
 
   /** Removes the session cookie from the browser. */
@@ -132,7 +144,7 @@ export class Sessions {
         next()
         return
       }
-      const session = ID_SHAPE.test(id) ? await this.store.sessions.find(this.hashId(id), this.now()) : undefined
+      const session = ID_SHAPE.test(id) ? await this.store.sessions.find(this.storedIdOf(id), this.now()) : undefined
       if (!session) {
         this.clearCookie(res)
         next()

@@ -75,7 +75,9 @@ describe('GET /auth/telegram: a valid login', () => {
     expect(header).toMatch(/HttpOnly/i)
     expect(header).toMatch(/SameSite=Lax/i)
     expect(header).not.toMatch(/Secure/i)
-    expect(cookie.split('=')[1]).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    // Its creation time (hex seconds), then 256 random bits.
+    expect(cookie.split('=')[1]).toMatch(/^[0-9a-f]{8}[A-Za-z0-9_-]{43}$/)
+    expect(parseInt(cookie.split('=')[1]!.slice(0, 8), 16)).toBe(s.nowSeconds())
     const member = await s.store.members.findByTelegramId(424242)
     expect(member).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', username: 'ada_l', karma: 0 })
     expect(member?.lastLoginAt).toBe(s.nowSeconds())
@@ -89,8 +91,10 @@ describe('GET /auth/telegram: a valid login', () => {
     const db = new Database(s.dbPath, { readonly: true })
     const stored = db.prepare<[], { id_hash: string }>('SELECT id_hash FROM sessions').get()!.id_hash
     db.close()
-    expect(stored).not.toContain(id)
-    expect(stored).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(stored).not.toContain(id.slice(8))
+    // The time prefix (so new sessions are stored in order), then the HMAC.
+    expect(stored).toMatch(/^[0-9a-f]{8}[A-Za-z0-9_-]{43}$/)
+    expect(stored.slice(0, 8)).toBe(id.slice(0, 8))
   })
 
   it('updates a returning member and accepts a field Telegram adds in future', async () => {
@@ -120,6 +124,16 @@ describe('GET /auth/telegram: a valid login', () => {
     expect(countRows(s.dbPath).sessions).toBe(1)
     expect((await get(`${s.url}/me`, { cookie: first.cookie })).status).toBe(302)
     expect((await get(`${s.url}/me`, { cookie: second.cookie })).status).toBe(200)
+  })
+
+  it('knows a session only by its whole id: another time prefix or the old 43-character form is no session', async () => {
+    const s = await site()
+    const { cookie } = await logIn(s)
+    const [name, id] = cookie.split('=') as [string, string]
+    expect((await get(`${s.url}/me`, { cookie })).status).toBe(200)
+    const otherTime = `${name}=${(parseInt(id.slice(0, 8), 16) + 1).toString(16).padStart(8, '0')}${id.slice(8)}`
+    expect((await get(`${s.url}/me`, { cookie: otherTime })).status).toBe(302)
+    expect((await get(`${s.url}/me`, { cookie: `${name}=${id.slice(8)}` })).status).toBe(302)
   })
 
   it('goes back to where the member was going, kept in the session', async () => {

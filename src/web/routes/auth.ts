@@ -46,6 +46,7 @@ export function loginHandler(deps: AuthRoutesDeps): RequestHandler {
     const completion = await store.logins.complete(
       {
         hash: login.hash,
+        authDate: login.authDate,
         hashExpiresAt: login.hashExpiresAt,
         profile: {
           telegramId: login.telegramId,
