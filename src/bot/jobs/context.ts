@@ -1,10 +1,6 @@
 import type { Api } from 'grammy'
 import type { Logger } from 'pino'
-import type { Chat } from '../../db/chats.js'
-import type { Member } from '../../db/members.js'
-import type { Eligibility, Membership } from '../../db/memberships.js'
 import type { Store } from '../../db/store.js'
-import { PermanentJobError } from '../../jobs/runner.js'
 
 /** What the bot's job handlers need. */
 export interface BotJobDeps {
@@ -17,43 +13,3 @@ export interface BotJobDeps {
   readonly clock?: () => number
 }
 
-/** A job's payload naming a member and a chat (ours, not Telegram's ids). */
-export interface MemberChatPayload {
-  readonly memberId: number
-  readonly chatId: number
-}
-
-/** Reads a `{ memberId, chatId }` payload, or throws for a malformed one. */
-export function memberChatPayload(payload: unknown): MemberChatPayload {
-  const p = payload as Partial<MemberChatPayload> | null
-  if (!p || !Number.isSafeInteger(p.memberId) || !Number.isSafeInteger(p.chatId)) {
-    throw new TypeError(`bad job payload: ${JSON.stringify(payload)}`)
-  }
-  return p as MemberChatPayload
-}
-
-/** A member, a chat, the membership between them and what the rules say now, for a job. */
-export interface MemberChatState {
-  readonly member: Member
-  readonly chat: Chat
-  readonly membership: Membership | undefined
-  readonly eligibility: Eligibility
-  /** Seconds since the epoch, by the deps' clock. */
-  readonly now: number
-}
-
-/**
- * Reads everything a member job decides on, fresh: the job may have waited since it was queued,
- * and karma or rules may have moved. A member or chat that no longer exists is permanent.
- */
-export async function loadMemberChat(deps: BotJobDeps, payload: unknown): Promise<MemberChatState> {
-  const { memberId, chatId } = memberChatPayload(payload)
-  const [member, chat, membership, eligibility] = await Promise.all([
-    deps.store.members.findById(memberId),
-    deps.store.chats.findById(chatId),
-    deps.store.memberships.get(memberId, chatId),
-    deps.store.memberships.eligibility(memberId, chatId),
-  ])
-  if (!member || !chat) throw new PermanentJobError(`member ${String(memberId)} or chat ${String(chatId)} does not exist`)
-  return { member, chat, membership, eligibility, now: Math.floor((deps.clock ?? Date.now)() / 1000) }
-}

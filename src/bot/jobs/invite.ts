@@ -1,6 +1,7 @@
 import { GrammyError, InlineKeyboard } from 'grammy'
 import { ensureInviteLink } from './chat-link.js'
-import { type BotJobDeps, loadMemberChat } from './context.js'
+import { loadMemberChat } from '../../jobs/member-chat.js'
+import type { BotJobDeps } from './context.js'
 import { permanentIfBadRequest } from './retry-after.js'
 import { DIRECT_ADD_QUEUED_REASON, LINK_ON_SITE_REASON } from '../../db/memberships.js'
 import { memberAddJobFor } from '../../worker/jobs/member-add.js'

@@ -1,6 +1,7 @@
 import { UNAPPROVED_JOIN_REASON } from '../../db/memberships.js'
 import { PermanentJobError } from '../../jobs/runner.js'
-import { type BotJobDeps, loadMemberChat } from './context.js'
+import { loadMemberChat } from '../../jobs/member-chat.js'
+import type { BotJobDeps } from './context.js'
 import { permanentIfBadRequest } from './retry-after.js'
 
 /**

@@ -80,17 +80,27 @@ export async function runWorkerLogin(tg: TelegramClient, io: CommandIo, options:
     io.out(loggedInLine(user))
     return WorkerExit.ok
   } catch (err) {
-    if (err instanceof WrongPasswordError || err instanceof PasswordNeededError) {
-      io.err(`Login failed: ${err.message}\n`)
-      return WorkerExit.password
-    }
-    if (err instanceof NoTerminalError) {
-      io.err(`Login failed: ${err.message}\n`)
-      return WorkerExit.usage
-    }
-    throw err
+    const exit = loginFailureExit(err, io)
+    if (exit === undefined) throw err
+    return exit
   } finally {
     // The link logs in whoever scans it: take it off the admin page as soon as it is of no use.
     await pending?.clearLoginQr().catch(() => undefined)
   }
+}
+
+/**
+ * The exit code for a failure any login way shares (a 2FA password wrong or missing, no
+ * terminal to ask on), after saying why; undefined for any other error.
+ */
+export function loginFailureExit(err: unknown, io: CommandIo): number | undefined {
+  if (err instanceof WrongPasswordError || err instanceof PasswordNeededError) {
+    io.err(`Login failed: ${err.message}\n`)
+    return WorkerExit.password
+  }
+  if (err instanceof NoTerminalError) {
+    io.err(`Login failed: ${err.message}\n`)
+    return WorkerExit.usage
+  }
+  return undefined
 }

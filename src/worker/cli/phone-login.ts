@@ -1,10 +1,9 @@
 import type { TelegramClient } from '@mtcute/node'
 import { PhoneLoginError, type PhoneLoginErrorCode } from '../errors.js'
 import { phoneLogin } from '../phone-login.js'
-import { PasswordNeededError, type LoggedInUser, WrongPasswordError } from '../qr-login.js'
+import type { LoggedInUser } from '../qr-login.js'
 import { type CommandIo, WorkerExit } from './io.js'
-import { loggedInLine } from './login.js'
-import { NoTerminalError } from './prompt.js'
+import { loggedInLine, loginFailureExit } from './login.js'
 
 const EXIT_BY_CODE: Readonly<Record<PhoneLoginErrorCode, number>> = {
   PHONE_NUMBER_INVALID: WorkerExit.phoneInvalid,
@@ -53,14 +52,8 @@ export async function runWorkerPhoneLogin(tg: TelegramClient, io: CommandIo, opt
       io.err(`Login failed (${err.code}): ${err.message}\n`)
       return EXIT_BY_CODE[err.code]
     }
-    if (err instanceof WrongPasswordError || err instanceof PasswordNeededError) {
-      io.err(`Login failed: ${err.message}\n`)
-      return WorkerExit.password
-    }
-    if (err instanceof NoTerminalError) {
-      io.err(`Login failed: ${err.message}\n`)
-      return WorkerExit.usage
-    }
-    throw err
+    const exit = loginFailureExit(err, io)
+    if (exit === undefined) throw err
+    return exit
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { NewJob } from '../../db/jobs.js'
 import type { Store } from '../../db/store.js'
+import { loadMemberChat } from '../../jobs/member-chat.js'
 import { PermanentJobError } from '../../jobs/runner.js'
 import { ADD_REFUSALS, refusedAddReason } from '../add-refusals.js'
 import type { TelegramAccount } from '../port.js'
@@ -28,12 +29,6 @@ export interface MemberAddDeps {
 /** The audit log's actor for what the worker's account did. */
 const ACTOR = 'worker'
 
-function payloadOf(payload: unknown): { memberId: number; chatId: number } {
-  const p = payload as { memberId?: unknown; chatId?: unknown } | null
-  if (typeof p?.memberId !== 'number' || typeof p.chatId !== 'number') throw new PermanentJobError(`bad job payload: ${JSON.stringify(payload)}`)
-  return { memberId: p.memberId, chatId: p.chatId }
-}
-
 /**
  * `member.add` (owner `worker`): the bot could not DM an eligible member and their rule asks for
  * direct add, so the account adds them to the chat (`channels.inviteToChannel`). Everything is
@@ -44,14 +39,9 @@ function payloadOf(payload: unknown): { memberId: number; chatId: number } {
  * `PEER_FLOOD` and the like are thrown, for the worker's limits around this handler.
  */
 export async function memberAddJob(deps: MemberAddDeps, payload: unknown): Promise<void> {
-  const { memberId, chatId } = payloadOf(payload)
-  const [member, chat, membership, eligibility] = await Promise.all([
-    deps.store.members.findById(memberId),
-    deps.store.chats.findById(chatId),
-    deps.store.memberships.get(memberId, chatId),
-    deps.store.memberships.eligibility(memberId, chatId),
-  ])
-  if (!member || !chat) throw new PermanentJobError(`member ${String(memberId)} or chat ${String(chatId)} does not exist`)
+  const { member, chat, membership, eligibility } = await loadMemberChat(deps, payload)
+  const memberId = member.id
+  const chatId = chat.id
   const skip =
     membership?.state !== 'invited'
       ? `membership is ${membership?.state ?? 'absent'}`
