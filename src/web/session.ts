@@ -84,11 +84,11 @@ export class Sessions {
   }
 
   /** HMAC-SHA256 of `value` keyed by the session secret, base64url. */
-  hashId(id: string): string {
-    return createHmac('sha256', this.hashKey).update(id).digest('base64url')
+  hashId(value: string): string {
+    return createHmac('sha256', this.hashKey).update(value).digest('base64url')
   }
 
-  /** A new random 256-bit session id and its hash. */
+  /** A new session id (its creation time, then 256 random bits) and its stored form. */
   newId(): { id: string; idHash: string } {
     const id = this.now().toString(16).padStart(TIME_DIGITS, '0') + randomId()
     return { id, idHash: this.storedIdOf(id) }
