@@ -1,9 +1,9 @@
 import { timingSafeEqual } from 'node:crypto'
-import type { IncomingMessage } from 'node:http'
 import type { Bot } from 'grammy'
 import type { Update } from 'grammy/types'
 import express, { type RequestHandler } from 'express'
 import type { Logger } from 'pino'
+import { isPlainJson, readPlainJson } from '../web/plain-json.js'
 import type { BotContext } from './context.js'
 
 /** Options of {@link webhookRoutes}. */
@@ -32,61 +32,6 @@ function isUpdate(body: unknown): body is Update {
 
 /** Largest update body accepted, as `express.json({ limit: '1mb' })` counts it. */
 const BODY_LIMIT_BYTES = 1024 * 1024
-
-/**
- * A body that is not JSON, shaped as body-parser's own error so the site's error handler answers
- * it as it answers `express.json()`'s: 400 `entity_parse_failed` with the parser's message.
- */
-export class WebhookBodyError extends Error {
-  override readonly name = 'WebhookBodyError'
-  readonly status = 400
-  readonly expose = true
-  readonly type = 'entity.parse.failed'
-}
-
-/**
- * True when the body can be read without `express.json()`: JSON in UTF-8, not compressed, with a
- * length within the limit. That is how Telegram posts updates. Anything else goes through
- * `express.json()`, which answers it as it always has (inflating, other charsets, 413, 415).
- */
-function isPlainJson(req: IncomingMessage): boolean {
-  const { headers } = req
-  const encoding = headers['content-encoding']
-  if (encoding !== undefined && encoding.toLowerCase() !== 'identity') return false
-  const length = headers['content-length']
-  if (length === undefined || !/^\d{1,7}$/.test(length) || Number(length) > BODY_LIMIT_BYTES) return false
-  const type = headers['content-type']?.toLowerCase().replaceAll(' ', '')
-  return type === 'application/json' || type === 'application/json;charset=utf-8'
-}
-
-/**
- * The body of a request {@link isPlainJson} admitted, parsed as body-parser would (a byte order
- * mark ignored, an empty body `{}`); `undefined` when the client went away before the end.
- */
-function readPlainJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.once('end', () => {
-      const [only] = chunks
-      const raw = (chunks.length === 1 && only !== undefined ? only : Buffer.concat(chunks)).toString('utf8')
-      const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
-      if (text === '') {
-        resolve({})
-        return
-      }
-      try {
-        resolve(JSON.parse(text))
-      } catch (error) {
-        reject(new WebhookBodyError(error instanceof Error ? error.message : 'The body is not valid JSON.'))
-      }
-    })
-    // Whichever comes first settles it: after 'end' these change nothing.
-    req.once('aborted', () => { resolve(undefined) })
-    req.once('error', () => { resolve(undefined) })
-    req.once('close', () => { resolve(undefined) })
-  })
-}
 
 /**
  * True when `url` names the webhook's path as an Express route would match it: in any case, with
@@ -161,7 +106,7 @@ export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): Re
     }
     // Telegram's bodies are read directly: body-parser's generality costs more than the read.
     // A body that is too large or not JSON is refused by the site's error handler (413, 400).
-    if (isPlainJson(req)) {
+    if (isPlainJson(req, BODY_LIMIT_BYTES)) {
       readPlainJson(req).then(
         (body) => {
           if (body !== undefined) void handle(res, body)

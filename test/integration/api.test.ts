@@ -97,6 +97,22 @@ describe('REST API: errors are JSON, never a 500 on bad input', () => {
     }
   })
 
+  it('reads JSON however a client frames it: a charset, a byte order mark, spaces, a chunked body', async () => {
+    const s = await startApiSite()
+    const event = (key: string) => ({ member: { externalId: 'u-frames' }, delta: 1, reason: 'framing', idempotencyKey: key })
+    const bom = await s.call('POST', '/karma-events', `\uFEFF  ${JSON.stringify(event('f-1'))}`, { 'content-type': 'application/json; charset=utf-8' })
+    expect(bom.status).toBe(201)
+    // No Content-Length: the body goes through express.json(), with the same answer.
+    const chunked = await fetch(`${s.url}/api/v1/karma-events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' },
+      body: new Blob([JSON.stringify(event('f-2'))]).stream(),
+      duplex: 'half',
+    } as RequestInit)
+    expect(chunked.status).toBe(201)
+    expect(((await chunked.json()) as { member: { karma: number } }).member.karma).toBe(2)
+  })
+
   it('413 payload_too_large for a body over the limit', async () => {
     const s = await startApiSite()
     const res = await s.call('POST', '/karma-events', { events: [], padding: 'x'.repeat(1024 * 1024 + 1) })
