@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { textUpdate } from '../support/updates.js'
 import { startEmulator, type TestEmulator } from '../support/emulator.js'
 import { tempDir } from '../support/site.js'
 import { freePort, startTestWebProcess, type TestWebProcess } from '../support/web-process.js'
@@ -51,17 +52,7 @@ describe('admin commands in the bot', () => {
     expect(await say(tg, admin.id, '/karma @ada_l ten points')).toMatch(/^Usage/)
     expect(await say(tg, ada.id, '/karma @ada_l +1000 me')).toBe('This command is for the site\'s admins.')
     // The same update twice (Telegram redelivers after a timeout): applied once.
-    const update = {
-      update_id: 999_001,
-      message: {
-        message_id: 999_001,
-        date: Math.floor(Date.now() / 1000),
-        chat: { id: admin.id, type: 'private' as const, first_name: 'Admin' },
-        from: { id: admin.id, is_bot: false, first_name: 'Admin' },
-        text: '/karma @ada_l +5 duplicate delivery',
-        entities: [{ type: 'bot_command' as const, offset: 0, length: 6 }],
-      },
-    }
+    const update = textUpdate({ id: admin.id, first_name: 'Admin' }, '/karma @ada_l +5 duplicate delivery', 999_001)
     await w.bot.handleUpdate(update)
     await w.bot.handleUpdate(update)
     const member = await w.store.members.findByTelegramId(ada.id)

@@ -1,5 +1,6 @@
 import { GrammyError } from 'grammy'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { textUpdate } from '../support/updates.js'
 import { startEmulator, type TestEmulator } from '../support/emulator.js'
 import { eventually, freePort, startTestWebProcess, type TestWebProcess } from '../support/web-process.js'
 
@@ -37,21 +38,6 @@ async function startWithEmulator(
 async function startWebhookMode(): Promise<{ tg: TestEmulator; web: TestWebProcess; webhookUrl: string }> {
   const { tg, web } = await startWithEmulator({ BOT_MODE: 'webhook', WEBHOOK_SECRET })
   return { tg, web, webhookUrl: `${web.config.publicUrl}/telegram/webhook` }
-}
-
-/** A /start message update as Telegram would post it to a webhook. */
-function startUpdate(updateId: number, user: { id: number; first_name: string }) {
-  return {
-    update_id: updateId,
-    message: {
-      message_id: updateId,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: user.id, type: 'private', first_name: user.first_name },
-      from: { id: user.id, is_bot: false, first_name: user.first_name },
-      text: '/start',
-      entities: [{ type: 'bot_command', offset: 0, length: 6 }],
-    },
-  }
 }
 
 describe('the bot over polling', () => {
@@ -171,7 +157,7 @@ describe('the bot over a webhook', () => {
   it('refuses an update without the secret header, or with a wrong one, and runs nothing', async () => {
     const { web, webhookUrl } = await startWebhookMode()
     const post = (headers: Record<string, string>) =>
-      fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(startUpdate(900, { id: 555, first_name: 'Eve' })) })
+      fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(textUpdate({ id: 555, first_name: 'Eve' }, '/start', 900)) })
     expect((await post({})).status).toBe(401)
     expect((await post({ 'x-telegram-bot-api-secret-token': 'wrong-secret-0123456789' })).status).toBe(401)
     expect((await post({ 'x-telegram-bot-api-secret-token': `${WEBHOOK_SECRET}x` })).status).toBe(401)
@@ -185,7 +171,7 @@ describe('the bot over a webhook', () => {
     const res = await fetch(webhookUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET },
-      body: JSON.stringify(startUpdate(901, { id: 556, first_name: 'Bob' })),
+      body: JSON.stringify(textUpdate({ id: 556, first_name: 'Bob' }, '/start', 901)),
     })
     expect(res.status).toBe(200)
     expect(web.logs.text).toContain('bot handler failed')

@@ -10,6 +10,7 @@ import { webhookRoutes } from '../../src/bot/webhook.js'
 import { loadConfig } from '../../src/config.js'
 import { createLogger } from '../../src/log.js'
 import { createApp } from '../../src/web/app.js'
+import { textUpdate } from '../support/updates.js'
 import { startEmulator, type TestEmulator } from '../support/emulator.js'
 import { LogCapture, TEST_BOT_TOKEN, TEST_BOT_USERNAME, TEST_SESSION_SECRET } from '../support/site.js'
 import { openTestStore, type TestStore } from '../support/store.js'
@@ -75,25 +76,6 @@ async function startWebhookSite(options: { init?: boolean; admins?: string; tg?:
     logs,
     post: (body, { path = '/telegram/webhook', headers = { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET }, raw } = {}) =>
       fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: raw ?? JSON.stringify(body) }),
-  }
-}
-
-let nextUpdateId = 1000
-
-/** A private-chat text message from `user`, as Telegram posts it; a leading `/word` is a command. */
-function textUpdate(user: { id: number; first_name: string; username?: string }, text: string) {
-  const updateId = nextUpdateId++
-  const command = /^\/\w+/.exec(text)?.[0]
-  return {
-    update_id: updateId,
-    message: {
-      message_id: updateId,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: user.id, type: 'private', first_name: user.first_name },
-      from: { id: user.id, is_bot: false, first_name: user.first_name, ...(user.username ? { username: user.username } : {}) },
-      text,
-      ...(command ? { entities: [{ type: 'bot_command', offset: 0, length: command.length }] } : {}),
-    },
   }
 }
 
