@@ -180,8 +180,15 @@ function startServer(target: ServerTarget): Promise<RunningServer> {
  * URL is a replay (401), caught by the validity check below.
  */
 function urlPool(size: number, base: number): string[] {
-  const authDate = nowSeconds()
-  return Array.from({ length: size }, (_, i) => `/auth/telegram?${signedLoginQuery(BENCH_BOT_TOKEN, loginFields(base + i, authDate))}`)
+  // Dated as logins arriving in this order would be: a second's worth of the pool per second,
+  // the last one now (Telegram signs each login when it happens, so a site's logins come in
+  // date order; one date for every login would make the replay records' order random).
+  const last = nowSeconds()
+  const first = last - Math.floor((size - 1) / URL_POOL_PER_SECOND)
+  return Array.from(
+    { length: size },
+    (_, i) => `/auth/telegram?${signedLoginQuery(BENCH_BOT_TOKEN, loginFields(base + i, first + Math.floor(i / URL_POOL_PER_SECOND)))}`,
+  )
 }
 
 interface HttpResult {

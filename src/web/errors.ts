@@ -1,5 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import accepts from 'accepts'
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
+import { pathOf } from './request.js'
 import { errorPage } from './views/pages.js'
 
 /** An error whose status, code and message are meant for the client. */
@@ -63,15 +66,34 @@ function toHttpError(error: unknown): HttpError | undefined {
   return new HttpError(status, code, message)
 }
 
-/** Sends an error as HTML, or as `{"error": {"code", "message"}}` when the client prefers JSON. */
-function sendError(res: Parameters<RequestHandler>[1], req: Parameters<RequestHandler>[0], error: HttpError): void {
-  res.status(error.status)
-  res.set('Cache-Control', 'no-store')
-  if (req.accepts(['html', 'json']) === 'json') {
-    res.json({ error: { code: error.code, message: error.message } })
-  } else {
-    res.type('html').send(errorPage(error.status, error.title, error.message).value)
+/**
+ * Sends an error as HTML, or as `{"error": {"code", "message"}}` when the client prefers JSON.
+ * On Node's own objects, so routes served ahead of Express answer errors the same way.
+ */
+export function writeError(req: IncomingMessage, res: ServerResponse, error: HttpError): void {
+  const json = accepts(req).type(['html', 'json']) === 'json'
+  const body = json
+    ? JSON.stringify({ error: { code: error.code, message: error.message } })
+    : errorPage(error.status, error.title, error.message).value
+  res.statusCode = error.status
+  res.setHeader('Cache-Control', 'no-store')
+  res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8')
+  res.setHeader('Content-Length', Buffer.byteLength(body))
+  res.end(body)
+}
+
+/**
+ * Answers any error: a client's error keeps its 4xx and message; anything else is logged with
+ * its stack and answered with a plain 500 that reveals nothing.
+ */
+export function answerError(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger): void {
+  const httpError = toHttpError(error)
+  if (httpError) {
+    writeError(req, res, httpError)
+    return
   }
+  logger.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed')
+  writeError(req, res, new HttpError(500, 'internal', 'The server could not answer this request. It has been logged.'))
 }
 
 /** The last handler for unknown routes. */
@@ -79,22 +101,13 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `There is no page at ${req.path}.`))
 }
 
-/**
- * Turns every error into a response: a client's error keeps its 4xx and message; anything else
- * is logged with its stack and answered with a plain 500 that reveals nothing.
- */
+/** The site's last handler: every error becomes a response (see {@link answerError}). */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error)
       return
     }
-    const httpError = toHttpError(error)
-    if (httpError) {
-      sendError(res, req, httpError)
-      return
-    }
-    logger.error({ err: error, method: req.method, path: req.path }, 'request failed')
-    sendError(res, req, new HttpError(500, 'internal', 'The server could not answer this request. It has been logged.'))
+    answerError(req, res, error, logger)
   }
 }

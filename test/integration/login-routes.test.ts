@@ -148,6 +148,35 @@ describe('GET /auth/telegram: a valid login', () => {
     expect(countRows(s.dbPath).sessions).toBe(1)
   })
 
+  it('answers with the security headers every page has', async () => {
+    const s = await site()
+    const page = await get(`${s.url}/`)
+    const { res } = await logIn(s)
+    const transport = new Set(['date', 'connection', 'keep-alive', 'content-length', 'content-type', 'etag', 'set-cookie', 'location', 'cache-control'])
+    const pageHeaders = Object.fromEntries([...page.headers].filter(([name]) => !transport.has(name)))
+    const loginHeaders = Object.fromEntries([...res.headers].filter(([name]) => !transport.has(name)))
+    expect(loginHeaders).toEqual(pageHeaders)
+    expect(loginHeaders['content-security-policy']).toContain('https://oauth.telegram.org')
+    expect(res.headers.get('cache-control')).toBe('no-store')
+  })
+
+  it.each(['/auth/telegram/', '/Auth/Telegram'])('logs in at %s too, as Express routes it', async (path) => {
+    const s = await site()
+    const res = await get(s.loginUrl({ id: '77' }).replace('/auth/telegram', path))
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/me')
+    expect(sessionCookie(res)).toBeDefined()
+    expect(countRows(s.dbPath)).toEqual({ users: 1, sessions: 1, login_replays: 1 })
+  })
+
+  it('is not served for other methods: a POST or a HEAD logs no one in', async () => {
+    const s = await site()
+    const url = s.loginUrl()
+    expect((await fetch(url, { method: 'POST', redirect: 'manual' })).status).toBe(404)
+    expect((await fetch(url, { method: 'HEAD', redirect: 'manual' })).status).toBe(404)
+    expect(countRows(s.dbPath)).toEqual({ users: 0, sessions: 0, login_replays: 0 })
+  })
+
   it('ignores our own parameters in the signed query: adding one breaks the signature', async () => {
     const s = await site()
     const res = await get(`${s.loginUrl()}&next=%2Fadmin`)
@@ -218,12 +247,28 @@ describe('GET /auth/telegram: refusals change nothing', () => {
 
   it('is rate limited per client address', async () => {
     const s = await site({ LOGIN_RATE_LIMIT_PER_MINUTE: '2' })
-    expect((await get(s.loginUrl({ id: '1' }))).status).toBe(302)
+    const first = await get(s.loginUrl({ id: '1' }))
+    expect(first.status).toBe(302)
+    expect(first.headers.get('ratelimit')).toMatch(/^limit=2, remaining=1, reset=\d+$/)
     expect((await get(s.loginUrl({ id: '2' }))).status).toBe(302)
     const limited = await get(s.loginUrl({ id: '3' }), { accept: 'application/json' })
     expect(limited.status).toBe(429)
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(((await limited.json()) as { error: { code: string } }).error.code).toBe('rate_limited')
     expect(countRows(s.dbPath).users).toBe(2)
+  })
+
+  it('counts the address TRUST_PROXY says is the client, and ignores X-Forwarded-For without it', async () => {
+    const behindProxy = await site({ LOGIN_RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: '1' })
+    expect((await get(behindProxy.loginUrl({ id: '1' }), { 'x-forwarded-for': '203.0.113.7' })).status).toBe(302)
+    expect((await get(behindProxy.loginUrl({ id: '2' }), { 'x-forwarded-for': '203.0.113.7' })).status).toBe(429)
+    expect((await get(behindProxy.loginUrl({ id: '3' }), { 'x-forwarded-for': '203.0.113.8' })).status).toBe(302)
+    // Only the nearest hop is trusted: an address the client itself put further left is not.
+    expect((await get(behindProxy.loginUrl({ id: '4' }), { 'x-forwarded-for': '198.51.100.1, 203.0.113.8' })).status).toBe(429)
+
+    const direct = await site({ LOGIN_RATE_LIMIT_PER_MINUTE: '1' })
+    expect((await get(direct.loginUrl({ id: '1' }), { 'x-forwarded-for': '203.0.113.7' })).status).toBe(302)
+    expect((await get(direct.loginUrl({ id: '2' }), { 'x-forwarded-for': '203.0.113.8' })).status).toBe(429)
   })
 })
 

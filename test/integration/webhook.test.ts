@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { gzipSync } from 'node:zlib'
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Bot } from 'grammy'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -62,7 +62,7 @@ async function startWebhookSite(options: { init?: boolean; admins?: string; tg?:
   const bot = createBot({ config, store: t.store, logger, clock: () => t.now() })
   if (options.init !== false) await bot.init()
   const app = createApp({ config, botUsername: TEST_BOT_USERNAME, store: t.store, logger, webhook: webhookRoutes(bot, { secretToken: WEBHOOK_SECRET, logger }) })
-  const server: Server = app.listen(0, '127.0.0.1')
+  const server: Server = createServer(app).listen(0, '127.0.0.1')
   await once(server, 'listening')
   cleanups.push(async () => {
     server.closeAllConnections()

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -75,7 +75,7 @@ export async function startTestSite(env: Record<string, string> = {}): Promise<T
   const { store } = openStore(dbPath)
   let now = Date.now()
   const app = createApp({ config, botUsername: config.botUsername ?? TEST_BOT_USERNAME, store, logger, clock: () => now })
-  const server: Server = app.listen(0, '127.0.0.1')
+  const server: Server = createServer(app).listen(0, '127.0.0.1')
   await once(server, 'listening')
   const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`
   const nowSeconds = () => Math.floor(now / 1000)

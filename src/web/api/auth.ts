@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestHandler } from 'express'
 import type { ApiKey } from '../../db/api-keys.js'
 import type { Store } from '../../db/store.js'
@@ -18,24 +19,29 @@ declare global {
 const BEARER = /^Bearer +(\S+) *$/i
 
 /**
- * Middleware: requires `Authorization: Bearer kg_…` naming a live key, and puts it in
- * `res.locals.apiKey`. No header is `missing_api_key`; a malformed, unknown or revoked key is
- * `invalid_api_key`; both are 401 with a `WWW-Authenticate` challenge.
+ * The live API key `Authorization: Bearer kg_…` names. No header is `missing_api_key`; a
+ * malformed, unknown or revoked key is `invalid_api_key`; both are 401, with a
+ * `WWW-Authenticate` challenge set on `res`.
  */
+export async function authenticateApiKey(req: IncomingMessage, res: ServerResponse, store: Store, clock: () => number): Promise<ApiKey> {
+  const header = req.headers.authorization
+  if (header === undefined || header.trim() === '') {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="karmagate"')
+    throw new ApiError(401, 'missing_api_key', 'Send an API key: "Authorization: Bearer kg_…". Create one on the admin site or with `karmagate api-key:create NAME`.')
+  }
+  const secret = BEARER.exec(header)?.[1]
+  const key = secret === undefined ? undefined : await store.apiKeys.authenticate(secret, Math.floor(clock() / 1000))
+  if (!key) {
+    res.setHeader('WWW-Authenticate', 'Bearer realm="karmagate", error="invalid_token"')
+    throw new ApiError(401, 'invalid_api_key', 'The API key is malformed, unknown or revoked.')
+  }
+  return key
+}
+
+/** Middleware: {@link authenticateApiKey}, the key then in `res.locals.apiKey`. */
 export function requireApiKey(store: Store, clock: () => number): RequestHandler {
   return async (req, res, next) => {
-    const header = req.get('authorization')
-    if (header === undefined || header.trim() === '') {
-      res.set('WWW-Authenticate', 'Bearer realm="karmagate"')
-      throw new ApiError(401, 'missing_api_key', 'Send an API key: "Authorization: Bearer kg_…". Create one on the admin site or with `karmagate api-key:create NAME`.')
-    }
-    const secret = BEARER.exec(header)?.[1]
-    const key = secret === undefined ? undefined : await store.apiKeys.authenticate(secret, Math.floor(clock() / 1000))
-    if (!key) {
-      res.set('WWW-Authenticate', 'Bearer realm="karmagate", error="invalid_token"')
-      throw new ApiError(401, 'invalid_api_key', 'The API key is malformed, unknown or revoked.')
-    }
-    res.locals.apiKey = key
+    res.locals.apiKey = await authenticateApiKey(req, res, store, clock)
     next()
   }
 }

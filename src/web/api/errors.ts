@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
 
@@ -88,20 +89,32 @@ export const apiNotFound: RequestHandler = (req, _res, next) => {
 }
 
 /**
- * The API's last handler: every error becomes JSON, whatever the client accepts. A client's
- * error keeps its status; anything else is logged and answered with a 500 that reveals nothing.
+ * Answers any error as the API does: JSON whatever the client accepts. A client's error keeps
+ * its status; anything else is logged (with `path`, the request's path without its query) and
+ * answered with a 500 that reveals nothing. On Node's own response, so routes served ahead of
+ * Express answer errors the same way.
  */
+export function answerApiError(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger, path: string): void {
+  let apiError = error instanceof ApiError ? error : fromParser(error)
+  if (!apiError) {
+    logger.error({ err: error, method: req.method, path }, 'API request failed')
+    apiError = new ApiError(500, 'internal', 'The server could not answer this request. It has been logged; retry later.')
+  }
+  const body = JSON.stringify(apiError.toJSON())
+  res.statusCode = apiError.status
+  res.setHeader('Cache-Control', 'no-store')
+  res.setHeader('Content-Type', 'application/json; charset=utf-8')
+  res.setHeader('Content-Length', Buffer.byteLength(body))
+  res.end(body)
+}
+
+/** The API's last handler: every error becomes JSON (see {@link answerApiError}). */
 export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error)
       return
     }
-    let apiError = error instanceof ApiError ? error : fromParser(error)
-    if (!apiError) {
-      logger.error({ err: error, method: req.method, path: req.originalUrl.split('?')[0] }, 'API request failed')
-      apiError = new ApiError(500, 'internal', 'The server could not answer this request. It has been logged; retry later.')
-    }
-    res.status(apiError.status).set('Cache-Control', 'no-store').json(apiError.toJSON())
+    answerApiError(req, res, error, logger, req.originalUrl.split('?')[0] ?? req.originalUrl)
   }
 }

@@ -1,24 +1,51 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { RequestHandler } from 'express'
 import { rateLimit } from 'express-rate-limit'
+import type { ApiKey } from '../../db/api-keys.js'
+import { runMiddleware } from '../fast-lane.js'
 import { apiKeyOf } from './auth.js'
 import { ApiError } from './errors.js'
 
+/** At most so many requests a minute for each API key (see {@link perKeyRateLimit}). */
+export interface ApiRateLimit {
+  /** Counts the request against `key`; throws the 429 `ApiError` past the limit. */
+  check(req: IncomingMessage, res: ServerResponse, key: ApiKey): Promise<void>
+  /** The same as middleware, after `requireApiKey`. */
+  readonly middleware: RequestHandler
+}
+
 /**
- * Middleware: at most `perMinute` requests a minute for each API key (after
- * `requireApiKey`), so one site's runaway loop cannot starve the others. Past it, 429 with
- * `Retry-After` and the draft-8 `RateLimit` headers.
+ * At most `perMinute` requests a minute for each API key, so one site's runaway loop cannot
+ * starve the others. Past it, 429 with `Retry-After`. Every answer carries the draft-7
+ * `RateLimit` headers: unlike draft-8's, express-rate-limit sets them on a plain Node response
+ * (the API's hottest route is served without Express) and needs no hash of the key for them.
  */
-export function perKeyRateLimit(perMinute: number): RequestHandler {
-  return rateLimit({
+export function perKeyRateLimit(perMinute: number): ApiRateLimit {
+  // The key each request was authenticated with, for the limiter's key generator.
+  const keyIds = new WeakMap<IncomingMessage, number>()
+  const limiter = rateLimit({
     windowMs: 60_000,
     limit: perMinute,
-    standardHeaders: 'draft-8',
+    standardHeaders: 'draft-7',
     legacyHeaders: false,
-    keyGenerator: (_req, res) => `key:${String(apiKeyOf(res.locals).id)}`,
+    keyGenerator: (req) => `key:${String(keyIds.get(req))}`,
     // These checks are about keying by client address, which this limiter does not do.
-    validate: { ip: false, trustProxy: false, xForwardedForHeader: false },
+    validate: { ip: false, trustProxy: false, xForwardedForHeader: false, forwardedHeader: false },
     handler: (_req, _res, next) => {
       next(new ApiError(429, 'rate_limited', `This API key sent more than ${String(perMinute)} requests in a minute. Wait for Retry-After seconds, then retry.`))
     },
   })
+  const check = async (req: IncomingMessage, res: ServerResponse, key: ApiKey): Promise<void> => {
+    keyIds.set(req, key.id)
+    const refused = await runMiddleware(limiter, req, res)
+    if (refused !== undefined) throw refused instanceof Error ? refused : new Error('the API rate limiter failed', { cause: refused })
+  }
+  return {
+    check,
+    middleware: (req, res, next) => {
+      check(req, res, apiKeyOf(res.locals)).then(() => {
+        next()
+      }, next)
+    },
+  }
 }

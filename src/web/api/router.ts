@@ -2,6 +2,7 @@ import { Router } from 'express'
 import type { Logger } from 'pino'
 import type { Config } from '../../config.js'
 import type { Store } from '../../db/store.js'
+import type { FastRoute } from '../fast-lane.js'
 import { Sessions } from '../session.js'
 import { requireApiKey } from './auth.js'
 import { apiErrorHandler, apiNotFound } from './errors.js'
@@ -9,7 +10,7 @@ import { jsonBody } from './json-body.js'
 import { LinkTokens } from './link/token.js'
 import { openApiDocument } from './openapi.js'
 import { perKeyRateLimit } from './rate-limit.js'
-import { karmaEventRoutes } from './routes/karma-events.js'
+import { karmaEventRoutes, karmaEventsRoute } from './routes/karma-events.js'
 import { linkTokenRoutes } from './routes/link-tokens.js'
 import { memberRoutes } from './routes/members.js'
 
@@ -26,14 +27,25 @@ export interface ApiDeps {
   readonly maxBodyBytes?: number
   /** How long an account-linking URL works. @default 600 */
   readonly linkTokenTtlSeconds?: number
+  /** The site's security headers (see `securityHeaderList`), for the routes served without Express. */
+  readonly securityHeaders: readonly (readonly [string, string])[]
+}
+
+/** The API: its Express router, and its busiest route, served ahead of Express. */
+export interface ApiRoutes {
+  /** Mount at `/api/v1`, before the site's cookies and CSRF. */
+  readonly router: Router
+  /** For the site's fast lane (see `fast-lane.ts`); they decline what the router must answer. */
+  readonly fastRoutes: readonly FastRoute[]
 }
 
 /**
- * The REST API, to mount at `/api/v1` before the site's cookies and CSRF: bearer API keys,
- * a rate limit per key, JSON in and out, errors as `{"error": {"code", "message"}}`. Only
- * `GET /openapi.json` needs no key.
+ * The REST API under `/api/v1`: bearer API keys, a rate limit per key, JSON in and out, errors
+ * as `{"error": {"code", "message"}}`. Only `GET /openapi.json` needs no key.
+ * `POST /karma-events`, which sites call at volume, is also a fast-lane route; both share the
+ * key cache and the rate limit's counts.
  */
-export function apiRouter(deps: ApiDeps): Router {
+export function apiRoutes(deps: ApiDeps): ApiRoutes {
   const { config, store, logger } = deps
   const clock = deps.clock ?? Date.now
   const rateLimitPerMinute = deps.rateLimitPerMinute ?? 600
@@ -53,12 +65,15 @@ export function apiRouter(deps: ApiDeps): Router {
     res.set('Cache-Control', 'public, max-age=300').json(document)
   })
   router.use(requireApiKey(store, clock))
-  if (rateLimitPerMinute > 0) router.use(perKeyRateLimit(rateLimitPerMinute))
-  router.use(jsonBody(deps.maxBodyBytes ?? 1024 * 1024))
+  const rateLimit = rateLimitPerMinute > 0 ? perKeyRateLimit(rateLimitPerMinute) : undefined
+  if (rateLimit) router.use(rateLimit.middleware)
+  const maxBodyBytes = deps.maxBodyBytes ?? 1024 * 1024
+  router.use(jsonBody(maxBodyBytes))
   router.use(karmaEventRoutes(store))
   router.use(memberRoutes({ store, clock }))
   router.use(linkTokenRoutes({ tokens, publicUrl: config.publicUrl, clock }))
   router.use(apiNotFound)
   router.use(apiErrorHandler(logger))
-  return router
+  const karmaEvents = karmaEventsRoute({ store, logger, clock, rateLimit, securityHeaders: deps.securityHeaders, maxBodyBytes })
+  return { router, fastRoutes: [karmaEvents] }
 }

@@ -1,4 +1,4 @@
-import type { Response } from 'express'
+import type { ServerResponse } from 'node:http'
 import type { KarmaAppendResult } from '../../db/karma.js'
 import type { Member } from '../../db/members.js'
 import type { Store } from '../../db/store.js'
@@ -22,7 +22,7 @@ export function isoTime(seconds: number): string {
  * Answers `body` as JSON with `status`, as `res.json` does but without its ETag: a hash of every
  * response body, which no client of a `POST` (or of a `Cache-Control: no-store` answer) uses.
  */
-export function sendJson(res: Response, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
   res.statusCode = status
   res.setHeader('Content-Type', 'application/json; charset=utf-8')

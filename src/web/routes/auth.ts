@@ -1,16 +1,25 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit'
 import type { RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import type { Store } from '../../db/store.js'
 import { LOGIN_FAILURE_MESSAGES, type LoginFailureReason, type LoginVerifier, loginFailureKind } from '../../login/verify.js'
-import { HttpError } from '../errors.js'
+import { answerError, HttpError } from '../errors.js'
+import { type FastRoute, runMiddleware } from '../fast-lane.js'
 import { type Sessions, safeReturnPath } from '../session.js'
 
-/** What {@link authRoutes} needs. */
-export interface AuthRoutesDeps {
+/** What {@link loginRoute} needs. */
+export interface LoginRouteDeps {
   readonly store: Store
   readonly sessions: Sessions
   readonly verifier: LoginVerifier
   readonly logger: Logger
+  /** The site's security headers (see `securityHeaderList`), set on every answer. */
+  readonly securityHeaders: readonly (readonly [string, string])[]
+  /** Logins allowed per client address and minute; 0 turns the limit off. */
+  readonly rateLimitPerMinute: number
+  /** The client's address, as the site's `trust proxy` setting reads it. */
+  readonly clientAddress: (req: IncomingMessage) => string
 }
 
 function refusal(reason: LoginFailureReason): HttpError {
@@ -22,15 +31,20 @@ function refusal(reason: LoginFailureReason): HttpError {
  * button or Login Widget). A valid login upserts the member and starts a fresh session; any
  * refusal writes nothing and sets no session.
  *
- * A plain handler, mounted on the app ahead of the cookie, body and session middleware: every
- * login is a first visit worth the least work (it reads only its own cookie, and answers
- * without Express's content negotiation). Refusals are thrown to the app's error handler.
+ * Served ahead of Express (see `fast-lane.ts`): every login is a first visit, worth the least
+ * work. It reads only its own cookie and answers errors as the site's error handler does.
  */
-export function loginHandler(deps: AuthRoutesDeps): RequestHandler {
-  const { store, sessions, verifier, logger } = deps
-  return async (req, res) => {
-    // The raw query, parsed once by the verifier: Express's parser would merge repeated keys.
-    const url = req.originalUrl
+export function loginRoute(deps: LoginRouteDeps): FastRoute {
+  const { store, sessions, verifier, logger, securityHeaders } = deps
+  const limiter = deps.rateLimitPerMinute > 0 ? loginRateLimit(deps.rateLimitPerMinute, deps.clientAddress) : undefined
+
+  const logIn = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (limiter) {
+      const refused = await runMiddleware(limiter, req, res)
+      if (refused !== undefined) throw refused instanceof Error ? refused : new Error('the login rate limiter failed', { cause: refused })
+    }
+    // The raw query, parsed once by the verifier: a generic parser would merge repeated keys.
+    const url = req.url ?? ''
     const q = url.indexOf('?')
     const rawQuery = q === -1 ? '' : url.slice(q + 1)
     const now = sessions.now()
@@ -73,4 +87,40 @@ export function loginHandler(deps: AuthRoutesDeps): RequestHandler {
     res.setHeader('Content-Length', '0')
     res.end()
   }
+
+  return {
+    method: 'GET',
+    path: '/auth/telegram',
+    handle: async (req, res) => {
+      for (const [name, value] of securityHeaders) res.setHeader(name, value)
+      try {
+        await logIn(req, res)
+      } catch (error) {
+        if (res.headersSent) throw error
+        answerError(req, res, error, logger)
+      }
+      return true
+    },
+  }
+}
+
+/**
+ * Logins allowed per client address and minute; a 429 page past it. The draft-7 `RateLimit`
+ * headers: unlike draft-8's, express-rate-limit sets them on a plain Node response.
+ */
+function loginRateLimit(perMinute: number, clientAddress: (req: IncomingMessage) => string): RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    // The same key with or without Express (whose `req.ip` the default would read): an IPv4
+    // address, or an IPv6 address's /56 network.
+    keyGenerator: (req) => ipKeyGenerator(clientAddress(req)),
+    // Checks of Express's `req.ip` and `trust proxy`, which this limiter does not read.
+    validate: { ip: false, trustProxy: false, xForwardedForHeader: false, forwardedHeader: false },
+    handler: (_req, _res, next) => {
+      next(new HttpError(429, 'rate_limited', 'Too many login attempts from your address. Wait a minute and try again.'))
+    },
+  })
 }

@@ -1,9 +1,13 @@
 import { Router } from 'express'
+import type { Logger } from 'pino'
 import type { z } from 'zod'
 import type { Store } from '../../../db/store.js'
 import { KarmaError, type KarmaEventRequest, type MemberRef } from '../../../karma/events.js'
-import { apiKeyOf } from '../auth.js'
-import { ApiError } from '../errors.js'
+import { type FastRoute } from '../../fast-lane.js'
+import { isPlainJson, readPlainJson } from '../../plain-json.js'
+import { apiKeyOf, authenticateApiKey } from '../auth.js'
+import { answerApiError, ApiError } from '../errors.js'
+import type { ApiRateLimit } from '../rate-limit.js'
 import { type KarmaEventBody, karmaBatchSchema, karmaEventSchema, MAX_BATCH_EVENTS, type memberRefSchema, quickKarmaBatch, quickKarmaEvent } from '../schemas/requests.js'
 import { karmaResultJson, sendJson } from '../serialize.js'
 import { parseOr400 } from '../validate.js'
@@ -30,42 +34,96 @@ function isBatch(body: unknown): body is { events: unknown } {
 }
 
 /**
- * `POST /karma-events`: one event → `201 {event, member}` (`200`, the same body, on a replay);
- * `{"events": [...]}` → `{"results": [...]}`, all or nothing, `201` when any event is new.
- * Source `api`; the actor is the API key's name.
+ * The ledger's answer to a `POST /karma-events` body: one event → `201 {event, member}` (`200`,
+ * the same body, on a replay); `{"events": [...]}` → `{"results": [...]}`, all or nothing, `201`
+ * when any event is new. Source `api`; the actor is the API key's name. Refusals are thrown as
+ * `ApiError`s.
  */
+async function appendKarmaEvents(store: Store, actor: string, body: unknown): Promise<{ readonly status: 200 | 201; readonly json: unknown }> {
+  const toRequest = (event: KarmaEventBody): KarmaEventRequest => ({
+    member: toMemberRef(event.member),
+    delta: event.delta,
+    reason: event.reason,
+    idempotencyKey: event.idempotencyKey,
+    source: 'api',
+    actor,
+  })
+  try {
+    if (isBatch(body)) {
+      // Counted before each event is checked, so an oversized batch is 413 whatever it holds.
+      if (Array.isArray(body.events) && body.events.length > MAX_BATCH_EVENTS) {
+        throw new ApiError(413, 'batch_too_large', `A batch holds at most ${String(MAX_BATCH_EVENTS)} events; this one has ${String(body.events.length)}. Split it.`, { field: 'events' })
+      }
+      const events = quickKarmaBatch(body) ?? parseOr400(karmaBatchSchema, body).events
+      const results = await store.karma.appendBatch(events.map(toRequest))
+      return {
+        status: results.some((r) => !r.replayed) ? 201 : 200,
+        json: { results: results.map((r) => ({ ...karmaResultJson(r), replayed: r.replayed })) },
+      }
+    }
+    const result = await store.karma.append(toRequest(quickKarmaEvent(body) ?? parseOr400(karmaEventSchema, body)))
+    return { status: result.replayed ? 200 : 201, json: karmaResultJson(result) }
+  } catch (err) {
+    if (err instanceof KarmaError) throw fromKarmaError(err, isBatch(body))
+    throw err
+  }
+}
+
+/** `POST /karma-events` in the API's Express router (see {@link appendKarmaEvents}). */
 export function karmaEventRoutes(store: Store): Router {
   const router = Router()
-
   router.post('/karma-events', async (req, res) => {
-    const actor = apiKeyOf(res.locals).name
-    const body: unknown = req.body
-    const toRequest = (event: KarmaEventBody): KarmaEventRequest => ({
-      member: toMemberRef(event.member),
-      delta: event.delta,
-      reason: event.reason,
-      idempotencyKey: event.idempotencyKey,
-      source: 'api',
-      actor,
-    })
-    try {
-      if (isBatch(body)) {
-        // Counted before each event is checked, so an oversized batch is 413 whatever it holds.
-        if (Array.isArray(body.events) && body.events.length > MAX_BATCH_EVENTS) {
-          throw new ApiError(413, 'batch_too_large', `A batch holds at most ${String(MAX_BATCH_EVENTS)} events; this one has ${String(body.events.length)}. Split it.`, { field: 'events' })
-        }
-        const events = quickKarmaBatch(body) ?? parseOr400(karmaBatchSchema, body).events
-        const results = await store.karma.appendBatch(events.map(toRequest))
-        sendJson(res, results.some((r) => !r.replayed) ? 201 : 200, { results: results.map((r) => ({ ...karmaResultJson(r), replayed: r.replayed })) })
-        return
-      }
-      const result = await store.karma.append(toRequest(quickKarmaEvent(body) ?? parseOr400(karmaEventSchema, body)))
-      sendJson(res, result.replayed ? 200 : 201, karmaResultJson(result))
-    } catch (err) {
-      if (err instanceof KarmaError) throw fromKarmaError(err, isBatch(body))
-      throw err
-    }
+    const { status, json } = await appendKarmaEvents(store, apiKeyOf(res.locals).name, req.body)
+    sendJson(res, status, json)
   })
-
   return router
+}
+
+/** What {@link karmaEventsRoute} needs: what the API router gets for the same work. */
+export interface KarmaEventsRouteDeps {
+  readonly store: Store
+  readonly logger: Logger
+  /** Current time in milliseconds. */
+  readonly clock: () => number
+  /** The API's per-key limit, shared with its router; none when it is off. */
+  readonly rateLimit: ApiRateLimit | undefined
+  /** The site's security headers, on every answer as on every other route. */
+  readonly securityHeaders: readonly (readonly [string, string])[]
+  /** The largest body, in bytes. */
+  readonly maxBodyBytes: number
+}
+
+/** The path the fast lane serves, the API router's `/karma-events` under `/api/v1`. */
+export const KARMA_EVENTS_PATH = '/api/v1/karma-events'
+
+/**
+ * `POST /api/v1/karma-events` served ahead of Express (see `fast-lane.ts`), for what API
+ * clients send: plain UTF-8 JSON with a length. Any other body (compressed, chunked, another
+ * type, too large) is declined untouched and the API router answers it, with the same key
+ * check, limit and errors. Same order as the router: key, limit, body, ledger.
+ */
+export function karmaEventsRoute(deps: KarmaEventsRouteDeps): FastRoute {
+  const { store, logger, clock, rateLimit, securityHeaders, maxBodyBytes } = deps
+  return {
+    method: 'POST',
+    path: KARMA_EVENTS_PATH,
+    handle: async (req, res) => {
+      if (!isPlainJson(req, maxBodyBytes)) return false
+      for (const [name, value] of securityHeaders) res.setHeader(name, value)
+      res.setHeader('Cache-Control', 'no-store')
+      try {
+        const key = await authenticateApiKey(req, res, store, clock)
+        await rateLimit?.check(req, res, key)
+        const body = await readPlainJson(req, { strict: true })
+        // The client went away before sending all of it: nobody to answer.
+        if (body === undefined) return true
+        const { status, json } = await appendKarmaEvents(store, key.name, body)
+        sendJson(res, status, json)
+      } catch (error) {
+        if (res.headersSent) throw error
+        answerApiError(req, res, error, logger, KARMA_EVENTS_PATH)
+      }
+      return true
+    },
+  }
 }
