@@ -17,9 +17,9 @@ export const BENCH_LOGIN_MAX_AGE_SECONDS = 600
  * goes: `route-memory` is the same site over an in-memory SQLite database (no file I/O), and
  * `bare-redirect` answers like a successful login (cookie, no-store, 302) without any work.
  */
-export type ServerTarget = 'bare' | 'route' | 'route-memory' | 'bare-redirect'
+export type ServerTarget = 'bare' | 'route' | 'bare-node' | 'route-memory' | 'bare-redirect'
 
-export const SERVER_TARGETS: readonly ServerTarget[] = ['bare', 'route', 'route-memory', 'bare-redirect']
+export const SERVER_TARGETS: readonly ServerTarget[] = ['bare', 'route', 'bare-node', 'route-memory', 'bare-redirect']
 
 /** Sent by the child once it listens, so the parent knows where to aim. */
 export interface ListeningMessage {

@@ -260,6 +260,7 @@ function load(port: number, seconds: number, nextPath: () => string): Promise<Lo
 const TARGETS: Readonly<Record<ServerTarget, { readonly label: string; readonly status: 200 | 302; readonly logsIn: boolean }>> = {
   bare: { label: 'Bare Express 5 handler `ok` (200)', status: 200, logsIn: false },
   route: { label: '`GET /auth/telegram`, distinct signed logins (302)', status: 302, logsIn: true },
+  'bare-node': { label: 'Reference: bare `node:http` handler `ok` (200), no Express', status: 200, logsIn: false },
   'bare-redirect': { label: 'Diagnostic: bare handler answering cookie + 302, no work', status: 302, logsIn: false },
   'route-memory': { label: 'Diagnostic: the route over in-memory SQLite (no file I/O)', status: 302, logsIn: true },
 }
@@ -373,6 +374,8 @@ async function main(): Promise<void> {
   // Distinct id ranges per target, so no login of one run could collide with another's.
   const bare = await benchHttp('bare', 10_000_000)
   const route = await benchHttp('route', 20_000_000)
+  // The login route is served without Express: how far it is from Node's own floor, too.
+  const bareNode = await benchHttp('bare-node', 50_000_000)
   const diagnostics: HttpResult[] = []
   if (SETTINGS.diagnose) {
     console.log("\n## Diagnostics (BENCH_DIAGNOSE=1): where the route's time goes")
@@ -381,7 +384,7 @@ async function main(): Promise<void> {
 
   const verifyRatio = ours.medianOps / TARGET_VERIFY_OPS
   const routeRatio = route.requestsPerSecond / bare.requestsPerSecond
-  const http = [bare, route, ...diagnostics]
+  const http = [bare, route, bareNode, ...diagnostics]
   const invalid = http.filter((result) => !isValid(result))
 
   console.log('\n## Summary\n')
@@ -399,6 +402,7 @@ async function main(): Promise<void> {
     ['Login check, `checkSignature` + `URLSearchParams` parse', `${fmtInt(grammyParsed.medianOps)} ops/s`, '(baseline)', `ours ${fmtRatio(ours.medianOps / grammyParsed.medianOps)}`, ''],
     [TARGETS.route.label, httpFigures(route), `>= ${fmtRatio(TARGET_ROUTE_RATIO)} bare`, fmtRatio(routeRatio), isValid(route) ? yesNo(routeRatio >= TARGET_ROUTE_RATIO) : '**invalid run**'],
     [TARGETS.bare.label, httpFigures(bare), '(baseline)', '1.00x', ''],
+    [TARGETS['bare-node'].label, httpFigures(bareNode), '(reference)', `route ${fmtRatio(route.requestsPerSecond / bareNode.requestsPerSecond)} of it`, ''],
     ...diagnostics.map((d) => [TARGETS[d.target].label, httpFigures(d), '(diagnostic)', `${fmtRatio(d.requestsPerSecond / bare.requestsPerSecond)} bare`, '']),
   ]
   for (const row of rows) console.log(`| ${row.join(' | ')} |`)

@@ -33,6 +33,22 @@ function buildBare(): Built {
   return { app, dispose: () => undefined }
 }
 
+/**
+ * A reference, not the target's baseline: Node's HTTP server answering `ok` with no framework.
+ * The login route is served from there too (`src/web/fast-lane.ts`), so this is its ceiling.
+ */
+function buildBareNode(): Built {
+  return {
+    app: (_req, res) => {
+      res.statusCode = 200
+      res.setHeader('Content-Type', 'text/html; charset=utf-8')
+      res.setHeader('Content-Length', '2')
+      res.end('ok')
+    },
+    dispose: () => undefined,
+  }
+}
+
 /** The response of a successful login, and nothing else: what Express alone costs the route. */
 function buildBareRedirect(): Built {
   const app = express()
@@ -88,5 +104,5 @@ function buildRoute(inMemory: boolean): Built {
 }
 
 runServerChild('servers.ts', SERVER_TARGETS, (target) =>
-  target === 'bare' ? buildBare() : target === 'bare-redirect' ? buildBareRedirect() : buildRoute(target === 'route-memory'),
+  target === 'bare' ? buildBare() : target === 'bare-node' ? buildBareNode() : target === 'bare-redirect' ? buildBareRedirect() : buildRoute(target === 'route-memory'),
 )

@@ -59,6 +59,9 @@ interface LinkRow {
 export class LoginRepository {
   private readonly recordHashStatement
   private readonly legacyHashStatement
+  private readonly anyLegacyStatement
+  /** Whether rows from before migration 008 remain; none can be added, so once false, always. */
+  private legacyRows: boolean
   private readonly purgeStatement
   private readonly completeTransaction
   private readonly linkTransaction
@@ -74,13 +77,15 @@ export class LoginRepository {
     )
     // Hashes recorded before migration 008 (auth_date unknown, stored as -1), until they expire.
     this.legacyHashStatement = db.prepare<[string], 1>('SELECT 1 FROM login_replays WHERE auth_date = -1 AND hash = ?').pluck()
+    this.anyLegacyStatement = db.prepare<[], 1>('SELECT 1 FROM login_replays WHERE auth_date = -1 LIMIT 1').pluck()
+    this.legacyRows = this.anyLegacyStatement.get() !== undefined
     this.purgeStatement = db.prepare<[number]>('DELETE FROM login_replays WHERE expires_at <= ?')
     this.linkTransaction = linkTransaction(db)
     // A plain function: run through GroupCommit, it gets a savepoint of its own, which makes it
     // atomic (a second, nested one would only cost two more statements per login).
     this.completeTransaction = (login: CompletedLogin, now: number): LoginCompletion => {
       if (
-        this.legacyHashStatement.get(login.hash) !== undefined ||
+        (this.legacyRows && this.legacyHashStatement.get(login.hash) !== undefined) ||
         this.recordHashStatement.run({ authDate: login.authDate, hash: login.hash, expiresAt: login.hashExpiresAt }).changes === 0
       ) {
         return { ok: false, reason: 'replayed' }
@@ -114,7 +119,9 @@ export class LoginRepository {
 
   /** Forgets login hashes whose URLs have expired; returns how many. */
   async purgeExpired(now: number): Promise<number> {
-    return this.purgeStatement.run(now).changes
+    const purged = this.purgeStatement.run(now).changes
+    if (this.legacyRows && purged > 0) this.legacyRows = this.anyLegacyStatement.get() !== undefined
+    return purged
   }
 }
 
