@@ -51,7 +51,8 @@ export interface AppDeps {
 /**
  * Builds the site's request listener (not listening): helmet headers with a CSP that admits the
  * Telegram widget, cookie sessions, CSRF on forms, rate-limited login, readable errors. The
- * login is served ahead of Express (see `fast-lane.ts`), everything else by Express.
+ * login and the API's karma events are served ahead of Express (see `fast-lane.ts`), everything
+ * else by Express.
  */
 export function createApp(deps: AppDeps): RequestListener {
   const { config, store, logger } = deps
