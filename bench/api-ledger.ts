@@ -7,9 +7,12 @@
  *
  * Environment: BENCH_API_MEMBERS (default 10,000), BENCH_BATCHES (default 200), BENCH_SINGLES
  * (default 20,000), BENCH_BATCH (default 1,000), BENCH_PRAGMAS (`;`-separated pragmas to try),
- * BENCH_CHECKPOINTER (`0`: SQLite's own checkpoints on commit instead of the thread).
+ * BENCH_CHECKPOINTER (`0`: SQLite's own checkpoints on commit instead of the thread), BENCH_PAGE_SIZE (page
+ * size of the new file), BENCH_SQL (SQL run on the seeded file first, for prototypes).
+ * Besides wall time it prints the process's CPU time (both threads, as `bench:api` counts the
+ * server's) and the bytes it wrote (WAL frames and the checkpoints' copies) per batch.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -29,7 +32,8 @@ const BATCH = intFromEnv('BENCH_BATCH', 1000, 1, 1000)
 const dir = mkdtempSync(join(tmpdir(), 'karmagate-bench-ledger-'))
 try {
   const path = join(dir, 'karmagate.db')
-  const setup = openDatabase(path)
+  const pageSize = process.env.BENCH_PAGE_SIZE
+  const setup = openDatabase(path, pageSize ? { pageSize: Number(pageSize) } : {})
   migrate(setup)
   const now = Math.floor(Date.now() / 1000)
   setup.transaction(() => {
@@ -52,6 +56,8 @@ try {
       .prepare(`INSERT INTO memberships (user_id, chat_id, state, reason, updated_at) SELECT id, @chat, 'member', 'joined', @now FROM users WHERE karma >= @min`)
       .run({ chat: chat.id, now, min: RULE_MIN_KARMA })
   })()
+  // For prototypes only, e.g. BENCH_SQL='DROP INDEX karma_events_user_id' to see what an index costs.
+  if (process.env.BENCH_SQL) setup.exec(process.env.BENCH_SQL)
   setup.close()
   const db = openDatabase(path)
   for (const pragma of (process.env.BENCH_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== '')) db.pragma(pragma)
@@ -71,15 +77,32 @@ try {
     }
   }
   const batches: KarmaEventRequest[][] = Array.from({ length: BATCHES }, () => Array.from({ length: BATCH }, event))
+  // Bytes this process (both threads) handed to write(2): the WAL frames and the checkpoints' copies.
+  const written = (): number => Number(/wchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN)
   let t0 = performance.now()
+  let cpu0 = process.cpuUsage()
+  let w0 = written()
   for (const b of batches) await store.karma.appendBatch(b)
   let ms = performance.now() - t0
-  console.log(`appendBatch x${String(BATCHES)} of ${String(BATCH)}: ${(ms / BATCHES).toFixed(2)} ms per batch, ${((ms * 1000) / (BATCHES * BATCH)).toFixed(2)} µs per event`)
+  let cpu = process.cpuUsage(cpu0)
+  console.log(
+    `appendBatch x${String(BATCHES)} of ${String(BATCH)}: ${(ms / BATCHES).toFixed(2)} ms per batch, ${((ms * 1000) / (BATCHES * BATCH)).toFixed(2)} µs per event; ` +
+      `CPU ${((cpu.user + cpu.system) / 1000 / BATCHES).toFixed(2)} ms per batch (user ${(cpu.user / 1000 / BATCHES).toFixed(2)}); ` +
+      `${((written() - w0) / 1024 / BATCHES).toFixed(0)} KiB written per batch; page size ${String(db.pragma('page_size', { simple: true }))}`,
+  )
   const singles = Array.from({ length: SINGLES }, event)
   t0 = performance.now()
+  cpu0 = process.cpuUsage()
+  w0 = written()
   for (const e of singles) await store.karma.append(e)
   ms = performance.now() - t0
-  if (SINGLES > 0) console.log(`append x${String(SINGLES)}: ${((ms * 1000) / SINGLES).toFixed(2)} µs per event`)
+  cpu = process.cpuUsage(cpu0)
+  if (SINGLES > 0) {
+    console.log(
+      `append x${String(SINGLES)}: ${((ms * 1000) / SINGLES).toFixed(2)} µs per event; CPU ${((cpu.user + cpu.system) / SINGLES).toFixed(2)} µs; ` +
+        `${((written() - w0) / 1024 / SINGLES).toFixed(1)} KiB written per event`,
+    )
+  }
   await checkpointer?.stop()
   store.close()
 } finally {

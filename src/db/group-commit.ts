@@ -36,7 +36,8 @@ export interface GroupCommitStats {
  * told "done" before the commit.
  *
  * A write that throws rolls back to its savepoint (its rows only) and rejects its own promise;
- * the others commit. If the transaction itself cannot begin or commit (a busy database past its
+ * the others commit. A write alone in its transaction runs without a savepoint: when it throws,
+ * the transaction (its rows only) is rolled back. If the transaction itself cannot begin or commit (a busy database past its
  * timeout, a full disk), every write in it is rejected and none is applied.
  *
  * Writes must be synchronous functions over this database (better-sqlite3 statements or
@@ -46,6 +47,7 @@ export class GroupCommit {
   private readonly maxBatch: number
   private readonly savepoint: (write: () => unknown) => unknown
   private readonly commit: (batch: readonly PendingWrite[]) => readonly Settled[]
+  private readonly commitAlone: (write: () => unknown) => unknown
   private queue: PendingWrite[] = []
   private scheduled = false
   private commits = 0
@@ -69,6 +71,12 @@ export class GroupCommit {
       }),
     )
     this.commit = (batch) => commit.immediate(batch)
+    // A write with nobody to share its transaction needs no savepoint: if it throws, rolling
+    // the whole transaction back undoes exactly its changes. And a savepoint is not free: every
+    // page the write changes is first copied to the statement journal (a temporary file once it
+    // passes 64 KiB), which for a batch of karma events is thousands of pages.
+    const alone = db.transaction((write: () => unknown) => write())
+    this.commitAlone = (write) => alone.immediate(write)
   }
 
   /**
@@ -121,6 +129,21 @@ export class GroupCommit {
   }
 
   private commitBatch(batch: readonly PendingWrite[]): void {
+    const [only] = batch
+    if (batch.length === 1 && only) {
+      let value: unknown
+      try {
+        value = this.commitAlone(only.write)
+      } catch (error) {
+        only.reject(error)
+        return
+      } finally {
+        this.commits += 1
+        this.writes += 1
+      }
+      only.resolve(value)
+      return
+    }
     let settled: readonly Settled[]
     try {
       settled = this.commit(batch)

@@ -9,6 +9,12 @@ export type SqliteDatabase = Database.Database
 export interface OpenDatabaseOptions {
   /** How long a writer waits for another process's lock before `SQLITE_BUSY`. @default 5000 */
   readonly busyTimeoutMs?: number
+  /**
+   * Page size, in bytes, of a database this call creates. An existing database keeps the size
+   * it was created with (changing it takes a `VACUUM` outside WAL mode).
+   * @default 4096
+   */
+  readonly pageSize?: number
 }
 
 /**
@@ -22,6 +28,8 @@ export interface OpenDatabaseOptions {
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path)
+  // Only takes effect before the first write: journal_mode = WAL below creates the file.
+  if (options.pageSize !== undefined) db.pragma(`page_size = ${String(options.pageSize)}`)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')

@@ -55,6 +55,46 @@ describe('GroupCommit', () => {
     expect(writes.stats().commits).toBe(1)
   })
 
+  it('a write alone in its transaction: when it throws, all of its rows roll back and the next commits', async () => {
+    const { db, other, writes, insert } = setup()
+    const failing = writes.run(() => {
+      insert(1)
+      insert(2)
+      insert(1)
+    })
+    await expect(failing).rejects.toThrow(/UNIQUE/)
+    expect(writes.stats()).toEqual({ commits: 1, writes: 1 })
+    expect(db.inTransaction).toBe(false)
+    expect(count(other)).toBe(0)
+    // Nested transactions inside a lone write still work (as savepoints of its transaction).
+    const nested = db.transaction(() => insert(5))
+    await expect(writes.run(() => [insert(4), nested()])).resolves.toEqual([4, 5])
+    expect(other.prepare('SELECT n FROM t ORDER BY n').pluck().all()).toEqual([4, 5])
+  })
+
+  it('a lone write whose transaction cannot begin is rejected and applies nothing', async () => {
+    const { other, writes, insert } = setup()
+    const lockHolder = openDatabase(other.name)
+    const impatient = openDatabase(other.name, { busyTimeoutMs: 10 })
+    cleanups.push(() => {
+      impatient.close()
+      lockHolder.close()
+    })
+    const shortTimeout = new GroupCommit(impatient)
+    const statement = impatient.prepare<[number]>('INSERT INTO t (n) VALUES (?)')
+    lockHolder.exec('BEGIN IMMEDIATE')
+    let ran = false
+    const lone = shortTimeout.run(() => {
+      ran = true
+      statement.run(9)
+    })
+    await expect(lone).rejects.toThrow(/locked|busy/i)
+    expect(ran).toBe(false)
+    lockHolder.exec('ROLLBACK')
+    expect(count(other)).toBe(0)
+    await expect(writes.run(() => insert(7))).resolves.toBe(7)
+  })
+
   it('rejects every write of a batch whose transaction cannot begin, and applies none', async () => {
     const { other, writes, insert } = setup()
     const lockHolder = openDatabase(other.name)
