@@ -282,6 +282,8 @@ async function main(): Promise<void> {
           if (problems.length > 0) process.exitCode = 1
         }
       }
+      const { events, writes, commits } = await site.ask({ type: 'api-ledger' }, isLedgerReport)
+      console.log(`site ledger: ${fmtInt(events)} events; group commit: ${fmtInt(writes)} ledger writes in ${fmtInt(commits)} commits`)
       return
     }
 

@@ -18,7 +18,7 @@ interface PendingWrite {
 
 /** Counters of {@link GroupCommit}, for tests and benchmarks. */
 export interface GroupCommitStats {
-  /** Transactions committed (or rolled back) so far. */
+  /** Transactions committed (or rolled back) so far, a second try after a failed write included. */
   readonly commits: number
   /** Writes run so far, whether they succeeded or not. */
   readonly writes: number
@@ -26,8 +26,7 @@ export interface GroupCommitStats {
 
 /**
  * Group commit: the writes requested during one turn of the event loop run in one SQLite
- * transaction, each inside its own savepoint, and their promises settle once that transaction
- * has committed.
+ * transaction, and their promises settle once that transaction has committed.
  *
  * Why: on a file, a commit costs far more than the rows it writes (WAL frames for every page
  * touched, the WAL index, now and then a checkpoint), and concurrent requests mostly touch the
@@ -35,23 +34,29 @@ export interface GroupCommitStats {
  * karma events once keeps every write as durable as its own transaction would be: nobody is
  * told "done" before the commit.
  *
- * A write that throws rolls back to its savepoint (its rows only) and rejects its own promise;
- * the others commit. A write alone in its transaction runs without a savepoint: when it throws,
- * the transaction (its rows only) is rolled back. If the transaction itself cannot begin or commit (a busy database past its
+ * A write that throws rejects its own promise and leaves no trace; the others commit. The
+ * writes first run one after the other with no savepoint between them, because a savepoint is
+ * not free: every page a write changes inside one is first copied to the statement journal (a
+ * temporary file past 64 KiB), thousands of pages for a batch of karma events. When a write
+ * throws, that transaction is rolled back whole, the write is rejected, and the others run
+ * again in a new transaction, each in its own savepoint this time (so a second failure costs
+ * no third run). If the transaction itself cannot begin or commit (a busy database past its
  * timeout, a full disk), every write in it is rejected and none is applied.
  *
  * Writes must be synchronous functions over this database (better-sqlite3 statements or
- * transaction functions, which nest as savepoints).
+ * transaction functions, which nest as savepoints) with no effect outside it, since a write
+ * may run twice: its result is that of the run that committed.
  */
 export class GroupCommit {
   private readonly maxBatch: number
-  private readonly savepoint: (write: () => unknown) => unknown
-  private readonly commit: (batch: readonly PendingWrite[]) => readonly Settled[]
-  private readonly commitAlone: (write: () => unknown) => unknown
+  private readonly together: (batch: readonly PendingWrite[]) => unknown[]
+  private readonly isolated: (batch: readonly PendingWrite[]) => readonly Settled[]
   private queue: PendingWrite[] = []
   private scheduled = false
   private commits = 0
   private writes = 0
+  /** Index of the write `together` is running, so a throw can be pinned on it. */
+  private running = -1
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -59,24 +64,31 @@ export class GroupCommit {
   ) {
     this.maxBatch = options.maxBatch ?? 256
     if (!Number.isSafeInteger(this.maxBatch) || this.maxBatch < 1) throw new RangeError('maxBatch must be a positive integer')
+    const together = db.transaction((batch: readonly PendingWrite[]): unknown[] => {
+      const values: unknown[] = []
+      for (const [index, pending] of batch.entries()) {
+        this.running = index
+        values.push(pending.write())
+      }
+      this.running = -1
+      return values
+    })
+    this.together = (batch) => {
+      this.running = -1
+      return together.immediate(batch)
+    }
     // A better-sqlite3 transaction called inside another becomes a savepoint.
-    this.savepoint = db.transaction((write: () => unknown) => write())
-    const commit = db.transaction((batch: readonly PendingWrite[]): Settled[] =>
+    const savepoint = db.transaction((write: () => unknown) => write())
+    const isolated = db.transaction((batch: readonly PendingWrite[]): Settled[] =>
       batch.map((pending): Settled => {
         try {
-          return { ok: true, value: this.savepoint(pending.write) }
+          return { ok: true, value: savepoint(pending.write) }
         } catch (error) {
           return { ok: false, error }
         }
       }),
     )
-    this.commit = (batch) => commit.immediate(batch)
-    // A write with nobody to share its transaction needs no savepoint: if it throws, rolling
-    // the whole transaction back undoes exactly its changes. And a savepoint is not free: every
-    // page the write changes is first copied to the statement journal (a temporary file once it
-    // passes 64 KiB), which for a batch of karma events is thousands of pages.
-    const alone = db.transaction((write: () => unknown) => write())
-    this.commitAlone = (write) => alone.immediate(write)
+    this.isolated = (batch) => isolated.immediate(batch)
   }
 
   /**
@@ -129,30 +141,37 @@ export class GroupCommit {
   }
 
   private commitBatch(batch: readonly PendingWrite[]): void {
-    const [only] = batch
-    if (batch.length === 1 && only) {
-      let value: unknown
-      try {
-        value = this.commitAlone(only.write)
-      } catch (error) {
-        only.reject(error)
+    this.writes += batch.length
+    let values: unknown[]
+    try {
+      values = this.together(batch)
+    } catch (error) {
+      this.commits += 1
+      const failed = this.running
+      // -1: the transaction could not begin or commit, nobody in particular failed.
+      if (failed < 0) {
+        for (const pending of batch) pending.reject(error)
         return
-      } finally {
-        this.commits += 1
-        this.writes += 1
       }
-      only.resolve(value)
+      batch[failed]?.reject(error)
+      const rest = batch.filter((_, index) => index !== failed)
+      if (rest.length > 0) this.commitIsolated(rest)
       return
     }
+    this.commits += 1
+    for (const [index, pending] of batch.entries()) pending.resolve(values[index])
+  }
+
+  /** The second try, after a write threw: each write in a savepoint of its own. */
+  private commitIsolated(batch: readonly PendingWrite[]): void {
     let settled: readonly Settled[]
     try {
-      settled = this.commit(batch)
+      settled = this.isolated(batch)
     } catch (error) {
       for (const pending of batch) pending.reject(error)
       return
     } finally {
       this.commits += 1
-      this.writes += batch.length
     }
     for (let i = 0; i < batch.length; i += 1) {
       const outcome = settled[i]

@@ -40,19 +40,43 @@ describe('GroupCommit', () => {
     expect(writes.stats()).toEqual({ commits: 1, writes: 5 })
   })
 
-  it('rolls back only the write that threw; the others commit', async () => {
+  it('rolls back only the write that threw; the others commit, run again after it', async () => {
     const { other, writes, insert } = setup()
-    const ok1 = writes.run(() => insert(1))
+    const runs = { ok1: 0, failing: 0, ok2: 0 }
+    const ok1 = writes.run(() => {
+      runs.ok1 += 1
+      return insert(1)
+    })
     const failing = writes.run(() => {
+      runs.failing += 1
       insert(2)
       insert(1) // primary key taken: this write's own insert of 2 must vanish too
     })
-    const ok2 = writes.run(() => insert(3))
+    const ok2 = writes.run(() => {
+      runs.ok2 += 1
+      return insert(3)
+    })
     await expect(ok1).resolves.toBe(1)
     await expect(failing).rejects.toThrow(/UNIQUE/)
     await expect(ok2).resolves.toBe(3)
     expect(other.prepare('SELECT n FROM t ORDER BY n').pluck().all()).toEqual([1, 3])
-    expect(writes.stats().commits).toBe(1)
+    // The first transaction was rolled back whole; the second ran the two others, not the failed one.
+    expect(runs).toEqual({ ok1: 2, failing: 1, ok2: 1 })
+    expect(writes.stats()).toEqual({ commits: 2, writes: 3 })
+  })
+
+  it('a second failure in the same burst costs no third try: each write in its own savepoint', async () => {
+    const { other, writes, insert } = setup()
+    const results = await Promise.allSettled([
+      writes.run(() => insert(1)),
+      writes.run(() => [insert(2), insert(1)]),
+      writes.run(() => insert(3)),
+      writes.run(() => [insert(4), insert(3)]),
+      writes.run(() => insert(5)),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled'])
+    expect(other.prepare('SELECT n FROM t ORDER BY n').pluck().all()).toEqual([1, 3, 5])
+    expect(writes.stats()).toEqual({ commits: 2, writes: 5 })
   })
 
   it('a write alone in its transaction: when it throws, all of its rows roll back and the next commits', async () => {
