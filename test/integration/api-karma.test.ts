@@ -60,6 +60,20 @@ describe('POST /api/v1/karma-events: one event', () => {
     expect((external.body as { member: unknown }).member).toEqual({ telegramId: null, externalId: 'u-42', karma: 7 })
     expect((await s.store.members.findByExternalId('u-42'))?.karma).toBe(7)
   })
+
+  it('answers text beyond ASCII with the Content-Length of its UTF-8 bytes', async () => {
+    const s = await siteWithMember()
+    const reason = 'réponse acceptée ✓ 👍'
+    const res = await fetch(`${s.url}/api/v1/karma-events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(event('utf8', { reason })),
+    })
+    const bytes = Buffer.from(await res.arrayBuffer())
+    expect(res.status).toBe(201)
+    expect(Number(res.headers.get('content-length'))).toBe(bytes.length)
+    expect((JSON.parse(bytes.toString('utf8')) as { event: { reason: string } }).event.reason).toBe(reason)
+  })
 })
 
 describe('POST /api/v1/karma-events: a batch', () => {

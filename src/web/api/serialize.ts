@@ -23,11 +23,12 @@ export function isoTime(seconds: number): string {
  * response body, which no client of a `POST` (or of a `Cache-Control: no-store` answer) uses.
  */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
+  // Encoded once: measuring the text's UTF-8 length and then writing the text would encode twice.
+  const bytes = Buffer.from(JSON.stringify(body))
   res.statusCode = status
   res.setHeader('Content-Type', 'application/json; charset=utf-8')
-  res.setHeader('Content-Length', Buffer.byteLength(text))
-  res.end(text)
+  res.setHeader('Content-Length', bytes.length)
+  res.end(bytes)
 }
 
 /** A ledger result as the API answers it; a replay gives the same body as the first time. */
