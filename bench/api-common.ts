@@ -48,6 +48,8 @@ export interface LedgerReport {
   readonly karmaDrift: number
   /** Members whose cached karma differs from their seeded karma plus their ledger (must be 0). */
   readonly membersOff: number
+  /** Members whose chain of events (migration 009) is not exactly their events, newest first. */
+  readonly chainsOff: number
   /** Jobs queued by reconciles (threshold crossings): invites and removals. */
   readonly invites: number
   readonly removals: number

@@ -63,7 +63,10 @@ try {
   for (const pragma of (process.env.BENCH_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== '')) db.pragma(pragma)
   const store = createStore(db)
   // As the web process runs it: WAL checkpoints in a thread (BENCH_CHECKPOINTER=0: on commit, SQLite's default).
-  const checkpointer = process.env.BENCH_CHECKPOINTER === '0' ? undefined : store.checkpointInBackground({ logger: pino({ level: 'silent' }) })
+  const checkpointer = process.env.BENCH_CHECKPOINTER === '0' ? undefined : store.checkpointInBackground({
+          logger: pino({ level: 'silent' }),
+          ...(process.env.BENCH_RESTART_PAGES ? { restartPages: Number(process.env.BENCH_RESTART_PAGES) } : {}),
+        })
   let seq = 0
   const event = (): KarmaEventRequest => {
     const s = seq++
@@ -103,6 +106,7 @@ try {
         `${((written() - w0) / 1024 / SINGLES).toFixed(1)} KiB written per event`,
     )
   }
+  if (checkpointer) console.log(`checkpoints: ${JSON.stringify(checkpointer.stats())}`)
   await checkpointer?.stop()
   store.close()
 } finally {

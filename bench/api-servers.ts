@@ -91,8 +91,21 @@ function ledgerReport(db: SqliteDatabase, writes: GroupCommitStats): LedgerRepor
     karmaDrift: one('SELECT sum(karma) AS n FROM users') - seededSum,
     membersOff: one(
       `SELECT count(*) AS n FROM users u
-       WHERE u.karma <> u.id % ${KARMA_SPREAD} + coalesce((SELECT sum(delta) FROM karma_events e WHERE e.user_id = u.id), 0)`,
+       LEFT JOIN (SELECT user_id, sum(delta) AS total FROM karma_events GROUP BY user_id) e ON e.user_id = u.id
+       WHERE u.karma <> u.id % ${KARMA_SPREAD} + coalesce(e.total, 0)`,
     ),
+    // Each event points at the member's previous one, and each member at their latest.
+    chainsOff:
+      one(
+        `SELECT count(DISTINCT user_id) AS n FROM (
+           SELECT user_id, prev_id, lag(id) OVER (PARTITION BY user_id ORDER BY id) AS expected FROM karma_events)
+         WHERE prev_id IS NOT expected`,
+      ) +
+      one(
+        `SELECT count(*) AS n FROM users u
+         LEFT JOIN (SELECT user_id, max(id) AS latest FROM karma_events GROUP BY user_id) e ON e.user_id = u.id
+         WHERE u.last_event_id IS NOT e.latest`,
+      ),
     invites: one(`SELECT count(*) AS n FROM jobs WHERE kind = 'member.invite'`),
     removals: one(`SELECT count(*) AS n FROM jobs WHERE kind = 'member.remove'`),
     commits: writes.commits,

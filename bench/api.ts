@@ -282,8 +282,12 @@ async function main(): Promise<void> {
           if (problems.length > 0) process.exitCode = 1
         }
       }
-      const { events, writes, commits } = await site.ask({ type: 'api-ledger' }, isLedgerReport)
-      console.log(`site ledger: ${fmtInt(events)} events; group commit: ${fmtInt(writes)} ledger writes in ${fmtInt(commits)} commits`)
+      const { events, writes, commits, membersOff, chainsOff } = await site.ask({ type: 'api-ledger' }, isLedgerReport)
+      console.log(
+        `site ledger: ${fmtInt(events)} events, members off ${String(membersOff)}, chains off ${String(chainsOff)}; ` +
+          `group commit: ${fmtInt(writes)} ledger writes in ${fmtInt(commits)} commits`,
+      )
+      if (membersOff !== 0 || chainsOff !== 0) process.exitCode = 1
       return
     }
 
@@ -303,6 +307,7 @@ async function main(): Promise<void> {
     if (ledger.events < accepted || ledger.events > sent) problems.push(`ledger holds ${fmtInt(ledger.events)} events; ${fmtInt(accepted)} accepted, ${fmtInt(sent)} sent`)
     if (ledger.deltaSum !== ledger.karmaDrift) problems.push(`ledger sum ${String(ledger.deltaSum)} but cached karma moved ${String(ledger.karmaDrift)}`)
     if (ledger.membersOff !== 0) problems.push(`${String(ledger.membersOff)} members' karma differs from their ledger`)
+    if (ledger.chainsOff !== 0) problems.push(`${String(ledger.chainsOff)} members' chains of events are wrong`)
 
     const ratio = perSecond(siteSingle) / perSecond(bareSingle)
     const batchEvents = perSecond(siteBatch) * BATCH_SIZE
@@ -352,7 +357,7 @@ async function main(): Promise<void> {
       `\nPer round, single: site ${roundsOf(siteSingle)} req/s, bare ${roundsOf(bareSingle)} req/s; batch: site ${roundsOf(siteBatch, BATCH_SIZE)} events/s.` +
         `\nSite responses (warm-up included): single ${fmtInt(responses(siteSingle))}, batch ${fmtInt(responses(siteBatch))}; ` +
         `ledger ${fmtInt(ledger.events)} events (accepted ${fmtInt(accepted)}, sent at most ${fmtInt(sent)}), ` +
-        `ledger sum ${String(ledger.deltaSum)} = cached karma drift ${String(ledger.karmaDrift)}, members off ${String(ledger.membersOff)}; ` +
+        `ledger sum ${String(ledger.deltaSum)} = cached karma drift ${String(ledger.karmaDrift)}, members off ${String(ledger.membersOff)}, chains off ${String(ledger.chainsOff)}; ` +
         `threshold crossings queued ${fmtInt(ledger.invites)} invites and ${fmtInt(ledger.removals)} removals; ` +
         `group commit: ${fmtInt(ledger.writes)} ledger writes in ${fmtInt(ledger.commits)} commits.`,
     )

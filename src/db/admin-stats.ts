@@ -1,4 +1,5 @@
 import type { KarmaEvent } from '../karma/events.js'
+import { MEMBER_EVENT_CHAIN } from './event-chain.js'
 import type { MembershipState } from './memberships.js'
 import type { SqliteDatabase } from './open.js'
 
@@ -46,10 +47,11 @@ export class AdminStatsRepository {
         `SELECT (karma - CAST(@origin AS INTEGER)) / CAST(@width AS INTEGER) AS bucket, count(*) AS n
          FROM users WHERE karma >= CAST(@origin AS INTEGER) GROUP BY bucket`,
       ),
-      events: db.prepare<[number, number], KarmaEvent>(
-        `SELECT id, user_id AS memberId, delta, reason, source, actor, idempotency_key AS idempotencyKey,
-                karma_after AS karmaAfter, created_at AS createdAt
-         FROM karma_events WHERE user_id = ? ORDER BY id DESC LIMIT ?`,
+      events: db.prepare<{ member: number; limit: number }, KarmaEvent>(
+        `WITH RECURSIVE ${MEMBER_EVENT_CHAIN}
+         SELECT e.id, e.user_id AS memberId, e.delta, e.reason, e.source, e.actor, e.idempotency_key AS idempotencyKey,
+                e.karma_after AS karmaAfter, e.created_at AS createdAt
+         FROM chain JOIN karma_events e ON e.id = chain.id ORDER BY chain.n`,
       ),
       chats: db.prepare<[number], MemberChat>(
         `SELECT m.chat_id AS chatId, c.title AS chatTitle, m.state, m.reason, m.updated_at AS updatedAt
@@ -78,7 +80,7 @@ export class AdminStatsRepository {
 
   /** A member's newest karma events, newest first. */
   async recentKarmaEvents(memberId: number, limit: number): Promise<KarmaEvent[]> {
-    return this.s.events.all(memberId, limit)
+    return this.s.events.all({ member: memberId, limit })
   }
 
   /** Every chat a member has a membership in, whatever its state. */

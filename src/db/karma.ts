@@ -1,4 +1,5 @@
 import { KarmaError, type KarmaEvent, type KarmaEventRequest, karmaRequestHash, type KarmaSource, validateKarmaEvent } from '../karma/events.js'
+import { MEMBER_EVENT_CHAIN, WHOLE_CHAIN } from './event-chain.js'
 import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import type { ReconcileRepository } from './reconcile.js'
@@ -37,6 +38,8 @@ interface MemberRow {
   telegram_id: number | null
   external_id: string | null
   karma: number
+  /** Where the member's chain of events starts (migration 009). */
+  last_event_id: number | null
 }
 
 const toEvent = (r: EventRow): KarmaEvent => ({
@@ -53,14 +56,14 @@ const toEvent = (r: EventRow): KarmaEvent => ({
 
 const toMember = (r: MemberRow, karma: number): KarmaMember => ({ id: r.id, telegramId: r.telegram_id, externalId: r.external_id, karma })
 
-const MEMBER_COLUMNS = 'u.id, u.telegram_id, u.external_id, u.karma'
+const MEMBER_COLUMNS = 'u.id, u.telegram_id, u.external_id, u.karma, u.last_event_id'
 
 /** A {@link MemberRow} as a raw statement gives it, in {@link MEMBER_COLUMNS}' order. */
-type MemberTuple = [id: number, telegramId: number | null, externalId: string | null, karma: number]
+type MemberTuple = [id: number, telegramId: number | null, externalId: string | null, karma: number, lastEventId: number | null]
 
 // better-sqlite3 builds a row object property by property; a batch's 1,000 members come
 // back as arrays and become objects here, which costs a third less.
-const fromTuple = ([id, telegram_id, external_id, karma]: MemberTuple): MemberRow => ({ id, telegram_id, external_id, karma })
+const fromTuple = ([id, telegram_id, external_id, karma, last_event_id]: MemberTuple): MemberRow => ({ id, telegram_id, external_id, karma, last_event_id })
 
 /** The members a batch names, by each kind of reference. */
 interface MemberIndex {
@@ -73,6 +76,8 @@ interface MemberIndex {
 interface Running {
   readonly row: MemberRow
   karma: number
+  /** The member's latest event so far: the next one's `prev_id`. */
+  last: number | null
 }
 
 /** A new event of this batch, for replays of its key later in the same batch. */
@@ -89,8 +94,8 @@ interface Fresh {
  *
  * A batch is set-based: one query finds every idempotency key already used, one query finds the
  * members named by Telegram id, the events go in through one prepared statement in a tight loop
- * (no `RETURNING`), each member's
- * karma moves once by the batch's sum of their deltas, and each member whose karma crossed a
+ * (no `RETURNING`; each names the member's previous event, see `event-chain.ts`), each member's
+ * karma moves once by the batch's sum of their deltas (and their latest event is noted), and each member whose karma crossed a
  * threshold at any point of the batch is reconciled once, at the end, against the final karma.
  * The results are what appending the events one by one, in order, would have given.
  */
@@ -117,22 +122,25 @@ export class KarmaRepository {
       // The site may push karma before its user links Telegram: such a member starts without it.
       insertExternal: db.prepare<[{ externalId: string; now: number }], MemberRow>(
         `INSERT INTO users (external_id, created_at, updated_at) VALUES (@externalId, @now, @now)
-         RETURNING id, telegram_id, external_id, karma`,
+         RETURNING id, telegram_id, external_id, karma, last_event_id`,
       ),
       lastEventId: db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM karma_events'),
       // Ids are given, not left to SQLite: the results name them without RETURNING, and inside
       // the write transaction nobody else can take them. Positional, in a tight loop: binding
       // an object per event, or a JSON array of rows, costs more than the insert.
-      insertEvent: db.prepare<[number, number, number, string, KarmaSource, string, string, string, number, number]>(
-        `INSERT INTO karma_events (id, user_id, delta, reason, source, actor, idempotency_key, request_hash, karma_after, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      // prev_id chains a member's events (migration 009), so no index on user_id is written.
+      insertEvent: db.prepare<[number, number, number, string, KarmaSource, string, string, string, number, number, number | null]>(
+        `INSERT INTO karma_events (id, user_id, delta, reason, source, actor, idempotency_key, request_hash, karma_after, created_at, prev_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      addKarma: db.prepare<[number, number, number]>('UPDATE users SET karma = karma + ?, updated_at = ? WHERE id = ?'),
+      addKarma: db.prepare<[number, number | null, number, number]>('UPDATE users SET karma = karma + ?, last_event_id = ?, updated_at = ? WHERE id = ?'),
       thresholds: db.prepare<[], { t: number }>(
         `SELECT min_karma AS t FROM rules WHERE enabled = 1
          UNION SELECT remove_below FROM rules WHERE enabled = 1 AND remove_below IS NOT NULL`,
       ),
-      ledgerSum: db.prepare<[number], { total: number | null }>('SELECT sum(delta) AS total FROM karma_events WHERE user_id = ?'),
+      ledgerSum: db.prepare<{ member: number; limit: number }, { total: number | null }>(
+        `WITH RECURSIVE ${MEMBER_EVENT_CHAIN} SELECT sum(e.delta) AS total FROM chain JOIN karma_events e ON e.id = chain.id`,
+      ),
     }
   }
 
@@ -238,7 +246,7 @@ export class KarmaRepository {
     const running = new Map<number, Running>()
     const fresh = new Map<string, Fresh>()
     const crossed = new Set<number>()
-    const pending: { event: KarmaEvent; hash: string }[] = []
+    const pending: { event: KarmaEvent; hash: string; prev: number | null }[] = []
     let nextId = (this.s.lastEventId.get()?.id ?? 0) + 1
 
     const results = requests.map((request, index): KarmaAppendResult => {
@@ -260,7 +268,7 @@ export class KarmaRepository {
         const member = this.resolveMember(request, members, now)
         let state = running.get(member.id)
         if (!state) {
-          state = { row: member, karma: member.karma }
+          state = { row: member, karma: member.karma, last: member.last_event_id }
           running.set(member.id, state)
         }
         const before = state.karma
@@ -278,7 +286,8 @@ export class KarmaRepository {
           karmaAfter: after,
           createdAt: now,
         }
-        pending.push({ event, hash })
+        pending.push({ event, hash, prev: state.last })
+        state.last = event.id
         const result: KarmaAppendResult = { event, member: toMember(member, after), replayed: false }
         fresh.set(key, { hash, result })
         return result
@@ -289,11 +298,12 @@ export class KarmaRepository {
     })
     if (invalid) throw invalid
 
-    for (const { event: e, hash } of pending) {
-      this.s.insertEvent.run(e.id, e.memberId, e.delta, e.reason, e.source, e.actor, e.idempotencyKey, hash, e.karmaAfter, now)
+    for (const { event: e, hash, prev } of pending) {
+      this.s.insertEvent.run(e.id, e.memberId, e.delta, e.reason, e.source, e.actor, e.idempotencyKey, hash, e.karmaAfter, now, prev)
     }
-    // Once per member, by the batch's sum of their deltas (also when it is 0: the row was touched).
-    for (const [id, state] of running) this.s.addKarma.run(state.karma - state.row.karma, now, id)
+    // Once per member, by the batch's sum of their deltas (also when it is 0: the row was
+    // touched), and pointing at their latest event.
+    for (const [id, state] of running) this.s.addKarma.run(state.karma - state.row.karma, state.last, now, id)
     if (crossed.size > 0) this.reconcile.reconcileSync({ kind: 'members', memberIds: [...crossed] }, nowMs)
     return results
   }
@@ -318,7 +328,7 @@ export class KarmaRepository {
 
   /** The sum of a member's ledger, for checking the cached karma against it. */
   async ledgerSum(memberId: number): Promise<number> {
-    return this.s.ledgerSum.get(memberId)?.total ?? 0
+    return this.s.ledgerSum.get({ member: memberId, limit: WHOLE_CHAIN })?.total ?? 0
   }
 }
 

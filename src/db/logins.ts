@@ -1,3 +1,4 @@
+import { MEMBER_EVENT_CHAIN, WHOLE_CHAIN } from './event-chain.js'
 import type { GroupCommit } from './group-commit.js'
 import type { MemberRepository, TelegramProfile } from './members.js'
 import type { SqliteDatabase } from './open.js'
@@ -130,7 +131,11 @@ function linkTransaction(db: SqliteDatabase) {
   const s = {
     byId: db.prepare<[number], LinkRow>('SELECT id, telegram_id, external_id, karma FROM users WHERE id = ?'),
     byExternalId: db.prepare<[string], LinkRow>('SELECT id, telegram_id, external_id, karma FROM users WHERE external_id = ?'),
-    moveEvents: db.prepare<[{ from: number; to: number }]>('UPDATE karma_events SET user_id = @to WHERE user_id = @from'),
+    chain: db.prepare<{ member: number; limit: number }, { id: number; prev_id: number | null }>(
+      `WITH RECURSIVE ${MEMBER_EVENT_CHAIN} SELECT e.id, e.prev_id FROM chain JOIN karma_events e ON e.id = chain.id`,
+    ),
+    relink: db.prepare<[{ id: number; to: number; prev: number | null }]>('UPDATE karma_events SET user_id = @to, prev_id = @prev WHERE id = @id'),
+    setLastEvent: db.prepare<[{ id: number; last: number | null }]>('UPDATE users SET last_event_id = @last WHERE id = @id'),
     copyGroups: db.prepare<[{ from: number; to: number }]>(
       'INSERT OR IGNORE INTO user_groups (user_id, group_id) SELECT @to, group_id FROM user_groups WHERE user_id = @from',
     ),
@@ -142,12 +147,27 @@ function linkTransaction(db: SqliteDatabase) {
     addKarma: db.prepare<[{ id: number; karma: number; now: number }]>(
       'UPDATE users SET karma = karma + @karma, updated_at = @now WHERE id = @id',
     ),
-    // Its events moved and its groups and memberships were copied above; the delete cascades
+    // Its events moved (its chain is empty, so migration 009's trigger lets the row go) and its
+    // groups and memberships were copied above; the delete cascades
     // to the originals.
     remove: db.prepare<[number]>('DELETE FROM users WHERE id = ?'),
     setExternalId: db.prepare<[{ id: number; externalId: string; now: number }]>(
       'UPDATE users SET external_id = @externalId, updated_at = @now WHERE id = @id',
     ),
+  }
+  /** Moves `from`'s events to `to`: the two chains become one, still newest first. */
+  const moveEvents = ({ from, to }: { from: number; to: number }): void => {
+    const moving = s.chain.all({ member: from, limit: WHOLE_CHAIN })
+    if (moving.length === 0) return
+    const movingIds = new Set(moving.map((e) => e.id))
+    const merged = [...moving, ...s.chain.all({ member: to, limit: WHOLE_CHAIN })].sort((a, b) => b.id - a.id)
+    for (const [index, event] of merged.entries()) {
+      const prev = merged[index + 1]?.id ?? null
+      if (movingIds.has(event.id) || event.prev_id !== prev) s.relink.run({ id: event.id, to, prev })
+    }
+    s.setLastEvent.run({ id: to, last: merged[0]?.id ?? null })
+    // Its chain is empty now, so the row may go (migration 009's trigger refuses otherwise).
+    s.setLastEvent.run({ id: from, last: null })
   }
   return db.transaction((memberId: number, externalId: string, now: number): LinkOutcome => {
     const member = s.byId.get(memberId)
@@ -159,7 +179,7 @@ function linkTransaction(db: SqliteDatabase) {
     let merged: LinkedExternalId['merged'] = null
     if (holder) {
       const ids = { from: holder.id, to: member.id }
-      s.moveEvents.run(ids)
+      moveEvents(ids)
       s.copyGroups.run(ids)
       s.copyMemberships.run(ids)
       s.addKarma.run({ id: member.id, karma: holder.karma, now })

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
-import { afterEach } from 'vitest'
+import { afterEach, expect } from 'vitest'
+import { brokenChains } from '../support/store.js'
 import { startTestSite, type TestSite } from '../support/site.js'
 
 /** A test site with an API key, and a client for its `/api/v1`. */
@@ -68,6 +69,8 @@ export function snapshot(dbPath: string): Record<'users' | 'karma_events' | 'use
 export function ledgerCheck(dbPath: string): { id: number; karma: number; sum: number }[] {
   const db = new Database(dbPath, { readonly: true })
   try {
+    // Every member's events are also reachable through their chain (migration 009).
+    expect(brokenChains(db)).toEqual([])
     return db
       .prepare<[], { id: number; karma: number; sum: number }>(
         'SELECT u.id, u.karma, coalesce((SELECT sum(delta) FROM karma_events e WHERE e.user_id = u.id), 0) AS sum FROM users u',

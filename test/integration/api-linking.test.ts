@@ -70,17 +70,24 @@ describe('account linking', () => {
     await s.call('POST', '/karma-events', { member: { telegramId: 424242 }, delta: 5, reason: 'bot', idempotencyKey: 't1' })
     await s.call('POST', '/karma-events', { events: [30, 12].map((delta, i) => ({ member: { externalId: 'u-42' }, delta, reason: 'site', idempotencyKey: `e${String(i)}` })) })
     await s.call('PUT', '/members/external/u-42/groups', { groups: ['clients'] })
+    // One more for the Telegram member, so the two ledgers interleave when they are merged.
+    await s.call('POST', '/karma-events', { member: { telegramId: 424242 }, delta: 3, reason: 'bot', idempotencyKey: 't2' })
     expect(snapshot(s.dbPath).users).toHaveLength(2)
 
     const confirmed = await linkByLogin(s, await linkUrl(s, 'u-42'))
     expect(confirmed.headers.get('location')).toBe('/me')
     const member = await s.call('GET', '/members/424242')
-    expect(member.body).toMatchObject({ telegramId: 424242, externalId: 'u-42', karma: 47, groups: ['clients'] })
+    expect(member.body).toMatchObject({ telegramId: 424242, externalId: 'u-42', karma: 50, groups: ['clients'] })
     const rows = snapshot(s.dbPath)
     expect(rows.users).toHaveLength(1)
     const memberId = (rows.users[0] as { id: number }).id
-    expect(rows.karma_events.map((e) => (e as { user_id: number }).user_id)).toEqual([memberId, memberId, memberId])
+    expect(rows.karma_events.map((e) => (e as { user_id: number }).user_id)).toEqual([memberId, memberId, memberId, memberId])
+    // ledgerCheck also checks the chains: the merged one is every event, newest first.
     for (const row of ledgerCheck(s.dbPath)) expect(row.karma).toBe(row.sum)
+    const ledger = await s.store.adminStats.recentKarmaEvents(memberId, 10)
+    expect(ledger.map((e) => e.idempotencyKey)).toEqual(['t2', 'e1', 'e0', 't1'])
+    expect((await s.store.adminStats.recentKarmaEvents(memberId, 2)).map((e) => e.idempotencyKey)).toEqual(['t2', 'e1'])
+    expect(await s.store.karma.ledgerSum(memberId)).toBe(50)
     const audit = await s.store.audit.recent(1)
     expect(audit[0]).toMatchObject({ action: 'member.link', details: { externalId: 'u-42', mergedKarma: 42 } })
   })

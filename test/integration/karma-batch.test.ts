@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { KarmaAppendResult } from '../../src/db/karma.js'
 import { KarmaError, type KarmaEventRequest, type MemberRef } from '../../src/karma/events.js'
-import { addActiveChat, addMember, queuedJobs, type TestStore, testStores } from '../support/store.js'
+import { addActiveChat, addMember, brokenChains, queuedJobs, type TestStore, testStores } from '../support/store.js'
 
 // A batch is applied set-based (one lookup for all keys, one update per member, one reconcile per
 // member at the end). These check that its results are still those of the events one by one.
@@ -21,14 +21,16 @@ const event = (idempotencyKey: string, over: Partial<KarmaEventRequest> = {}): K
 
 const now = (t: TestStore) => Math.floor(t.now() / 1000)
 
-const ledger = (t: TestStore) =>
-  t.db
+const ledger = (t: TestStore) => {
+  expect(brokenChains(t.db)).toEqual([])
+  return t.db
     .prepare<[], { id: number; karma: number; sum: number; events: number }>(
       `SELECT u.id, u.karma, coalesce((SELECT sum(delta) FROM karma_events e WHERE e.user_id = u.id), 0) AS sum,
               (SELECT count(*) FROM karma_events e WHERE e.user_id = u.id) AS events
        FROM users u ORDER BY u.id`,
     )
     .all()
+}
 
 const eventCount = (t: TestStore) => t.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM karma_events').get()!.n
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { KarmaError, type KarmaEventRequest } from '../../src/karma/events.js'
-import { addMember, testStores } from '../support/store.js'
+import { addMember, brokenChains, testStores } from '../support/store.js'
 
 const store = testStores()
 
@@ -104,6 +104,7 @@ describe('the karma ledger', () => {
           'SELECT u.id, u.karma, coalesce((SELECT sum(delta) FROM karma_events e WHERE e.user_id = u.id), 0) AS sum FROM users u',
         ).all()
         for (const row of rows) expect(row.karma).toBe(row.sum)
+        expect(brokenChains(t.db)).toEqual([])
       }),
       { numRuns: 40 },
     )

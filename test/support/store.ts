@@ -75,3 +75,26 @@ export function testStores(): () => TestStore {
     return t
   }
 }
+
+/**
+ * Members whose chain of karma events (migration 009) is not exactly their events newest first:
+ * an event whose `prev_id` is not the member's previous event, or a member whose
+ * `last_event_id` is not their latest. Empty when every chain is intact.
+ */
+export function brokenChains(db: SqliteDatabase): number[] {
+  return db
+    .prepare<[], number>(
+      `SELECT user_id FROM (
+         SELECT user_id, prev_id, lag(id) OVER (PARTITION BY user_id ORDER BY id) AS expected FROM karma_events)
+       WHERE prev_id IS NOT expected
+       UNION
+       SELECT u.id FROM users u
+       LEFT JOIN (SELECT user_id, max(id) AS latest FROM karma_events GROUP BY user_id) e ON e.user_id = u.id
+       WHERE u.last_event_id IS NOT e.latest
+       UNION
+       SELECT e.user_id FROM karma_events e LEFT JOIN users u ON u.id = e.user_id WHERE u.id IS NULL
+       ORDER BY 1`,
+    )
+    .pluck()
+    .all()
+}
