@@ -87,8 +87,8 @@ interface Fresh {
 }
 
 /**
- * The karma ledger. Events are appended and `users.karma` moved in one transaction (a savepoint
- * of a group commit, all or nothing), so the cached karma always equals the sum of the ledger;
+ * The karma ledger. Events are appended and `users.karma` moved in one transaction (a write of
+ * a group commit, all or nothing), so the cached karma always equals the sum of the ledger;
  * members whose karma crossed a rule's threshold are reconciled in that same transaction, so no
  * change can be lost between them.
  *
@@ -220,8 +220,9 @@ export class KarmaRepository {
 
   /**
    * The write: see the class's comment. Throws the first refusal, in order. Run only through
-   * the group commit, whose savepoint around it makes it all or nothing (a nested one of its
-   * own would only cost two more statements per request).
+   * the group commit, which makes it all or nothing (when it throws, its transaction is rolled
+   * back and the other writes run again without it); it has no effect outside the database, so
+   * running it again is safe.
    */
   private appendAll(raw: readonly KarmaEventRequest[]): KarmaAppendResult[] {
     const nowMs = this.clock()
@@ -310,7 +311,7 @@ export class KarmaRepository {
 
   /**
    * Appends one event (or replays its key); throws {@link KarmaError}. Committed with the other
-   * writes of the same moment ({@link GroupCommit}, in a savepoint of its own); resolves once durable.
+   * writes of the same moment ({@link GroupCommit}); resolves once durable.
    */
   async append(request: KarmaEventRequest): Promise<KarmaAppendResult> {
     const [result] = await this.writes.run(() => this.appendAll([request]))

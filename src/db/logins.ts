@@ -82,8 +82,9 @@ export class LoginRepository {
     this.legacyRows = this.anyLegacyStatement.get() !== undefined
     this.purgeStatement = db.prepare<[number]>('DELETE FROM login_replays WHERE expires_at <= ?')
     this.linkTransaction = linkTransaction(db)
-    // A plain function: run through GroupCommit, it gets a savepoint of its own, which makes it
-    // atomic (a second, nested one would only cost two more statements per login).
+    // A plain function: GroupCommit makes it atomic (if it throws, its transaction is rolled back
+    // and the other writes run again without it); it touches nothing outside the database, so
+    // running it a second time is safe.
     this.completeTransaction = (login: CompletedLogin, now: number): LoginCompletion => {
       if (
         (this.legacyRows && this.legacyHashStatement.get(login.hash) !== undefined) ||
