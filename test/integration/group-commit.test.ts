@@ -29,6 +29,20 @@ function setup(maxBatch?: number): { db: SqliteDatabase; other: SqliteDatabase; 
 
 const count = (db: SqliteDatabase): number => db.prepare<[], { c: number }>('SELECT count(*) AS c FROM t').get()?.c ?? -1
 
+/**
+ * A second connection holding nothing yet (`lockHolder`, to `BEGIN IMMEDIATE` as another process
+ * would) and a group commit over a third connection that waits only 10 ms for the write lock.
+ */
+function lockedByAnother(other: SqliteDatabase): { lockHolder: SqliteDatabase; impatient: SqliteDatabase; shortTimeout: GroupCommit } {
+  const lockHolder = openDatabase(other.name)
+  const impatient = openDatabase(other.name, { busyTimeoutMs: 10 })
+  cleanups.push(() => {
+    impatient.close()
+    lockHolder.close()
+  })
+  return { lockHolder, impatient, shortTimeout: new GroupCommit(impatient) }
+}
+
 describe('GroupCommit', () => {
   it('commits the writes of one turn in one transaction, visible only once committed', async () => {
     const { other, writes, insert } = setup()
@@ -98,13 +112,7 @@ describe('GroupCommit', () => {
 
   it('a lone write whose transaction cannot begin is rejected and applies nothing', async () => {
     const { other, writes, insert } = setup()
-    const lockHolder = openDatabase(other.name)
-    const impatient = openDatabase(other.name, { busyTimeoutMs: 10 })
-    cleanups.push(() => {
-      impatient.close()
-      lockHolder.close()
-    })
-    const shortTimeout = new GroupCommit(impatient)
+    const { lockHolder, impatient, shortTimeout } = lockedByAnother(other)
     const statement = impatient.prepare<[number]>('INSERT INTO t (n) VALUES (?)')
     lockHolder.exec('BEGIN IMMEDIATE')
     let ran = false
@@ -121,14 +129,7 @@ describe('GroupCommit', () => {
 
   it('rejects every write of a batch whose transaction cannot begin, and applies none', async () => {
     const { other, writes, insert } = setup()
-    const lockHolder = openDatabase(other.name)
-    const impatient = openDatabase(other.name, { busyTimeoutMs: 10 })
-    cleanups.push(() => {
-      impatient.close()
-      lockHolder.close()
-    })
-    // Another process holds the write lock past this connection's busy timeout.
-    const shortTimeout = new GroupCommit(impatient)
+    const { lockHolder, shortTimeout } = lockedByAnother(other)
     lockHolder.exec('BEGIN IMMEDIATE')
     const a = shortTimeout.run(() => 1)
     const b = shortTimeout.run(() => 2)
