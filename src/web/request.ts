@@ -8,6 +8,13 @@ export function pathOf(req: IncomingMessage): string {
   return query === -1 ? url : url.slice(0, query)
 }
 
+/** The request's query as Node received it, without the `?`; empty when there is none. */
+export function rawQueryOf(req: IncomingMessage): string {
+  const url = req.url ?? ''
+  const query = url.indexOf('?')
+  return query === -1 ? '' : url.slice(query + 1)
+}
+
 /**
  * The client's address as Express's `req.ip` gives it with `trust proxy` set to
  * `trustedHops` (the `TRUST_PROXY` setting): the address that many proxies in front of us saw,

@@ -34,11 +34,19 @@ export function siteHelmet(options: SecurityHeaderOptions): ReturnType<typeof he
   })
 }
 
+/** Header names and values, as {@link securityHeaderList} gives them. */
+export type SecurityHeaderList = readonly (readonly [string, string])[]
+
+/** Sets every header of `list` on `res`. */
+export function applySecurityHeaders(res: ServerResponse, list: SecurityHeaderList): void {
+  for (const [name, value] of list) res.setHeader(name, value)
+}
+
 /**
  * The headers helmet sets with the site's settings, worked out once. They do not depend on the
  * request (no CSP nonce), so every response can get the same list.
  */
-export function securityHeaderList(options: SecurityHeaderOptions): readonly (readonly [string, string])[] {
+export function securityHeaderList(options: SecurityHeaderOptions): SecurityHeaderList {
   const req = new IncomingMessage(new Socket())
   const res = new ServerResponse(req)
   const done = { called: false }
@@ -60,7 +68,7 @@ export function securityHeaderList(options: SecurityHeaderOptions): readonly (re
 export function securityHeaders(options: SecurityHeaderOptions): RequestHandler {
   const list = securityHeaderList(options)
   return (_req, res, next) => {
-    for (const [name, value] of list) res.setHeader(name, value)
+    applySecurityHeaders(res, list)
     next()
   }
 }

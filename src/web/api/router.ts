@@ -13,6 +13,7 @@ import { perKeyRateLimit } from './rate-limit.js'
 import { karmaEventRoutes, karmaEventsRoute } from './routes/karma-events.js'
 import { linkTokenRoutes } from './routes/link-tokens.js'
 import { memberRoutes } from './routes/members.js'
+import type { SecurityHeaderList } from '../security-headers.js'
 
 /** What {@link apiRouter} needs; the site passes its own deps. */
 export interface ApiDeps {
@@ -28,7 +29,7 @@ export interface ApiDeps {
   /** How long an account-linking URL works. @default 600 */
   readonly linkTokenTtlSeconds?: number
   /** The site's security headers (see `securityHeaderList`), for the routes served without Express. */
-  readonly securityHeaders: readonly (readonly [string, string])[]
+  readonly securityHeaders: SecurityHeaderList
 }
 
 /** The API: its Express router, and its busiest route, served ahead of Express. */

@@ -6,7 +6,9 @@ import type { Store } from '../../db/store.js'
 import { LOGIN_FAILURE_MESSAGES, type LoginFailureReason, type LoginVerifier, loginFailureKind } from '../../login/verify.js'
 import { answerError, HttpError } from '../errors.js'
 import { type FastRoute, runMiddleware } from '../fast-lane.js'
+import { rawQueryOf } from '../request.js'
 import { type Sessions, safeReturnPath } from '../session.js'
+import { applySecurityHeaders, type SecurityHeaderList } from '../security-headers.js'
 
 /** What {@link loginRoute} needs. */
 export interface LoginRouteDeps {
@@ -15,7 +17,7 @@ export interface LoginRouteDeps {
   readonly verifier: LoginVerifier
   readonly logger: Logger
   /** The site's security headers (see `securityHeaderList`), set on every answer. */
-  readonly securityHeaders: readonly (readonly [string, string])[]
+  readonly securityHeaders: SecurityHeaderList
   /** Logins allowed per client address and minute; 0 turns the limit off. */
   readonly rateLimitPerMinute: number
   /** The client's address, as the site's `trust proxy` setting reads it. */
@@ -43,12 +45,9 @@ export function loginRoute(deps: LoginRouteDeps): FastRoute {
       const refused = await runMiddleware(limiter, req, res)
       if (refused !== undefined) throw refused instanceof Error ? refused : new Error('the login rate limiter failed', { cause: refused })
     }
-    // The raw query, parsed once by the verifier: a generic parser would merge repeated keys.
-    const url = req.url ?? ''
-    const q = url.indexOf('?')
-    const rawQuery = q === -1 ? '' : url.slice(q + 1)
     const now = sessions.now()
-    const result = verifier.verify(rawQuery, now)
+    // The raw query, parsed once by the verifier: a generic parser would merge repeated keys.
+    const result = verifier.verify(rawQueryOf(req), now)
     if (!result.ok) {
       logger.info({ reason: result.reason }, 'login refused')
       throw refusal(result.reason)
@@ -92,7 +91,7 @@ export function loginRoute(deps: LoginRouteDeps): FastRoute {
     method: 'GET',
     path: '/auth/telegram',
     handle: async (req, res) => {
-      for (const [name, value] of securityHeaders) res.setHeader(name, value)
+      applySecurityHeaders(res, securityHeaders)
       try {
         await logIn(req, res)
       } catch (error) {

@@ -11,6 +11,7 @@ import type { ApiRateLimit } from '../rate-limit.js'
 import { type KarmaEventBody, karmaBatchSchema, karmaEventSchema, MAX_BATCH_EVENTS, type memberRefSchema, quickKarmaBatch, quickKarmaEvent } from '../schemas/requests.js'
 import { karmaResultJson, sendJson } from '../serialize.js'
 import { parseOr400 } from '../validate.js'
+import { applySecurityHeaders, type SecurityHeaderList } from '../../security-headers.js'
 
 const STATUS = { invalid: 400, member_not_found: 404, idempotency_conflict: 409 } as const
 
@@ -88,7 +89,7 @@ export interface KarmaEventsRouteDeps {
   /** The API's per-key limit, shared with its router; none when it is off. */
   readonly rateLimit: ApiRateLimit | undefined
   /** The site's security headers, on every answer as on every other route. */
-  readonly securityHeaders: readonly (readonly [string, string])[]
+  readonly securityHeaders: SecurityHeaderList
   /** The largest body, in bytes. */
   readonly maxBodyBytes: number
 }
@@ -109,7 +110,7 @@ export function karmaEventsRoute(deps: KarmaEventsRouteDeps): FastRoute {
     path: KARMA_EVENTS_PATH,
     handle: async (req, res) => {
       if (!isPlainJson(req, maxBodyBytes)) return false
-      for (const [name, value] of securityHeaders) res.setHeader(name, value)
+      applySecurityHeaders(res, securityHeaders)
       res.setHeader('Cache-Control', 'no-store')
       try {
         const key = await authenticateApiKey(req, res, store, clock)
