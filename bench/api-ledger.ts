@@ -50,10 +50,14 @@ try {
       )
       .get({ now })!
     setup
-      .prepare('INSERT INTO rules (group_id, chat_id, min_karma, remove_below, enabled, created_at, updated_at) VALUES (NULL, @chat, @min, @below, 1, @now, @now)')
+      .prepare(
+        'INSERT INTO rules (group_id, chat_id, min_karma, remove_below, enabled, created_at, updated_at) VALUES (NULL, @chat, @min, @below, 1, @now, @now)',
+      )
       .run({ chat: chat.id, min: RULE_MIN_KARMA, below: RULE_REMOVE_BELOW, now })
     setup
-      .prepare(`INSERT INTO memberships (user_id, chat_id, state, reason, updated_at) SELECT id, @chat, 'member', 'joined', @now FROM users WHERE karma >= @min`)
+      .prepare(
+        `INSERT INTO memberships (user_id, chat_id, state, reason, updated_at) SELECT id, @chat, 'member', 'joined', @now FROM users WHERE karma >= @min`,
+      )
       .run({ chat: chat.id, now, min: RULE_MIN_KARMA })
   })()
   // For prototypes only, e.g. BENCH_SQL='DROP INDEX karma_events_user_id' to see what an index costs.
@@ -63,7 +67,10 @@ try {
   for (const pragma of (process.env.BENCH_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== '')) db.pragma(pragma)
   const store = createStore(db)
   // As the web process runs it: WAL checkpoints in a thread (BENCH_CHECKPOINTER=0: on commit, SQLite's default).
-  const checkpointer = process.env.BENCH_CHECKPOINTER === '0' ? undefined : store.checkpointInBackground({
+  const checkpointer =
+    process.env.BENCH_CHECKPOINTER === '0'
+      ? undefined
+      : store.checkpointInBackground({
           logger: pino({ level: 'silent' }),
           ...(process.env.BENCH_RESTART_PAGES ? { restartPages: Number(process.env.BENCH_RESTART_PAGES) } : {}),
         })

@@ -83,7 +83,9 @@ function seed(db: SqliteDatabase): void {
 
 function ledgerReport(db: SqliteDatabase, writes: GroupCommitStats): LedgerReport {
   const one = (sql: string): number => db.prepare<[], { n: number | null }>(sql).get()?.n ?? 0
-  const seededSum = one(`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ${MEMBERS}) SELECT sum(i % ${KARMA_SPREAD}) AS n FROM seq`)
+  const seededSum = one(
+    `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ${MEMBERS}) SELECT sum(i % ${KARMA_SPREAD}) AS n FROM seq`,
+  )
   return {
     type: 'api-ledger-report',
     events: one('SELECT count(*) AS n FROM karma_events'),
@@ -173,4 +175,6 @@ async function buildSite(): Promise<Built> {
   }
 }
 
-runServerChild<ApiTarget>('api-servers.ts', API_TARGETS, (target) => (target === 'api-bare' ? buildBare() : buildSite()))
+runServerChild<ApiTarget>('api-servers.ts', API_TARGETS, (target) =>
+  target === 'api-bare' ? buildBare() : buildSite(),
+)

@@ -31,7 +31,14 @@
 import { createHistogram } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
-import { API_PATH, type ApiTarget, isKeysReply, isLedgerReport, type LedgerReport, TELEGRAM_ID_BASE } from './api-common.js'
+import {
+  API_PATH,
+  type ApiTarget,
+  isKeysReply,
+  isLedgerReport,
+  type LedgerReport,
+  TELEGRAM_ID_BASE,
+} from './api-common.js'
 import { isUsageReport, type UsageRequest } from './common.js'
 import { fmtInt, fmtMs, fmtRatio, intFromEnv, machine, type RunningServer, startServer } from './harness.js'
 
@@ -99,12 +106,30 @@ interface Tally {
   cpuRequests: number
 }
 
-const newTally = (): Tally => ({ seconds: 0, sent: 0, ok: 0, statuses: {}, errors: 0, timeouts: 0, latencyUs: createHistogram(), rounds: [], cpuUs: 0, cpuRequests: 0 })
+const newTally = (): Tally => ({
+  seconds: 0,
+  sent: 0,
+  ok: 0,
+  statuses: {},
+  errors: 0,
+  timeouts: 0,
+  latencyUs: createHistogram(),
+  rounds: [],
+  cpuUs: 0,
+  cpuRequests: 0,
+})
 
 const USAGE: UsageRequest = { type: 'usage' }
 
 /** `load`, measured, with the server's CPU time and request count around it. */
-async function measuredLoad(server: RunningServer, seconds: number, mode: Mode, keys: readonly string[], expected: number, tally: Tally): Promise<void> {
+async function measuredLoad(
+  server: RunningServer,
+  seconds: number,
+  mode: Mode,
+  keys: readonly string[],
+  expected: number,
+  tally: Tally,
+): Promise<void> {
   const before = await server.ask(USAGE, isUsageReport)
   await load(server.port, seconds, mode, keys, expected, tally, true)
   const after = await server.ask(USAGE, isUsageReport)
@@ -122,7 +147,15 @@ interface Mode {
  * One autocannon run of `seconds`, each request with the next body and the next API key.
  * Counts go into `tally` (warm-up and measured alike, for validity); timing only when measured.
  */
-function load(port: number, seconds: number, mode: Mode, keys: readonly string[], expected: number, tally: Tally, measured: boolean): Promise<void> {
+function load(
+  port: number,
+  seconds: number,
+  mode: Mode,
+  keys: readonly string[],
+  expected: number,
+  tally: Tally,
+  measured: boolean,
+): Promise<void> {
   let keyIndex = 0
   let ok = 0
   return new Promise((resolve, reject) => {
@@ -138,7 +171,10 @@ function load(port: number, seconds: number, mode: Mode, keys: readonly string[]
             setupRequest: (request) => {
               tally.sent++
               request.body = mode.body()
-              request.headers = { 'content-type': 'application/json', authorization: `Bearer ${keys[keyIndex++ % keys.length]!}` }
+              request.headers = {
+                'content-type': 'application/json',
+                authorization: `Bearer ${keys[keyIndex++ % keys.length]!}`,
+              }
               return request
             },
           },
@@ -172,15 +208,21 @@ function load(port: number, seconds: number, mode: Mode, keys: readonly string[]
 const EXPECTED_STATUS: Readonly<Record<ApiTarget, number>> = { 'api-bare': 200, 'api-site': 201 }
 
 /** Warm-up for each target, then rounds alternating the order, so a noisy moment hits all alike. */
-async function benchMode(mode: Mode, servers: readonly { target: ApiTarget; server: RunningServer }[], keys: readonly string[]): Promise<Map<ApiTarget, Tally>> {
+async function benchMode(
+  mode: Mode,
+  servers: readonly { target: ApiTarget; server: RunningServer }[],
+  keys: readonly string[],
+): Promise<Map<ApiTarget, Tally>> {
   const tallies = new Map<ApiTarget, Tally>(servers.map((s) => [s.target, newTally()]))
   for (const { target, server } of servers) {
-    if (SETTINGS.warmupSeconds > 0) await load(server.port, SETTINGS.warmupSeconds, mode, keys, EXPECTED_STATUS[target], tallies.get(target)!, false)
+    if (SETTINGS.warmupSeconds > 0)
+      await load(server.port, SETTINGS.warmupSeconds, mode, keys, EXPECTED_STATUS[target], tallies.get(target)!, false)
   }
   const roundSeconds = Math.max(1, Math.round(SETTINGS.durationSeconds / SETTINGS.rounds))
   for (let r = 0; r < SETTINGS.rounds; r++) {
     const order = r % 2 === 0 ? servers : [...servers].reverse()
-    for (const { target, server } of order) await measuredLoad(server, roundSeconds, mode, keys, EXPECTED_STATUS[target], tallies.get(target)!)
+    for (const { target, server } of order)
+      await measuredLoad(server, roundSeconds, mode, keys, EXPECTED_STATUS[target], tallies.get(target)!)
   }
   return tallies
 }
@@ -215,7 +257,11 @@ async function sanityCheck(site: RunningServer, bare: RunningServer, key: string
   const body = nextSingle()
   const first = await post(site.port, key, body)
   const event = first.json as EventResultJson
-  if (first.status !== 201 || typeof event.event?.karmaAfter !== 'number' || event.member?.karma !== event.event.karmaAfter) {
+  if (
+    first.status !== 201 ||
+    typeof event.event?.karmaAfter !== 'number' ||
+    event.member?.karma !== event.event.karmaAfter
+  ) {
     throw new Error(`the site refused an event: ${String(first.status)} ${JSON.stringify(first.json)}`)
   }
   const replay = await post(site.port, key, body)
@@ -224,11 +270,17 @@ async function sanityCheck(site: RunningServer, bare: RunningServer, key: string
   }
   const batch = await post(site.port, key, nextBatch())
   const results = (batch.json as { results?: EventResultJson[] }).results
-  if (batch.status !== 201 || !Array.isArray(results) || results.length !== BATCH_SIZE || results.some((r) => r.replayed !== false || typeof r.member?.karma !== 'number')) {
+  if (
+    batch.status !== 201 ||
+    !Array.isArray(results) ||
+    results.length !== BATCH_SIZE ||
+    results.some((r) => r.replayed !== false || typeof r.member?.karma !== 'number')
+  ) {
     throw new Error(`the site refused a batch: ${String(batch.status)} ${JSON.stringify(batch.json).slice(0, 300)}`)
   }
   const bareAnswer = await post(bare.port, key, nextSingle())
-  if (bareAnswer.status !== 200 || bareAnswer.json !== 'ok') throw new Error(`the bare handler answered ${String(bareAnswer.status)}`)
+  if (bareAnswer.status !== 200 || bareAnswer.json !== 'ok')
+    throw new Error(`the bare handler answered ${String(bareAnswer.status)}`)
   return 1 + BATCH_SIZE
 }
 
@@ -236,7 +288,8 @@ function tallyProblems(target: ApiTarget, tally: Tally): string[] {
   const problems: string[] = []
   const expected = String(EXPECTED_STATUS[target])
   const others = Object.entries(tally.statuses).filter(([status]) => status !== expected)
-  if (others.length > 0) problems.push(`responses other than ${expected}: ${others.map(([s, n]) => `${s} x${String(n)}`).join(', ')}`)
+  if (others.length > 0)
+    problems.push(`responses other than ${expected}: ${others.map(([s, n]) => `${s} x${String(n)}`).join(', ')}`)
   if (tally.errors > 0) problems.push(`${String(tally.errors)} connection errors`)
   if (tally.timeouts > 0) problems.push(`${String(tally.timeouts)} timeouts`)
   if (tally.ok === 0) problems.push('no measured response')
@@ -245,7 +298,8 @@ function tallyProblems(target: ApiTarget, tally: Tally): string[] {
 
 const responses = (tally: Tally): number => Object.values(tally.statuses).reduce((a, b) => a + b, 0)
 const perSecond = (tally: Tally): number => tally.ok / tally.seconds
-const latency = (tally: Tally): string => `p50 ${fmtMs(tally.latencyUs.percentile(50) / 1000)} ms, p99 ${fmtMs(tally.latencyUs.percentile(99) / 1000)} ms`
+const latency = (tally: Tally): string =>
+  `p50 ${fmtMs(tally.latencyUs.percentile(50) / 1000)} ms, p99 ${fmtMs(tally.latencyUs.percentile(99) / 1000)} ms`
 /** Server CPU (user + system) per request, µs: what a request costs whatever else the machine runs. */
 const cpuPerRequest = (tally: Tally): number => tally.cpuUs / Math.max(1, tally.cpuRequests)
 
@@ -271,14 +325,25 @@ async function main(): Promise<void> {
 
     console.log(`\n## 1. Single events, POST ${API_PATH} (${describe(SETTINGS.connections)})`)
     const skip = new Map<ApiTarget, Tally>()
-    const single = SETTINGS.only === 'batch' ? skip : await benchMode({ name: 'single', connections: SETTINGS.connections, body: nextSingle }, servers, keys)
+    const single =
+      SETTINGS.only === 'batch'
+        ? skip
+        : await benchMode({ name: 'single', connections: SETTINGS.connections, body: nextSingle }, servers, keys)
     console.log(`\n## 2. Batches of ${fmtInt(BATCH_SIZE)} events (${describe(SETTINGS.batchConnections)})`)
-    const batch = SETTINGS.only === 'single' ? skip : await benchMode({ name: 'batch', connections: SETTINGS.batchConnections, body: nextBatch }, servers, keys)
+    const batch =
+      SETTINGS.only === 'single'
+        ? skip
+        : await benchMode({ name: 'batch', connections: SETTINGS.batchConnections, body: nextBatch }, servers, keys)
     if (SETTINGS.only !== '') {
-      for (const [mode, tallies] of [['single', single], ['batch', batch]] as const) {
+      for (const [mode, tallies] of [
+        ['single', single],
+        ['batch', batch],
+      ] as const) {
         for (const [target, tally] of tallies) {
           const problems = tallyProblems(target, tally)
-          console.log(`${mode} ${target}: ${fmtInt(perSecond(tally))} req/s, ${latency(tally)}, ${fmtInt(cpuPerRequest(tally))} µs server CPU/req${problems.length > 0 ? `; INVALID: ${problems.join('; ')}` : ''}`)
+          console.log(
+            `${mode} ${target}: ${fmtInt(perSecond(tally))} req/s, ${latency(tally)}, ${fmtInt(cpuPerRequest(tally))} µs server CPU/req${problems.length > 0 ? `; INVALID: ${problems.join('; ')}` : ''}`,
+          )
           if (problems.length > 0) process.exitCode = 1
         }
       }
@@ -298,14 +363,20 @@ async function main(): Promise<void> {
     const siteBatch = batch.get('api-site')!
     const bareBatch = batch.get('api-bare')!
     const problems: string[] = []
-    for (const [mode, tallies] of [['single', single], ['batch', batch]] as const) {
-      for (const [target, tally] of tallies) problems.push(...tallyProblems(target, tally).map((p) => `${mode} ${target}: ${p}`))
+    for (const [mode, tallies] of [
+      ['single', single],
+      ['batch', batch],
+    ] as const) {
+      for (const [target, tally] of tallies)
+        problems.push(...tallyProblems(target, tally).map((p) => `${mode} ${target}: ${p}`))
     }
     // Every event the site answered 201 for is in the ledger, and nothing else but requests in flight at a run's end.
     const accepted = sanityEvents + (siteSingle.statuses['201'] ?? 0) + BATCH_SIZE * (siteBatch.statuses['201'] ?? 0)
     const sent = sanityEvents + siteSingle.sent + BATCH_SIZE * siteBatch.sent
-    if (ledger.events < accepted || ledger.events > sent) problems.push(`ledger holds ${fmtInt(ledger.events)} events; ${fmtInt(accepted)} accepted, ${fmtInt(sent)} sent`)
-    if (ledger.deltaSum !== ledger.karmaDrift) problems.push(`ledger sum ${String(ledger.deltaSum)} but cached karma moved ${String(ledger.karmaDrift)}`)
+    if (ledger.events < accepted || ledger.events > sent)
+      problems.push(`ledger holds ${fmtInt(ledger.events)} events; ${fmtInt(accepted)} accepted, ${fmtInt(sent)} sent`)
+    if (ledger.deltaSum !== ledger.karmaDrift)
+      problems.push(`ledger sum ${String(ledger.deltaSum)} but cached karma moved ${String(ledger.karmaDrift)}`)
     if (ledger.membersOff !== 0) problems.push(`${String(ledger.membersOff)} members' karma differs from their ledger`)
     if (ledger.chainsOff !== 0) problems.push(`${String(ledger.chainsOff)} members' chains of events are wrong`)
 
@@ -365,7 +436,9 @@ async function main(): Promise<void> {
       console.error(`\nINVALID RUN: ${problems.join('; ')}`)
       process.exitCode = 1
     } else {
-      console.log('Valid: every response as expected, no errors or timeouts; the ledger holds every accepted event, nothing beyond what was sent, and agrees with the cached karma.')
+      console.log(
+        'Valid: every response as expected, no errors or timeouts; the ledger holds every accepted event, nothing beyond what was sent, and agrees with the cached karma.',
+      )
     }
   } finally {
     await bare?.stop()

@@ -25,14 +25,22 @@ export interface Built {
  * Builds the target named by `process.argv[2]` (one of `targets`) and serves it until the
  * parent says stop. `script` names the file in error messages.
  */
-export function runServerChild<T extends string>(script: string, targets: readonly T[], build: (target: T) => Built | Promise<Built>): void {
+export function runServerChild<T extends string>(
+  script: string,
+  targets: readonly T[],
+  build: (target: T) => Built | Promise<Built>,
+): void {
   main(script, targets, build).catch((error: unknown) => {
     console.error(error)
     process.exit(1)
   })
 }
 
-async function main<T extends string>(script: string, targets: readonly T[], build: (target: T) => Built | Promise<Built>): Promise<void> {
+async function main<T extends string>(
+  script: string,
+  targets: readonly T[],
+  build: (target: T) => Built | Promise<Built>,
+): Promise<void> {
   if (process.send === undefined) throw new Error(`${script} is started by a benchmark script (needs an IPC channel)`)
   const send = process.send.bind(process)
   const target = targets.find((t) => t === process.argv[2])
@@ -71,7 +79,9 @@ async function main<T extends string>(script: string, targets: readonly T[], bui
       const report: UsageReport = { type: 'usage-report', userUs: user, systemUs: system, requests }
       send(report)
     } else {
-      built.onMessage?.(message, (reply) => { send(reply) })
+      built.onMessage?.(message, (reply) => {
+        send(reply)
+      })
     }
   })
   // If the parent dies, do not linger holding a port and a temp database.

@@ -57,7 +57,11 @@ export async function startServer({ script, target, cpuProfDir }: StartServerOpt
   if (cpuProfDir !== '') execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(cpuProfDir, target)}`)
   const child: ChildProcess = fork(script, [target], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   // Not `once(child, 'exit')`: that would reject on 'error', unhandled when startup already failed.
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve()
+    }),
+  )
 
   const port = await new Promise<number>((resolve, reject) => {
     const onMessage = (message: unknown): void => {

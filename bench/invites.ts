@@ -44,7 +44,11 @@ class Watch extends Writable {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
-async function until<T>(what: string, timeoutMs: number, check: () => T | undefined | Promise<T | undefined>): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
@@ -77,18 +81,27 @@ async function main(): Promise<void> {
     // The sweep must not run during the measurement; the rule change reconciles by itself.
     RECONCILE_INTERVAL_SECONDS: '3600',
   })
-  const web = await startWebProcess(config, createLogger(config, watch), { host: '127.0.0.1', botRetryDelayMs: [50, 500] })
+  const web = await startWebProcess(config, createLogger(config, watch), {
+    host: '127.0.0.1',
+    botRetryDelayMs: [50, 500],
+  })
   try {
     const tg = web.emulator
     if (!tg) throw new Error('not the sandbox: the emulator is missing')
     await web.botStarted
     const { store } = web
-    console.log(`Invites benchmark: ${fmtInt(MEMBERS)} members, runner at ${String(RATE)}/s, emulator limits ${String(TELEGRAM_LIMIT)}/s overall and 1/s per chat`)
+    console.log(
+      `Invites benchmark: ${fmtInt(MEMBERS)} members, runner at ${String(RATE)}/s, emulator limits ${String(TELEGRAM_LIMIT)}/s overall and 1/s per chat`,
+    )
     console.log(`Machine: ${machine()}`)
 
     // A rule nobody meets yet, and its chat, created by the emulated account.
     const chat = await store.chats.create('Inner circle', 'The benchmark chat', Math.floor(Date.now() / 1000))
-    const created = await saveRule(store, { rule: { groupId: null, chatId: chat.id, minKarma: 1000, removeBelow: null }, actor: 'bench', now: Date.now() })
+    const created = await saveRule(store, {
+      rule: { groupId: null, chatId: chat.id, minKarma: 1000, removeBelow: null },
+      actor: 'bench',
+      now: Date.now(),
+    })
     web.workerJobs?.poke()
     await until('the chat to be created and the bot promoted', 15_000, async () => {
       const c = await store.chats.findById(chat.id)
@@ -105,10 +118,19 @@ async function main(): Promise<void> {
       await tg.sendText(user.id, '/start')
       await sleep(1000 / RATE)
     }
-    await until('the welcomes', 60_000 + MEMBERS * 100, () => ((tg.stats().calls.sendMessage ?? 0) - before >= MEMBERS ? true : undefined))
+    await until('the welcomes', 60_000 + MEMBERS * 100, () =>
+      (tg.stats().calls.sendMessage ?? 0) - before >= MEMBERS ? true : undefined,
+    )
     let key = 0
     for (const id of ids) {
-      await store.karma.append({ member: { telegramId: id }, delta: 150, reason: 'bench', source: 'admin', actor: 'bench', idempotencyKey: `bench-${String(++key)}` })
+      await store.karma.append({
+        member: { telegramId: id },
+        delta: 150,
+        reason: 'bench',
+        source: 'admin',
+        actor: 'bench',
+        idempotencyKey: `bench-${String(++key)}`,
+      })
     }
     console.log(`Set-up: ${fmtInt(MEMBERS)} members with 150 karma in ${fmtInt(Date.now() - setupStart)} ms`)
     // Let the emulator's one-second windows empty, so the measurement starts from a quiet Telegram.
@@ -126,7 +148,9 @@ async function main(): Promise<void> {
     })
     const queuedAt = Date.now()
     web.botJobs.poke()
-    await until('every invite', Math.ceil((MEMBERS / RATE) * 3000) + 30_000, () => (watch.invited.length - invitedBefore >= MEMBERS ? true : undefined))
+    await until('every invite', Math.ceil((MEMBERS / RATE) * 3000) + 30_000, () =>
+      watch.invited.length - invitedBefore >= MEMBERS ? true : undefined,
+    )
     const stats1 = tg.stats()
 
     const times = watch.invited.slice(invitedBefore).sort((a, b) => a - b)
@@ -143,25 +167,40 @@ async function main(): Promise<void> {
     }
     const met = sustained >= TARGET_RATIO * RATE && refused === 0
 
-    console.log(`Rule change: ${fmtInt(changed?.report.invitesQueued ?? 0)} invites queued in ${fmtInt(queuedAt - changedAt)} ms`)
-    console.log(`First invite ${fmtInt(first - changedAt)} ms after the rule change, last after ${(last - changedAt) / 1000} s`)
+    console.log(
+      `Rule change: ${fmtInt(changed?.report.invitesQueued ?? 0)} invites queued in ${fmtInt(queuedAt - changedAt)} ms`,
+    )
+    console.log(
+      `First invite ${fmtInt(first - changedAt)} ms after the rule change, last after ${(last - changedAt) / 1000} s`,
+    )
     console.log('')
     console.log('| Benchmark | Result | Target | Against target | Met |')
     console.log('| --- | ---: | ---: | ---: | :---: |')
     console.log(
       `| ${fmtInt(MEMBERS)} invites after one rule change, runner at ${String(RATE)}/s | ${sustained.toFixed(2)} invites/s sustained (first to last: ${((last - first) / 1000).toFixed(2)} s) | >= ${(TARGET_RATIO * RATE).toFixed(1)}/s | ${(sustained / RATE).toFixed(3)}x of ${String(RATE)}/s | **${met ? 'yes' : 'no'}** |`,
     )
-    console.log(`| 429s from the emulator during the invites | ${fmtInt(refused)} (runner postponements: ${fmtInt(postponed)}) | 0 | | **${refused === 0 ? 'yes' : 'no'}** |`)
+    console.log(
+      `| 429s from the emulator during the invites | ${fmtInt(refused)} (runner postponements: ${fmtInt(postponed)}) | 0 | | **${refused === 0 ? 'yes' : 'no'}** |`,
+    )
     console.log('')
-    console.log(`Peak invites in any 1 s window: ${fmtInt(peakInWindow(times, 1000))} (Telegram's limit ${String(TELEGRAM_LIMIT)})`)
-    console.log(`sendMessage calls during the invites: ${fmtInt(sent)} (${fmtInt(refused)} refused); memberships 'invited': ${fmtInt(invitedRows)} of ${fmtInt(MEMBERS)}; 429s over the whole run, set-up included: ${fmtInt(stats1.tooManyRequests)}`)
+    console.log(
+      `Peak invites in any 1 s window: ${fmtInt(peakInWindow(times, 1000))} (Telegram's limit ${String(TELEGRAM_LIMIT)})`,
+    )
+    console.log(
+      `sendMessage calls during the invites: ${fmtInt(sent)} (${fmtInt(refused)} refused); memberships 'invited': ${fmtInt(invitedRows)} of ${fmtInt(MEMBERS)}; 429s over the whole run, set-up included: ${fmtInt(stats1.tooManyRequests)}`,
+    )
 
     const problems: string[] = []
     if (times.length !== MEMBERS) problems.push(`${String(times.length)} invites logged, ${String(MEMBERS)} expected`)
     // A refused call is counted as a call too; grammY's auto-retry then sends it again.
-    if (sent - refused !== MEMBERS) problems.push(`${String(sent - refused)} accepted sendMessage calls, ${String(MEMBERS)} expected (one DM per invite)`)
-    if (invitedRows !== MEMBERS) problems.push(`${String(invitedRows)} memberships invited, ${String(MEMBERS)} expected`)
-    if (watch.errors.length > 0) problems.push(`${String(watch.errors.length)} error log lines, the first: ${watch.errors[0] ?? ''}`)
+    if (sent - refused !== MEMBERS)
+      problems.push(
+        `${String(sent - refused)} accepted sendMessage calls, ${String(MEMBERS)} expected (one DM per invite)`,
+      )
+    if (invitedRows !== MEMBERS)
+      problems.push(`${String(invitedRows)} memberships invited, ${String(MEMBERS)} expected`)
+    if (watch.errors.length > 0)
+      problems.push(`${String(watch.errors.length)} error log lines, the first: ${watch.errors[0] ?? ''}`)
     if (problems.length > 0) {
       console.error(`INVALID run: ${problems.join('; ')}`)
       process.exitCode = 1

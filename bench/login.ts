@@ -30,7 +30,15 @@ import {
   type ServerTarget,
   type UsageRequest,
 } from './common.js'
-import { fmtInt, fmtMs, fmtRatio, intFromEnv, machine, type RunningServer, startServer as startServerScript } from './harness.js'
+import {
+  fmtInt,
+  fmtMs,
+  fmtRatio,
+  intFromEnv,
+  machine,
+  type RunningServer,
+  startServer as startServerScript,
+} from './harness.js'
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -120,13 +128,18 @@ function benchLoginCheck(): OpsResult[] {
   const authDate = nowSeconds()
   const now = authDate + 60
   const verifier = createLoginVerifier({ botToken: BENCH_BOT_TOKEN, maxAgeSeconds: BENCH_LOGIN_MAX_AGE_SECONDS })
-  const queries = Array.from({ length: VERIFY_QUERIES }, (_, i) => signedLoginQuery(BENCH_BOT_TOKEN, loginFields(i, authDate)))
+  const queries = Array.from({ length: VERIFY_QUERIES }, (_, i) =>
+    signedLoginQuery(BENCH_BOT_TOKEN, loginFields(i, authDate)),
+  )
   // checkSignature takes fields already parsed: parsing is the caller's job there.
   const parsed = queries.map((q) => Object.fromEntries(new URLSearchParams(q)))
 
   const candidates: Candidate[] = [
     { name: 'ours: verify(rawQuery, now)', check: (i) => verifier.verify(queries[i]!, now).ok },
-    { name: '@grammyjs/validator: checkSignature(token, parsed)', check: (i) => checkSignature(BENCH_BOT_TOKEN, parsed[i]!) },
+    {
+      name: '@grammyjs/validator: checkSignature(token, parsed)',
+      check: (i) => checkSignature(BENCH_BOT_TOKEN, parsed[i]!),
+    },
     {
       name: '@grammyjs/validator + URLSearchParams parse',
       check: (i) => checkSignature(BENCH_BOT_TOKEN, Object.fromEntries(new URLSearchParams(queries[i]))),
@@ -145,7 +158,9 @@ function benchLoginCheck(): OpsResult[] {
     }
   }
 
-  console.log(`\n## 1. Login check alone (${VERIFY_QUERIES} distinct signed queries, ${SETTINGS.rounds} rounds x >= ${SETTINGS.roundMs} ms)`)
+  console.log(
+    `\n## 1. Login check alone (${VERIFY_QUERIES} distinct signed queries, ${SETTINGS.rounds} rounds x >= ${SETTINGS.roundMs} ms)`,
+  )
   // Warm up: let V8 optimise every candidate before any round counts.
   for (const candidate of candidates) timeRound(candidate, VERIFY_QUERIES, Math.max(300, SETTINGS.roundMs / 2))
 
@@ -154,7 +169,11 @@ function benchLoginCheck(): OpsResult[] {
   for (let r = 0; r < SETTINGS.rounds; r++) {
     candidates.forEach((candidate, c) => rounds[c]!.push(timeRound(candidate, VERIFY_QUERIES, SETTINGS.roundMs)))
   }
-  const results = candidates.map((candidate, c) => ({ name: candidate.name, medianOps: median(rounds[c]!), rounds: rounds[c]! }))
+  const results = candidates.map((candidate, c) => ({
+    name: candidate.name,
+    medianOps: median(rounds[c]!),
+    rounds: rounds[c]!,
+  }))
   for (const result of results) {
     console.log(
       `  ${result.name.padEnd(52)} ${fmtInt(result.medianOps).padStart(10)} ops/s (median; rounds ${result.rounds.map(fmtInt).join(', ')})`,
@@ -187,7 +206,8 @@ function urlPool(size: number, base: number): string[] {
   const first = last - Math.floor((size - 1) / URL_POOL_PER_SECOND)
   return Array.from(
     { length: size },
-    (_, i) => `/auth/telegram?${signedLoginQuery(BENCH_BOT_TOKEN, loginFields(base + i, first + Math.floor(i / URL_POOL_PER_SECOND)))}`,
+    (_, i) =>
+      `/auth/telegram?${signedLoginQuery(BENCH_BOT_TOKEN, loginFields(base + i, first + Math.floor(i / URL_POOL_PER_SECOND)))}`,
   )
 }
 
@@ -257,7 +277,9 @@ function load(port: number, seconds: number, nextPath: () => string): Promise<Lo
 }
 
 /** What each target is, and what it answers when all is well. */
-const TARGETS: Readonly<Record<ServerTarget, { readonly label: string; readonly status: 200 | 302; readonly logsIn: boolean }>> = {
+const TARGETS: Readonly<
+  Record<ServerTarget, { readonly label: string; readonly status: 200 | 302; readonly logsIn: boolean }>
+> = {
   bare: { label: 'Bare Express 5 handler `ok` (200)', status: 200, logsIn: false },
   route: { label: '`GET /auth/telegram`, distinct signed logins (302)', status: 302, logsIn: true },
   'bare-node': { label: 'Reference: bare `node:http` handler `ok` (200), no Express', status: 200, logsIn: false },
@@ -289,7 +311,8 @@ const USAGE: UsageRequest = { type: 'usage' }
 
 async function benchHttp(target: ServerTarget, base: number): Promise<HttpResult> {
   const seconds = SETTINGS.durationSeconds
-  const poolSize = SETTINGS.urlPool > 0 ? SETTINGS.urlPool : Math.max(50_000, (seconds + SETTINGS.warmupSeconds) * URL_POOL_PER_SECOND)
+  const poolSize =
+    SETTINGS.urlPool > 0 ? SETTINGS.urlPool : Math.max(50_000, (seconds + SETTINGS.warmupSeconds) * URL_POOL_PER_SECOND)
   const server = await startServer(target)
   try {
     // The sanity check uses its own login, outside the pool.
@@ -326,9 +349,12 @@ async function benchHttp(target: ServerTarget, base: number): Promise<HttpResult
       connectionErrors: result.errors + result.timeouts,
       poolWrapped: cursor.wrapped,
       cpuUsPerRequest:
-        (usageAfter.userUs - usageBefore.userUs + usageAfter.systemUs - usageBefore.systemUs) / Math.max(1, usageAfter.requests - usageBefore.requests),
+        (usageAfter.userUs - usageBefore.userUs + usageAfter.systemUs - usageBefore.systemUs) /
+        Math.max(1, usageAfter.requests - usageBefore.requests),
     }
-    const codes = Object.entries(statusCodes).map(([code, count]) => `${code}: ${fmtInt(count)}`).join(', ')
+    const codes = Object.entries(statusCodes)
+      .map(([code, count]) => `${code}: ${fmtInt(count)}`)
+      .join(', ')
     console.log(
       `  ${target.padEnd(13)} ${fmtInt(outcome.requestsPerSecond).padStart(8)} req/s (mean)  p50 ${fmtMs(outcome.p50)} ms  p99 ${fmtMs(outcome.p99)} ms  ${outcome.cpuUsPerRequest.toFixed(0)} µs CPU/req  ` +
         `${fmtInt(responses)} responses {${codes}}  4xx ${outcome.clientErrors}  5xx ${outcome.serverErrors}  errors ${outcome.connectionErrors}` +
@@ -360,7 +386,9 @@ async function main(): Promise<void> {
   console.log(`# karmagate login benchmark, ${today}`)
   console.log(`Machine: ${machine()}`)
   if (SETTINGS.cpuProfDir !== '') {
-    console.log(`CPU profiles of the servers go to ${SETTINGS.cpuProfDir}/<target>; profiling slows them, so these figures are not the reference.`)
+    console.log(
+      `CPU profiles of the servers go to ${SETTINGS.cpuProfDir}/<target>; profiling slows them, so these figures are not the reference.`,
+    )
   }
 
   const checks = benchLoginCheck()
@@ -397,13 +425,49 @@ async function main(): Promise<void> {
   const rows = [
     ['Benchmark', 'Result', 'Target', 'Against target', 'Met'],
     ['---', '---:', '---:', '---:', ':---:'],
-    ['Login check, ours: `verify(rawQuery, now)`', `${fmtInt(ours.medianOps)} ops/s`, `>= ${fmtInt(TARGET_VERIFY_OPS)} ops/s`, fmtRatio(verifyRatio), yesNo(verifyRatio >= 1)],
-    ['Login check, `@grammyjs/validator` `checkSignature(token, parsed)`', `${fmtInt(grammy.medianOps)} ops/s`, '(baseline)', `ours ${fmtRatio(ours.medianOps / grammy.medianOps)}`, ''],
-    ['Login check, `checkSignature` + `URLSearchParams` parse', `${fmtInt(grammyParsed.medianOps)} ops/s`, '(baseline)', `ours ${fmtRatio(ours.medianOps / grammyParsed.medianOps)}`, ''],
-    [TARGETS.route.label, httpFigures(route), `>= ${fmtRatio(TARGET_ROUTE_RATIO)} bare`, fmtRatio(routeRatio), isValid(route) ? yesNo(routeRatio >= TARGET_ROUTE_RATIO) : '**invalid run**'],
+    [
+      'Login check, ours: `verify(rawQuery, now)`',
+      `${fmtInt(ours.medianOps)} ops/s`,
+      `>= ${fmtInt(TARGET_VERIFY_OPS)} ops/s`,
+      fmtRatio(verifyRatio),
+      yesNo(verifyRatio >= 1),
+    ],
+    [
+      'Login check, `@grammyjs/validator` `checkSignature(token, parsed)`',
+      `${fmtInt(grammy.medianOps)} ops/s`,
+      '(baseline)',
+      `ours ${fmtRatio(ours.medianOps / grammy.medianOps)}`,
+      '',
+    ],
+    [
+      'Login check, `checkSignature` + `URLSearchParams` parse',
+      `${fmtInt(grammyParsed.medianOps)} ops/s`,
+      '(baseline)',
+      `ours ${fmtRatio(ours.medianOps / grammyParsed.medianOps)}`,
+      '',
+    ],
+    [
+      TARGETS.route.label,
+      httpFigures(route),
+      `>= ${fmtRatio(TARGET_ROUTE_RATIO)} bare`,
+      fmtRatio(routeRatio),
+      isValid(route) ? yesNo(routeRatio >= TARGET_ROUTE_RATIO) : '**invalid run**',
+    ],
     [TARGETS.bare.label, httpFigures(bare), '(baseline)', '1.00x', ''],
-    [TARGETS['bare-node'].label, httpFigures(bareNode), '(reference)', `route ${fmtRatio(route.requestsPerSecond / bareNode.requestsPerSecond)} of it`, ''],
-    ...diagnostics.map((d) => [TARGETS[d.target].label, httpFigures(d), '(diagnostic)', `${fmtRatio(d.requestsPerSecond / bare.requestsPerSecond)} bare`, '']),
+    [
+      TARGETS['bare-node'].label,
+      httpFigures(bareNode),
+      '(reference)',
+      `route ${fmtRatio(route.requestsPerSecond / bareNode.requestsPerSecond)} of it`,
+      '',
+    ],
+    ...diagnostics.map((d) => [
+      TARGETS[d.target].label,
+      httpFigures(d),
+      '(diagnostic)',
+      `${fmtRatio(d.requestsPerSecond / bare.requestsPerSecond)} bare`,
+      '',
+    ]),
   ]
   for (const row of rows) console.log(`| ${row.join(' | ')} |`)
   console.log(
@@ -415,7 +479,9 @@ async function main(): Promise<void> {
     for (const result of invalid) {
       console.error(
         `\nThe ${result.target} run is not valid: ${result.unexpected} unexpected responses or errors` +
-          (result.poolWrapped && TARGETS[result.target].logsIn ? '; it used up its signed URLs and replayed some (raise BENCH_URL_POOL)' : '') +
+          (result.poolWrapped && TARGETS[result.target].logsIn
+            ? '; it used up its signed URLs and replayed some (raise BENCH_URL_POOL)'
+            : '') +
           '. Its figures do not describe logins.',
       )
     }

@@ -12,7 +12,8 @@ import { openStore } from '../src/db/store.js'
 import type { ReconcileChildReport } from './reconcile-common.js'
 
 async function main(): Promise<void> {
-  if (process.send === undefined) throw new Error('reconcile-child.ts is started by bench/reconcile.ts (needs an IPC channel)')
+  if (process.send === undefined)
+    throw new Error('reconcile-child.ts is started by bench/reconcile.ts (needs an IPC channel)')
   const [dbPath, ruleIdRaw, chatIdRaw, minKarmaRaw] = process.argv.slice(2)
   if (dbPath === undefined || ruleIdRaw === undefined || chatIdRaw === undefined || minKarmaRaw === undefined) {
     throw new Error('usage: reconcile-child.ts <dbPath> <ruleId> <chatId> <minKarma>')

@@ -176,7 +176,9 @@ async function benchSize(n: number): Promise<StepResult[]> {
     } finally {
       db.close()
     }
-    console.log(`\n## ${fmtInt(n)} members: filled in ${fmtS(fixture.fillMs)}, database ${fmtMb(fixture.dbBytes)}, ${fmtInt(expectedInvites)} to invite`)
+    console.log(
+      `\n## ${fmtInt(n)} members: filled in ${fmtS(fixture.fillMs)}, database ${fmtMb(fixture.dbBytes)}, ${fmtInt(expectedInvites)} to invite`,
+    )
 
     const results: StepResult[] = []
     const check = openDatabase(dbPath)
@@ -184,15 +186,22 @@ async function benchSize(n: number): Promise<StepResult[]> {
       // 1. Lower the threshold: one invite per newly eligible member.
       const lower = await runChild(dbPath, fixture, MIN_KARMA_TEN_PERCENT, `${n}-lower`)
       const invites = count(check, `SELECT count(*) AS n FROM jobs WHERE kind = 'member.invite' AND state = 'queued'`)
-      const distinct = count(check, `SELECT count(DISTINCT dedupe_key) AS n FROM jobs WHERE kind = 'member.invite' AND state = 'queued'`)
+      const distinct = count(
+        check,
+        `SELECT count(DISTINCT dedupe_key) AS n FROM jobs WHERE kind = 'member.invite' AND state = 'queued'`,
+      )
       const eligible = count(check, `SELECT count(*) AS n FROM memberships WHERE state = 'eligible'`)
       const otherJobs = count(check, `SELECT count(*) AS n FROM jobs WHERE kind <> 'member.invite'`)
       const lowerProblems: string[] = []
-      if (invites !== expectedInvites) lowerProblems.push(`${invites} member.invite jobs queued, ${expectedInvites} newly eligible`)
+      if (invites !== expectedInvites)
+        lowerProblems.push(`${invites} member.invite jobs queued, ${expectedInvites} newly eligible`)
       if (distinct !== invites) lowerProblems.push(`${invites - distinct} duplicate invite jobs`)
-      if (lower.invitesQueued !== expectedInvites) lowerProblems.push(`reconcile reported ${lower.invitesQueued} invites`)
-      if (eligible !== expectedInvites) lowerProblems.push(`${eligible} memberships eligible, ${expectedInvites} expected`)
-      if (otherJobs !== 0 || lower.removalsQueued !== 0 || lower.withdrawn !== 0) lowerProblems.push('unexpected removals or other jobs')
+      if (lower.invitesQueued !== expectedInvites)
+        lowerProblems.push(`reconcile reported ${lower.invitesQueued} invites`)
+      if (eligible !== expectedInvites)
+        lowerProblems.push(`${eligible} memberships eligible, ${expectedInvites} expected`)
+      if (otherJobs !== 0 || lower.removalsQueued !== 0 || lower.withdrawn !== 0)
+        lowerProblems.push('unexpected removals or other jobs')
       results.push({ size: n, step: 'lower', expected: expectedInvites, report: lower, problems: lowerProblems })
 
       // 2. Raise it back: the invites not yet sent are withdrawn (their memberships marked removed).
@@ -200,10 +209,12 @@ async function benchSize(n: number): Promise<StepResult[]> {
       const stillEligible = count(check, `SELECT count(*) AS n FROM memberships WHERE state IN ('eligible', 'invited')`)
       const jobsAfter = count(check, 'SELECT count(*) AS n FROM jobs')
       const raiseProblems: string[] = []
-      if (raise.withdrawn !== expectedInvites) raiseProblems.push(`${raise.withdrawn} withdrawn, ${expectedInvites} expected`)
+      if (raise.withdrawn !== expectedInvites)
+        raiseProblems.push(`${raise.withdrawn} withdrawn, ${expectedInvites} expected`)
       if (stillEligible !== 0) raiseProblems.push(`${stillEligible} memberships still eligible or invited`)
       if (raise.invitesQueued !== 0 || raise.removalsQueued !== 0) raiseProblems.push('the raise queued jobs')
-      if (jobsAfter !== expectedInvites) raiseProblems.push(`${jobsAfter} jobs in the table, ${expectedInvites} expected`)
+      if (jobsAfter !== expectedInvites)
+        raiseProblems.push(`${jobsAfter} jobs in the table, ${expectedInvites} expected`)
       results.push({ size: n, step: 'raise', expected: expectedInvites, report: raise, problems: raiseProblems })
     } finally {
       check.close()
@@ -228,11 +239,16 @@ async function main(): Promise<void> {
   const results: StepResult[] = []
   for (const n of sizes) results.push(...(await benchSize(n)))
 
-  console.log('\n| Members | Rule change | Jobs / memberships changed | Wall time | Peak RSS (RSS before -> after) | Target | Met |')
+  console.log(
+    '\n| Members | Rule change | Jobs / memberships changed | Wall time | Peak RSS (RSS before -> after) | Target | Met |',
+  )
   console.log('| ---: | --- | ---: | ---: | ---: | --- | :---: |')
   for (const r of results) {
     const rep = r.report
-    const what = r.step === 'lower' ? `${fmtInt(rep.invitesQueued)} \`member.invite\` queued` : `${fmtInt(rep.withdrawn)} withdrawn`
+    const what =
+      r.step === 'lower'
+        ? `${fmtInt(rep.invitesQueued)} \`member.invite\` queued`
+        : `${fmtInt(rep.withdrawn)} withdrawn`
     const targeted = r.size === TARGET_SIZE
     const met = rep.wallMs <= TARGET_MS && rep.maxRssAfter <= TARGET_BYTES
     console.log(
@@ -243,7 +259,9 @@ async function main(): Promise<void> {
   }
   const invalid = results.filter((r) => r.problems.length > 0)
   if (invalid.length > 0) {
-    console.error(`\nINVALID RUN: ${invalid.map((r) => `${fmtInt(r.size)} ${r.step}: ${r.problems.join('; ')}`).join(' | ')}`)
+    console.error(
+      `\nINVALID RUN: ${invalid.map((r) => `${fmtInt(r.size)} ${r.step}: ${r.problems.join('; ')}`).join(' | ')}`,
+    )
     process.exit(1)
   }
   console.log('\nValid: every invite job matches a newly eligible member, every withdrawal an unsent invite.')

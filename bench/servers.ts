@@ -54,7 +54,13 @@ function buildBareRedirect(): Built {
   const app = express()
   const cookieValue = 'x'.repeat(43)
   app.get('/auth/telegram', (_req, res) => {
-    res.cookie('kg_session', cookieValue, { httpOnly: true, sameSite: 'lax', secure: false, path: '/', maxAge: 2_592_000_000 })
+    res.cookie('kg_session', cookieValue, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: false,
+      path: '/',
+      maxAge: 2_592_000_000,
+    })
     res.set('Cache-Control', 'no-store')
     res.redirect(302, '/me')
   })
@@ -90,7 +96,9 @@ function buildRoute(inMemory: boolean): Built {
     return {
       app,
       dispose: async () => {
-        process.stderr.write(`group commit ${JSON.stringify(opened.writes.stats())} checkpoints ${JSON.stringify(checkpointer.stats())}\n`)
+        process.stderr.write(
+          `group commit ${JSON.stringify(opened.writes.stats())} checkpoints ${JSON.stringify(checkpointer.stats())}\n`,
+        )
         await checkpointer.stop()
         opened.close()
         rmSync(dir, { recursive: true, force: true })
@@ -104,5 +112,11 @@ function buildRoute(inMemory: boolean): Built {
 }
 
 runServerChild('servers.ts', SERVER_TARGETS, (target) =>
-  target === 'bare' ? buildBare() : target === 'bare-node' ? buildBareNode() : target === 'bare-redirect' ? buildBareRedirect() : buildRoute(target === 'route-memory'),
+  target === 'bare'
+    ? buildBare()
+    : target === 'bare-node'
+      ? buildBareNode()
+      : target === 'bare-redirect'
+        ? buildBareRedirect()
+        : buildRoute(target === 'route-memory'),
 )

@@ -145,7 +145,10 @@ function buildBareReply(): Built {
   const app = express()
   app.use(express.json())
   app.post(BENCH_WEBHOOK_PATH, (req, res) => {
-    res.status(200).type('json').send(reply(chatIdOf(req.body) ?? 0))
+    res
+      .status(200)
+      .type('json')
+      .send(reply(chatIdOf(req.body) ?? 0))
   })
   return { app, dispose: () => undefined }
 }
@@ -242,7 +245,10 @@ async function buildSite(options: SiteOptions): Promise<Built> {
       const router = Router()
       webhook = router
       router.post(BENCH_WEBHOOK_PATH, secretCheck(), express.json({ limit: '1mb' }), (req, res) => {
-        res.status(200).type('json').send(reply(chatIdOf(req.body) ?? 0))
+        res
+          .status(200)
+          .type('json')
+          .send(reply(chatIdOf(req.body) ?? 0))
       })
     } else {
       const bot = createBot({ config, store, logger }, { botInfo: BOT_INFO })
@@ -278,7 +284,10 @@ async function buildSite(options: SiteOptions): Promise<Built> {
           // A second, read-only connection: the store does not expose its own.
           const db = new Database(databaseFile, { readonly: true })
           try {
-            const row = db.prepare('SELECT count(*) AS n, coalesce(sum(can_dm), 0) AS dm FROM users').get() as { n: number; dm: number }
+            const row = db.prepare('SELECT count(*) AS n, coalesce(sum(can_dm), 0) AS dm FROM users').get() as {
+              n: number
+              dm: number
+            }
             members = row.n
             membersCanDm = row.dm
           } finally {

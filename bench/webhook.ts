@@ -62,14 +62,40 @@ const SERVERS_SCRIPT = fileURLToPath(new URL('./webhook-servers.ts', import.meta
 const LOGIN_URL = `${BENCH_WEBHOOK_PUBLIC_URL}/auth/telegram`
 
 /** What each target is, and what its 200 carries when all is well. */
-const TARGETS: Readonly<Record<WebhookTarget, { readonly label: string; readonly replies: boolean; readonly usesBot: boolean }>> = {
-  'webhook-bot': { label: '`/start` updates to `POST /telegram/webhook`, the bot (webhook reply)', replies: true, usesBot: true },
+const TARGETS: Readonly<
+  Record<WebhookTarget, { readonly label: string; readonly replies: boolean; readonly usesBot: boolean }>
+> = {
+  'webhook-bot': {
+    label: '`/start` updates to `POST /telegram/webhook`, the bot (webhook reply)',
+    replies: true,
+    usesBot: true,
+  },
   'webhook-bare': { label: 'Bare Express 5 + `express.json()` handler `ok`', replies: false, usesBot: false },
-  'webhook-bot-memory': { label: 'Diagnostic: the bot over in-memory SQLite (no file I/O)', replies: true, usesBot: true },
-  'webhook-site-reply': { label: 'Diagnostic: the site answering the same reply without grammY or SQLite', replies: true, usesBot: false },
-  'webhook-bare-reply': { label: 'Diagnostic: bare handler answering the same reply (JSON)', replies: true, usesBot: false },
-  'webhook-bot-first': { label: 'What-if: the bot with its webhook mounted ahead of the site middleware', replies: true, usesBot: true },
-  'webhook-bot-first-noetag': { label: 'What-if: as above, and Express `etag` off (no hash, one write)', replies: true, usesBot: true },
+  'webhook-bot-memory': {
+    label: 'Diagnostic: the bot over in-memory SQLite (no file I/O)',
+    replies: true,
+    usesBot: true,
+  },
+  'webhook-site-reply': {
+    label: 'Diagnostic: the site answering the same reply without grammY or SQLite',
+    replies: true,
+    usesBot: false,
+  },
+  'webhook-bare-reply': {
+    label: 'Diagnostic: bare handler answering the same reply (JSON)',
+    replies: true,
+    usesBot: false,
+  },
+  'webhook-bot-first': {
+    label: 'What-if: the bot with its webhook mounted ahead of the site middleware',
+    replies: true,
+    usesBot: true,
+  },
+  'webhook-bot-first-noetag': {
+    label: 'What-if: as above, and Express `etag` off (no hash, one write)',
+    replies: true,
+    usesBot: true,
+  },
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,7 +179,9 @@ function checkStartReply(body: string, chatId: number): Verdict {
     method?: unknown
     chat_id?: unknown
     text?: unknown
-    reply_markup?: { inline_keyboard?: { login_url?: { url?: unknown; bot_username?: unknown; request_write_access?: unknown } }[][] }
+    reply_markup?: {
+      inline_keyboard?: { login_url?: { url?: unknown; bot_username?: unknown; request_write_access?: unknown } }[][]
+    }
   }
   const button = reply.reply_markup?.inline_keyboard?.[0]?.[0]?.login_url
   const ok =
@@ -190,7 +218,8 @@ async function sanityCheck(target: WebhookTarget, port: number, update: Outgoing
   const { 'x-telegram-bot-api-secret-token': _secret, ...withoutSecret } = HEADERS
   const refused = await fetch(url, { method: 'POST', headers: withoutSecret, body: update.body })
   await refused.arrayBuffer()
-  if (refused.status !== 401) throw new Error(`${target} took an update without the secret token (status ${refused.status})`)
+  if (refused.status !== 401)
+    throw new Error(`${target} took an update without the secret token (status ${refused.status})`)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,7 +251,13 @@ interface LoadResult {
  * given. Every answer's body is checked (all targets alike, so the generator does the same work
  * for each).
  */
-function load(target: WebhookTarget, port: number, seconds: number, stream: UpdateStream, latencyUs?: RecordableHistogram): Promise<LoadResult> {
+function load(
+  target: WebhookTarget,
+  port: number,
+  seconds: number,
+  stream: UpdateStream,
+  latencyUs?: RecordableHistogram,
+): Promise<LoadResult> {
   const answers: Answers = { valid: 0, missing: 0, invalid: 0, validNew: 0 }
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -297,12 +332,23 @@ async function openSession(target: WebhookTarget, baseId: number): Promise<Sessi
   const server = await startServer({ script: SERVERS_SCRIPT, target, cpuProfDir: SETTINGS.cpuProfDir })
   try {
     // The sanity check's sender is outside the stream's ids.
-    await sanityCheck(target, server.port, { body: startUpdate(baseId * 10 - 1, baseId - 1), chatId: baseId - 1, isNew: true })
+    await sanityCheck(target, server.port, {
+      body: startUpdate(baseId * 10 - 1, baseId - 1),
+      chatId: baseId - 1,
+      isNew: true,
+    })
   } catch (error) {
     await server.stop()
     throw error
   }
-  return { target, server, stream: new UpdateStream(baseId, SETTINGS.users, SETTINGS.newPercent), latencyUs: createHistogram(), warmup: [], rounds: [] }
+  return {
+    target,
+    server,
+    stream: new UpdateStream(baseId, SETTINGS.users, SETTINGS.newPercent),
+    latencyUs: createHistogram(),
+    warmup: [],
+    rounds: [],
+  }
 }
 
 interface HttpResult {
@@ -346,10 +392,12 @@ async function closeSession(session: Session): Promise<HttpResult> {
   }
 
   const all = [...warmup, ...rounds]
-  const sum = (runs: readonly LoadResult[], f: (run: LoadResult) => number): number => runs.reduce((total, run) => total + f(run), 0)
+  const sum = (runs: readonly LoadResult[], f: (run: LoadResult) => number): number =>
+    runs.reduce((total, run) => total + f(run), 0)
   const statusCodes: Record<string, number> = {}
   for (const run of rounds) {
-    for (const [code, stat] of Object.entries(run.result.statusCodeStats ?? {})) statusCodes[code] = (statusCodes[code] ?? 0) + (stat.count ?? 0)
+    for (const [code, stat] of Object.entries(run.result.statusCodeStats ?? {}))
+      statusCodes[code] = (statusCodes[code] ?? 0) + (stat.count ?? 0)
   }
   const answers: Answers = {
     valid: sum(rounds, (run) => run.answers.valid),
@@ -373,12 +421,16 @@ async function closeSession(session: Session): Promise<HttpResult> {
       `${report.outgoingConnections} outgoing connections (${report.outgoingFailures} failed; methods ${JSON.stringify(report.outgoingMethods)}): a reply did not ride on the webhook`,
     )
   }
-  if (TARGETS[target].usesBot && report.probe.failures === 0) problems.push('the Bot API probe was not refused, so outgoing calls could go unnoticed')
+  if (TARGETS[target].usesBot && report.probe.failures === 0)
+    problems.push('the Bot API probe was not refused, so outgoing calls could go unnoticed')
   if (report.members !== null) {
     if (report.members < expectedMembers[0] || report.members > expectedMembers[1]) {
-      problems.push(`the members table holds ${fmtInt(report.members)} rows, expected ${fmtInt(expectedMembers[0])} to ${fmtInt(expectedMembers[1])}`)
+      problems.push(
+        `the members table holds ${fmtInt(report.members)} rows, expected ${fmtInt(expectedMembers[0])} to ${fmtInt(expectedMembers[1])}`,
+      )
     }
-    if (report.membersCanDm !== report.members) problems.push(`only ${String(report.membersCanDm)} of ${report.members} members may be written to after /start`)
+    if (report.membersCanDm !== report.members)
+      problems.push(`only ${String(report.membersCanDm)} of ${report.members} members may be written to after /start`)
   }
 
   const roundsPerSecond = rounds.map((run) => run.result.requests.mean)
@@ -409,7 +461,9 @@ async function closeSession(session: Session): Promise<HttpResult> {
     expectedMembers,
     problems,
   }
-  const codes = Object.entries(statusCodes).map(([code, count]) => `${code}: ${fmtInt(count)}`).join(', ')
+  const codes = Object.entries(statusCodes)
+    .map(([code, count]) => `${code}: ${fmtInt(count)}`)
+    .join(', ')
   console.log(
     `  ${target.padEnd(24)} ${fmtInt(result.requestsPerSecond).padStart(8)} req/s (rounds ${roundsPerSecond.map(fmtInt).join(', ')})  ` +
       `p50 ${fmtMs(result.p50)} ms  p99 ${fmtMs(result.p99)} ms  server CPU ${fmtInt(cpuUs.total)} us/update (user ${fmtInt(cpuUs.user)}, system ${fmtInt(cpuUs.system)})  ${fmtInt(result.total)} responses {${codes}} (+${fmtInt(result.totalWithWarmup - result.total)} in warm-up)  ` +
@@ -437,13 +491,16 @@ const OTHER_LOAD_WARNING_CORES = 0.25
  * load in turn (the order reversed every other round), so a noisy patch of the machine hits
  * all targets alike instead of whichever happened to run then.
  */
-async function benchTargets(targets: readonly WebhookTarget[]): Promise<{ results: HttpResult[]; otherLoad: OtherLoad | undefined }> {
+async function benchTargets(
+  targets: readonly WebhookTarget[],
+): Promise<{ results: HttpResult[]; otherLoad: OtherLoad | undefined }> {
   const sessions: Session[] = []
   try {
     // Distinct id ranges per target (each also has its own database).
     for (const [i, target] of targets.entries()) sessions.push(await openSession(target, (i + 1) * 10_000_000))
     for (const session of sessions) {
-      if (SETTINGS.warmupSeconds > 0) session.warmup.push(await load(session.target, session.server.port, SETTINGS.warmupSeconds, session.stream))
+      if (SETTINGS.warmupSeconds > 0)
+        session.warmup.push(await load(session.target, session.server.port, SETTINGS.warmupSeconds, session.stream))
     }
     for (const session of sessions) session.usageBefore = await session.server.ask(USAGE, isUsageReport)
     const machineBefore = machineCpu()
@@ -453,7 +510,9 @@ async function benchTargets(targets: readonly WebhookTarget[]): Promise<{ result
     for (let r = 0; r < SETTINGS.rounds; r++) {
       const order = r % 2 === 0 ? sessions : [...sessions].reverse()
       for (const session of order) {
-        session.rounds.push(await load(session.target, session.server.port, roundSeconds, session.stream, session.latencyUs))
+        session.rounds.push(
+          await load(session.target, session.server.port, roundSeconds, session.stream, session.latencyUs),
+        )
       }
     }
     const machineAfter = machineCpu()
@@ -467,7 +526,10 @@ async function benchTargets(targets: readonly WebhookTarget[]): Promise<{ result
         return total + usageAfter.userUs - usageBefore.userUs + usageAfter.systemUs - usageBefore.systemUs
       }, 0)
       const othersUs = machineAfter.busyUs - machineBefore.busyUs - own.user - own.system - serversUs
-      otherLoad = { cores: Math.max(0, othersUs) / wallUs, stealCores: (machineAfter.stealUs - machineBefore.stealUs) / wallUs }
+      otherLoad = {
+        cores: Math.max(0, othersUs) / wallUs,
+        stealCores: (machineAfter.stealUs - machineBefore.stealUs) / wallUs,
+      }
     }
     const results: HttpResult[] = []
     while (sessions.length > 0) results.push(await closeSession(sessions.shift()!))
@@ -491,17 +553,26 @@ function median(values: readonly number[]): number {
 }
 
 async function main(): Promise<void> {
-  if (SETTINGS.rounds > SETTINGS.durationSeconds) throw new Error('BENCH_ROUNDS must not exceed BENCH_DURATION (rounds of 1 s or more)')
+  if (SETTINGS.rounds > SETTINGS.durationSeconds)
+    throw new Error('BENCH_ROUNDS must not exceed BENCH_DURATION (rounds of 1 s or more)')
   const today = new Date().toISOString().slice(0, 10)
   console.log(`# karmagate webhook benchmark, ${today}`)
   console.log(`Machine: ${machine()}`)
   if (SETTINGS.cpuProfDir !== '') {
-    console.log(`CPU profiles of the servers go to ${SETTINGS.cpuProfDir}/<target>; profiling slows them, so these figures are not the reference.`)
+    console.log(
+      `CPU profiles of the servers go to ${SETTINGS.cpuProfDir}/<target>; profiling slows them, so these figures are not the reference.`,
+    )
   }
   const newSlots = Math.round((SETTINGS.users * SETTINGS.newPercent) / 100)
   const targets: WebhookTarget[] = ['webhook-bare', 'webhook-bot']
   if (SETTINGS.diagnose) {
-    targets.push('webhook-bare-reply', 'webhook-site-reply', 'webhook-bot-memory', 'webhook-bot-first', 'webhook-bot-first-noetag')
+    targets.push(
+      'webhook-bare-reply',
+      'webhook-site-reply',
+      'webhook-bot-memory',
+      'webhook-bot-first',
+      'webhook-bot-first-noetag',
+    )
   }
   console.log(
     `\n## /start updates to POST ${BENCH_WEBHOOK_PATH} (${SETTINGS.connections} connections, 127.0.0.1, servers in child processes; ` +
@@ -527,9 +598,21 @@ async function main(): Promise<void> {
   const rows = [
     ['Benchmark', 'Result', 'Target', 'Against target', 'Met'],
     ['---', '---:', '---:', '---:', ':---:'],
-    [TARGETS[bot.target].label, httpFigures(bot), `>= ${fmtRatio(TARGET_RATIO)} bare`, fmtRatio(ratio), bot.problems.length === 0 ? yesNo(ratio >= TARGET_RATIO) : '**invalid run**'],
+    [
+      TARGETS[bot.target].label,
+      httpFigures(bot),
+      `>= ${fmtRatio(TARGET_RATIO)} bare`,
+      fmtRatio(ratio),
+      bot.problems.length === 0 ? yesNo(ratio >= TARGET_RATIO) : '**invalid run**',
+    ],
     [TARGETS[bare.target].label, httpFigures(bare), '(baseline)', '1.00x', ''],
-    ...diagnostics.map((d) => [TARGETS[d.target].label, httpFigures(d), '(diagnostic)', `${fmtRatio(d.requestsPerSecond / bare.requestsPerSecond)} bare`, '']),
+    ...diagnostics.map((d) => [
+      TARGETS[d.target].label,
+      httpFigures(d),
+      '(diagnostic)',
+      `${fmtRatio(d.requestsPerSecond / bare.requestsPerSecond)} bare`,
+      '',
+    ]),
   ]
   for (const row of rows) console.log(`| ${row.join(' | ')} |`)
   const newShare = bot.answers.valid > 0 ? (100 * bot.answers.validNew) / bot.answers.valid : 0
@@ -549,13 +632,17 @@ async function main(): Promise<void> {
     console.log(
       `Other load on the machine during the rounds (CPU not used by this benchmark's processes): ${otherLoad.cores.toFixed(2)} cores, ` +
         `steal ${otherLoad.stealCores.toFixed(2)} cores` +
-        (disturbed ? ' -- DISTURBED: something else was running; the figures vary more than usual, rerun on a quiet machine.' : ' (quiet).'),
+        (disturbed
+          ? ' -- DISTURBED: something else was running; the figures vary more than usual, rerun on a quiet machine.'
+          : ' (quiet).'),
     )
   }
 
   if (invalid.length > 0) {
     for (const result of invalid) {
-      console.error(`\nThe ${result.target} run is not valid: ${result.problems.join('; ')}. Its figures do not describe handled updates.`)
+      console.error(
+        `\nThe ${result.target} run is not valid: ${result.problems.join('; ')}. Its figures do not describe handled updates.`,
+      )
     }
     process.exitCode = 1
   }

@@ -59,7 +59,10 @@ async function runWeb(config: Config, logger: Logger): Promise<void> {
   const signals = catchShutdownSignals(logger)
   const web = await startWebProcess(config, logger)
   const purgeTimer = startPurging(web.store, logger)
-  logger.info({ port: web.port, publicUrl: config.publicUrl, botUsername: web.botUsername, botMode: config.botMode }, 'web process listening')
+  logger.info(
+    { port: web.port, publicUrl: config.publicUrl, botUsername: web.botUsername, botMode: config.botMode },
+    'web process listening',
+  )
 
   if (web.emulator) {
     process.stdout.write(
@@ -97,9 +100,15 @@ const MAX_API_KEY_NAME_LENGTH = 100
 /** Why `api-key:create`'s arguments are unusable, or undefined when NAME is fine. */
 function apiKeyNameProblem(args: readonly string[]): string | undefined {
   const [name, ...rest] = args
-  if (name === undefined || rest.length > 0) return 'Usage: karmagate api-key:create NAME (one argument; quote a name with spaces)'
-  // eslint-disable-next-line no-control-regex -- a name with control characters would garble lists and logs
-  if (name.trim() !== name || name.length === 0 || name.length > MAX_API_KEY_NAME_LENGTH || /[\u0000-\u001f\u007f]/.test(name)) {
+  if (name === undefined || rest.length > 0)
+    return 'Usage: karmagate api-key:create NAME (one argument; quote a name with spaces)'
+  if (
+    name.trim() !== name ||
+    name.length === 0 ||
+    name.length > MAX_API_KEY_NAME_LENGTH ||
+    // eslint-disable-next-line no-control-regex -- a name with control characters would garble lists and logs
+    /[\u0000-\u001f\u007f]/.test(name)
+  ) {
     return `The API key's NAME must be 1 to ${String(MAX_API_KEY_NAME_LENGTH)} characters, without surrounding spaces or control characters.`
   }
   return undefined
@@ -112,9 +121,17 @@ async function runApiKeyCreate(config: Config, name: string): Promise<void> {
     const now = Math.floor(Date.now() / 1000)
     const { key, secret } = await store.apiKeys.create(name, now)
     // Audited like a key made on the admin site, so every key has a line saying where it came from.
-    await store.audit.record({ at: now, actor: 'cli', action: 'api_key.create', subject: `api_key:${String(key.id)}`, details: { name: key.name, prefix: key.prefix } })
+    await store.audit.record({
+      at: now,
+      actor: 'cli',
+      action: 'api_key.create',
+      subject: `api_key:${String(key.id)}`,
+      details: { name: key.name, prefix: key.prefix },
+    })
     process.stdout.write(`${secret}\n`)
-    process.stderr.write(`Created API key #${String(key.id)} "${key.name}". It is shown only this once: store it now, and send it as "Authorization: Bearer <key>".\n`)
+    process.stderr.write(
+      `Created API key #${String(key.id)} "${key.name}". It is shown only this once: store it now, and send it as "Authorization: Bearer <key>".\n`,
+    )
   } finally {
     store.close()
   }

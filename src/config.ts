@@ -74,8 +74,10 @@ export interface Config {
  */
 export function workerCredentials(config: Config): { apiId: number; apiHash: string } | { problems: string[] } {
   const problems: string[] = []
-  if (config.tgApiId === undefined) problems.push('TG_API_ID is required by the worker (api_id from https://my.telegram.org → API development tools)')
-  if (config.tgApiHash === undefined) problems.push('TG_API_HASH is required by the worker (api_hash from the same page; secret)')
+  if (config.tgApiId === undefined)
+    problems.push('TG_API_ID is required by the worker (api_id from https://my.telegram.org → API development tools)')
+  if (config.tgApiHash === undefined)
+    problems.push('TG_API_HASH is required by the worker (api_hash from the same page; secret)')
   if (config.tgApiId === undefined || config.tgApiHash === undefined) return { problems }
   return { apiId: config.tgApiId, apiHash: config.tgApiHash }
 }
@@ -132,16 +134,10 @@ const httpUrl = z.string().refine((value) => {
 }, 'must be an http(s) URL')
 
 const schema = z.object({
-  NODE_ENV: z.preprocess(
-    blankToUndefined,
-    z.enum(['development', 'production', 'test']).default('development'),
-  ),
+  NODE_ENV: z.preprocess(blankToUndefined, z.enum(['development', 'production', 'test']).default('development')),
   BOT_TOKEN: z.preprocess(
     blankToUndefined,
-    z
-      .string()
-      .regex(BOT_TOKEN_SHAPE, 'does not look like a bot token from BotFather (123456:ABC…)')
-      .optional(),
+    z.string().regex(BOT_TOKEN_SHAPE, 'does not look like a bot token from BotFather (123456:ABC…)').optional(),
   ),
   BOT_USERNAME: z.preprocess(
     blankToUndefined,
@@ -156,7 +152,7 @@ const schema = z.object({
     blankToUndefined,
     z
       .string()
-      .regex(/^[A-Za-z0-9_-]{16,256}$/, 'must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram\'s rule)')
+      .regex(/^[A-Za-z0-9_-]{16,256}$/, "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
       .optional(),
   ),
   PUBLIC_URL: z.preprocess(
@@ -187,7 +183,12 @@ const schema = z.object({
     z
       .string()
       .default('')
-      .transform((s) => s.split(',').map((part) => part.trim()).filter(Boolean))
+      .transform((s) =>
+        s
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean),
+      )
       .refine(
         (ids) => ids.every((id) => /^[1-9]\d{0,15}$/.test(id) && Number.isSafeInteger(Number(id))),
         'must be Telegram user ids separated by commas, like 12345,67890',
@@ -198,7 +199,7 @@ const schema = z.object({
   SESSION_MAX_AGE_SECONDS: positiveInt(30 * 24 * 3600),
   LOGIN_RATE_LIMIT_PER_MINUTE: nonNegativeInt(30),
   RECONCILE_INTERVAL_SECONDS: positiveInt(600),
-  BOT_MESSAGES_PER_SECOND: positiveInt(25).refine((n) => n <= 30, 'must be at most 30 (Telegram\'s limit for a bot)'),
+  BOT_MESSAGES_PER_SECOND: positiveInt(25).refine((n) => n <= 30, "must be at most 30 (Telegram's limit for a bot)"),
   TELEGRAM_API_ROOT: z.preprocess(
     blankToUndefined,
     httpUrl.transform((s) => s.replace(/\/+$/, '')).default(TELEGRAM_BOT_API_ROOT),
@@ -214,7 +215,10 @@ const schema = z.object({
   ),
   TG_API_HASH: z.preprocess(
     blankToUndefined,
-    z.string().regex(/^[0-9a-f]{32}$/, 'must be the api_hash from my.telegram.org (32 hex characters)').optional(),
+    z
+      .string()
+      .regex(/^[0-9a-f]{32}$/, 'must be the api_hash from my.telegram.org (32 hex characters)')
+      .optional(),
   ),
   WORKER_SESSION_PATH: z.preprocess(blankToUndefined, z.string().default('./data/worker.session')),
   TG_2FA_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),

@@ -22,13 +22,18 @@ const REDACT = [
  * lines), so a short `TG_2FA_PASSWORD` relies on nothing logging it, which nothing does.
  */
 export function createLogger(
-  config: Pick<Config, 'logLevel'> & Partial<Pick<Config, 'botToken' | 'sessionSecret' | 'webhookSecret' | 'tgApiHash' | 'tg2faPassword'>>,
+  config: Pick<Config, 'logLevel'> &
+    Partial<Pick<Config, 'botToken' | 'sessionSecret' | 'webhookSecret' | 'tgApiHash' | 'tg2faPassword'>>,
   destination?: NodeJS.WritableStream,
 ): Logger {
   // The worker's api_hash and 2FA password too: mtcute's own lines come through here (see worker/mtcute-log.ts).
-  const secrets = [config.botToken, config.sessionSecret, config.webhookSecret, config.tgApiHash, config.tg2faPassword].filter(
-    (s): s is string => typeof s === 'string' && s.length >= 8,
-  )
+  const secrets = [
+    config.botToken,
+    config.sessionSecret,
+    config.webhookSecret,
+    config.tgApiHash,
+    config.tg2faPassword,
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 8)
   const options = {
     level: config.logLevel,
     redact: { paths: REDACT, censor: '[redacted]' },

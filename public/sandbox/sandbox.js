@@ -202,7 +202,17 @@ function renderText(text, entities) {
 }
 
 function buttonKind(button) {
-  for (const kind of ['callback_data', 'url', 'login_url', 'web_app', 'switch_inline_query', 'switch_inline_query_current_chat', 'copy_text', 'pay', 'callback_game']) {
+  for (const kind of [
+    'callback_data',
+    'url',
+    'login_url',
+    'web_app',
+    'switch_inline_query',
+    'switch_inline_query_current_chat',
+    'copy_text',
+    'pay',
+    'callback_game',
+  ]) {
     if (button[kind] !== undefined) return kind
   }
   return 'unknown'
@@ -224,7 +234,8 @@ function renderKeyboard(message) {
       element.dataset.testid = 'inline-button'
       element.dataset.kind = kind
       element.textContent = button.text
-      if (kind === 'url' || kind === 'login_url') element.append(Object.assign(document.createElement('span'), { className: 'arrow', textContent: ' ↗' }))
+      if (kind === 'url' || kind === 'login_url')
+        element.append(Object.assign(document.createElement('span'), { className: 'arrow', textContent: ' ↗' }))
       element.addEventListener('click', () => void pressButton(message, button, kind, rowIndex, column))
       line.append(element)
     })
@@ -249,7 +260,9 @@ function renderMessage(message) {
   bubble.append(text)
   const meta = document.createElement('div')
   meta.className = 'meta muted small'
-  meta.textContent = new Date(message.date * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) + (message.edit_date ? ' · edited' : '')
+  meta.textContent =
+    new Date(message.date * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) +
+    (message.edit_date ? ' · edited' : '')
   bubble.append(meta)
   item.append(bubble)
   const keyboard = renderKeyboard(message)
@@ -342,18 +355,27 @@ async function pressButton(message, button, kind, row, column) {
   showError('chat-error', null)
   try {
     if (kind === 'callback_data') {
-      const { answer } = await call(`/chats/${String(userId)}/callback`, { method: 'POST', body: { messageId: message.message_id, data: button.callback_data } })
+      const { answer } = await call(`/chats/${String(userId)}/callback`, {
+        method: 'POST',
+        body: { messageId: message.message_id, data: button.callback_data },
+      })
       if (answer?.text) {
         if (answer.showAlert) alertDialog(answer.text)
         else toast(answer.text)
       }
       await refreshChat()
     } else if (kind === 'login_url') {
-      const { prompt } = await call(`/chats/${String(userId)}/login`, { method: 'POST', body: { messageId: message.message_id, row, column } })
+      const { prompt } = await call(`/chats/${String(userId)}/login`, {
+        method: 'POST',
+        body: { messageId: message.message_id, row, column },
+      })
       openLoginDialog(prompt)
     } else if (kind === 'url') {
       if (INVITE_LINK.test(button.url)) {
-        const { outcome } = await call(`/chats/${String(userId)}/join`, { method: 'POST', body: { inviteLink: button.url } })
+        const { outcome } = await call(`/chats/${String(userId)}/join`, {
+          method: 'POST',
+          body: { inviteLink: button.url },
+        })
         toast(outcome === 'requested' ? 'Join request sent. The group admins will review it.' : 'You joined the group.')
       } else {
         const href = safeHref(button.url)

@@ -21,7 +21,10 @@ export interface SaveRuleParams {
  * Throws `RuleError` for invalid numbers or an unknown group or chat. Resolves to undefined
  * when `ruleId` does not exist.
  */
-export async function saveRule(store: Store, params: SaveRuleParams): Promise<{ rule: Rule; report: ReconcileReport; directAddsQueued: number } | undefined> {
+export async function saveRule(
+  store: Store,
+  params: SaveRuleParams,
+): Promise<{ rule: Rule; report: ReconcileReport; directAddsQueued: number } | undefined> {
   const seconds = Math.floor(params.now / 1000)
   const before = params.ruleId === undefined ? undefined : await store.rules.findById(params.ruleId)
   if (params.ruleId !== undefined && !before) return undefined
@@ -38,9 +41,11 @@ export async function saveRule(store: Store, params: SaveRuleParams): Promise<{ 
     details: { before: before ?? null, after: rule },
   })
   const report = await store.access.reconcile({ kind: 'chat', chatId: rule.chatId }, params.now)
-  if (before && before.chatId !== rule.chatId) await store.access.reconcile({ kind: 'chat', chatId: before.chatId }, params.now)
+  if (before && before.chatId !== rule.chatId)
+    await store.access.reconcile({ kind: 'chat', chatId: before.chatId }, params.now)
   // Direct add just turned on: members already waiting with only the link get the add too.
   const wasDirect = before?.directAdd === true && before.enabled && before.chatId === rule.chatId
-  const directAddsQueued = rule.directAdd && rule.enabled && !wasDirect ? await store.memberships.queueDirectAdds(rule.chatId, params.now) : 0
+  const directAddsQueued =
+    rule.directAdd && rule.enabled && !wasDirect ? await store.memberships.queueDirectAdds(rule.chatId, params.now) : 0
   return { rule, report, directAddsQueued }
 }

@@ -12,7 +12,10 @@ export class UnknownGroupError extends Error {
  * Sets a member's groups to exactly `slugs`, records it, and reconciles the member (a group
  * may open or close chats). Throws {@link UnknownGroupError} before changing anything.
  */
-export async function setMemberGroups(store: Store, params: { memberId: number; slugs: readonly string[]; actor: string; now: number }): Promise<string[]> {
+export async function setMemberGroups(
+  store: Store,
+  params: { memberId: number; slugs: readonly string[]; actor: string; now: number },
+): Promise<string[]> {
   const all = await store.groups.list()
   const bySlug = new Map(all.map((g) => [g.slug, g]))
   const unique = [...new Set(params.slugs)]

@@ -6,7 +6,12 @@ import type { Store } from '../db/store.js'
  * was lost (a crash between two transactions) or a rule whose chat has just become active.
  * Returns a function that stops it.
  */
-export function startReconcileSweep(store: Store, logger: Logger, intervalSeconds: number, onQueued?: () => void): () => void {
+export function startReconcileSweep(
+  store: Store,
+  logger: Logger,
+  intervalSeconds: number,
+  onQueued?: () => void,
+): () => void {
   const sweep = async () => {
     const report = await store.access.reconcile({ kind: 'all' }, Date.now())
     const queued = report.chatsToCreate + report.invitesQueued + report.removalsQueued

@@ -110,7 +110,11 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
  * that job for exactly `retry_after` and runs the others meanwhile; waiting it out in place
  * would stall the whole queue behind one refused message.
  */
-export function createJobsApi(deps: Pick<BotDeps, 'store' | 'logger' | 'clock'> & { readonly config: Pick<BotDeps['config'], 'botToken' | 'telegramApiRoot'> }): Api {
+export function createJobsApi(
+  deps: Pick<BotDeps, 'store' | 'logger' | 'clock'> & {
+    readonly config: Pick<BotDeps['config'], 'botToken' | 'telegramApiRoot'>
+  },
+): Api {
   const api = new Api(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot })
   api.config.use(markBlockedMembers(deps.store, deps.logger, deps.clock))
   return api

@@ -10,4 +10,10 @@ export const BOT_COMMANDS: readonly BotCommand[] = [
 ]
 
 /** The update kinds karmagate handles; asked for by both `setWebhook` and polling. */
-export const ALLOWED_UPDATES = ['message', 'callback_query', 'chat_join_request', 'chat_member', 'my_chat_member'] as const
+export const ALLOWED_UPDATES = [
+  'message',
+  'callback_query',
+  'chat_join_request',
+  'chat_member',
+  'my_chat_member',
+] as const

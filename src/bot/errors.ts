@@ -13,7 +13,10 @@ export function logBotError(logger: Logger): (err: BotError<BotContext>) => void
     const { error, ctx } = err
     const where = { updateId: ctx.update.update_id, chatId: ctx.chat?.id }
     if (error instanceof GrammyError) {
-      logger.error({ ...where, method: error.method, errorCode: error.error_code, description: error.description }, 'bot API call failed')
+      logger.error(
+        { ...where, method: error.method, errorCode: error.error_code, description: error.description },
+        'bot API call failed',
+      )
     } else if (error instanceof HttpError) {
       logger.error({ ...where, err: error.error }, 'bot API unreachable')
     } else {

@@ -6,8 +6,7 @@ import type { BotContext } from './context.js'
 
 /** How {@link startBot} receives updates. */
 export type BotDelivery =
-  | { readonly mode: 'webhook'; readonly url: string; readonly secretToken: string }
-  | { readonly mode: 'polling' }
+  { readonly mode: 'webhook'; readonly url: string; readonly secretToken: string } | { readonly mode: 'polling' }
 
 /** A started bot. */
 export interface RunningBot {

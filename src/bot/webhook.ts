@@ -75,7 +75,10 @@ export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): Re
       answered = true
       // Written directly: Express's send() would hash the body for an ETag nobody uses here.
       if (payload === undefined) res.writeHead(200).end()
-      else res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }).end(payload)
+      else
+        res
+          .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) })
+          .end(payload)
     }
     const timer = setTimeout(() => {
       logger.warn({ updateId: body.update_id }, 'webhook update still running; acknowledged early')
@@ -107,12 +110,9 @@ export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): Re
     // Telegram's bodies are read directly: body-parser's generality costs more than the read.
     // A body that is too large or not JSON is refused by the site's error handler (413, 400).
     if (isPlainJson(req, BODY_LIMIT_BYTES)) {
-      readPlainJson(req).then(
-        (body) => {
-          if (body !== undefined) void handle(res, body)
-        },
-        next,
-      )
+      readPlainJson(req).then((body) => {
+        if (body !== undefined) void handle(res, body)
+      }, next)
       return
     }
     parseJson(req, res, (error?: unknown) => {

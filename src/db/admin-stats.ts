@@ -70,7 +70,8 @@ export class AdminStatsRepository {
    * of `width` starting at `origin`. Karma outside them is not counted.
    */
   async karmaBuckets(origin: number, width: number, bucketCount: number): Promise<KarmaBuckets> {
-    if (!Number.isSafeInteger(origin) || !Number.isSafeInteger(width) || width < 1) throw new RangeError('origin and width must be integers, width ≥ 1')
+    if (!Number.isSafeInteger(origin) || !Number.isSafeInteger(width) || width < 1)
+      throw new RangeError('origin and width must be integers, width ≥ 1')
     const counts = new Array<number>(bucketCount).fill(0)
     for (const row of this.s.buckets.all({ origin, width })) {
       if (row.bucket < bucketCount) counts[row.bucket] = row.n

@@ -99,12 +99,18 @@ export class ApiKeyRepository {
          ON CONFLICT (form_nonce) WHERE form_nonce IS NOT NULL DO NOTHING
          RETURNING id, name, prefix, created_at, last_used_at, revoked_at`,
       ),
-      byNonce: db.prepare<[string], ApiKeyRow>('SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE form_nonce = ?'),
+      byNonce: db.prepare<[string], ApiKeyRow>(
+        'SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE form_nonce = ?',
+      ),
       byHash: db.prepare<[string], ApiKeyRow>(
         'SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
       ),
-      touch: db.prepare<[number, number, number]>('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND coalesce(last_used_at, 0) < ?'),
-      all: db.prepare<[], ApiKeyRow>('SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys ORDER BY id'),
+      touch: db.prepare<[number, number, number]>(
+        'UPDATE api_keys SET last_used_at = ? WHERE id = ? AND coalesce(last_used_at, 0) < ?',
+      ),
+      all: db.prepare<[], ApiKeyRow>(
+        'SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys ORDER BY id',
+      ),
       revoke: db.prepare<[number, number]>('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     }
   }

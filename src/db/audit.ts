@@ -19,9 +19,10 @@ export class AuditRepository {
       insert: db.prepare<[{ at: number; actor: string; action: string; subject: string; details: string }]>(
         'INSERT INTO audit_log (at, actor, action, subject, details) VALUES (@at, @actor, @action, @subject, @details)',
       ),
-      recent: db.prepare<[number], { id: number; at: number; actor: string; action: string; subject: string; details: string }>(
-        'SELECT * FROM audit_log ORDER BY id DESC LIMIT ?',
-      ),
+      recent: db.prepare<
+        [number],
+        { id: number; at: number; actor: string; action: string; subject: string; details: string }
+      >('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?'),
     }
   }
 

@@ -39,6 +39,11 @@ export class CanaryRepository {
   }
 
   async record(result: CanaryResult): Promise<void> {
-    this.s.record.run({ ok: result.ok ? 1 : 0, checkedAt: result.checkedAt, error: result.ok ? null : result.error, durationMs: Math.round(result.durationMs) })
+    this.s.record.run({
+      ok: result.ok ? 1 : 0,
+      checkedAt: result.checkedAt,
+      error: result.ok ? null : result.error,
+      durationMs: Math.round(result.durationMs),
+    })
   }
 }

@@ -71,7 +71,9 @@ export class ChatRepository {
       activate: db.prepare<[number, number, number]>(
         `UPDATE chats SET state = 'active', telegram_chat_id = ?, last_error = NULL, updated_at = ? WHERE id = ?`,
       ),
-      fail: db.prepare<[string, number, number]>(`UPDATE chats SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?`),
+      fail: db.prepare<[string, number, number]>(
+        `UPDATE chats SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?`,
+      ),
       inviteLink: db.prepare<[string, number, number]>('UPDATE chats SET invite_link = ?, updated_at = ? WHERE id = ?'),
       botStatus: db.prepare<[string, number, number, number, number]>(
         'UPDATE chats SET bot_status = ?, bot_can_invite = ?, bot_can_restrict = ?, updated_at = ? WHERE id = ?',

@@ -132,7 +132,12 @@ export function startCheckpointer(db: SqliteDatabase, options: CheckpointerOptio
         db.pragma(`busy_timeout = ${String(busyTimeout)}`)
       }
     }
-    stats = { runs: message.runs, restarts, walFrames: message.walFrames, checkpointedFrames: message.checkpointedFrames }
+    stats = {
+      runs: message.runs,
+      restarts,
+      walFrames: message.walFrames,
+      checkpointedFrames: message.checkpointedFrames,
+    }
   })
   worker.on('error', (err) => {
     fallBack()

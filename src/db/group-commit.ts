@@ -63,7 +63,8 @@ export class GroupCommit {
     options: GroupCommitOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 256
-    if (!Number.isSafeInteger(this.maxBatch) || this.maxBatch < 1) throw new RangeError('maxBatch must be a positive integer')
+    if (!Number.isSafeInteger(this.maxBatch) || this.maxBatch < 1)
+      throw new RangeError('maxBatch must be a positive integer')
     const together = db.transaction((batch: readonly PendingWrite[]): unknown[] => {
       const values: unknown[] = []
       for (const [index, pending] of batch.entries()) {

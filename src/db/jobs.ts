@@ -77,7 +77,20 @@ export class JobRepository {
 
   constructor(db: SqliteDatabase) {
     this.s = {
-      insert: db.prepare<[{ kind: string; owner: JobOwner; payload: string; dedupeKey: string | null; runAfter: number; maxAttempts: number; now: number }], { id: number }>(
+      insert: db.prepare<
+        [
+          {
+            kind: string
+            owner: JobOwner
+            payload: string
+            dedupeKey: string | null
+            runAfter: number
+            maxAttempts: number
+            now: number
+          },
+        ],
+        { id: number }
+      >(
         `INSERT OR IGNORE INTO jobs (kind, owner, payload, dedupe_key, max_attempts, run_after, created_at, updated_at)
          VALUES (@kind, @owner, @payload, @dedupeKey, @maxAttempts, @runAfter, @now, @now) RETURNING id`,
       ),
@@ -109,7 +122,9 @@ export class JobRepository {
       recent: db.prepare<[{ state: string | null; limit: number }], JobRow>(
         `SELECT * FROM jobs WHERE @state IS NULL OR state = @state ORDER BY id DESC LIMIT @limit`,
       ),
-      counts: db.prepare<[], { owner: JobOwner; state: JobState; n: number }>('SELECT owner, state, count(*) AS n FROM jobs GROUP BY owner, state'),
+      counts: db.prepare<[], { owner: JobOwner; state: JobState; n: number }>(
+        'SELECT owner, state, count(*) AS n FROM jobs GROUP BY owner, state',
+      ),
       nextRunAfter: db.prepare<[JobOwner], { t: number | null }>(
         `SELECT min(CASE state WHEN 'queued' THEN run_after ELSE lease_until END) AS t FROM jobs
          WHERE owner = ? AND state IN ('queued', 'running')`,
@@ -149,8 +164,20 @@ export class JobRepository {
    * Puts a job back in the queue until `runAfter`. With `countAttempt: false` (Telegram said
    * "retry after N", which is not the job's fault) the attempt is not charged.
    */
-  async retry(id: number, runAfter: number, error: string, now: number, options: { countAttempt: boolean }): Promise<void> {
-    this.s.retry.run({ id, runAfter, error: error.slice(0, MAX_ERROR_LENGTH), refund: options.countAttempt ? 0 : 1, nowSec: seconds(now) })
+  async retry(
+    id: number,
+    runAfter: number,
+    error: string,
+    now: number,
+    options: { countAttempt: boolean },
+  ): Promise<void> {
+    this.s.retry.run({
+      id,
+      runAfter,
+      error: error.slice(0, MAX_ERROR_LENGTH),
+      refund: options.countAttempt ? 0 : 1,
+      nowSec: seconds(now),
+    })
   }
 
   /** Gives up on a job: it stays, dead, for an admin to read and retry. */

@@ -1,4 +1,11 @@
-import { KarmaError, type KarmaEvent, type KarmaEventRequest, karmaRequestHash, type KarmaSource, validateKarmaEvent } from '../karma/events.js'
+import {
+  KarmaError,
+  type KarmaEvent,
+  type KarmaEventRequest,
+  karmaRequestHash,
+  type KarmaSource,
+  validateKarmaEvent,
+} from '../karma/events.js'
 import { MEMBER_EVENT_CHAIN, WHOLE_CHAIN } from './event-chain.js'
 import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
@@ -54,16 +61,33 @@ const toEvent = (r: EventRow): KarmaEvent => ({
   createdAt: r.created_at,
 })
 
-const toMember = (r: MemberRow, karma: number): KarmaMember => ({ id: r.id, telegramId: r.telegram_id, externalId: r.external_id, karma })
+const toMember = (r: MemberRow, karma: number): KarmaMember => ({
+  id: r.id,
+  telegramId: r.telegram_id,
+  externalId: r.external_id,
+  karma,
+})
 
 const MEMBER_COLUMNS = 'u.id, u.telegram_id, u.external_id, u.karma, u.last_event_id'
 
 /** A {@link MemberRow} as a raw statement gives it, in {@link MEMBER_COLUMNS}' order. */
-type MemberTuple = [id: number, telegramId: number | null, externalId: string | null, karma: number, lastEventId: number | null]
+type MemberTuple = [
+  id: number,
+  telegramId: number | null,
+  externalId: string | null,
+  karma: number,
+  lastEventId: number | null,
+]
 
 // better-sqlite3 builds a row object property by property; a batch's 1,000 members come
 // back as arrays and become objects here, which costs a third less.
-const fromTuple = ([id, telegram_id, external_id, karma, last_event_id]: MemberTuple): MemberRow => ({ id, telegram_id, external_id, karma, last_event_id })
+const fromTuple = ([id, telegram_id, external_id, karma, last_event_id]: MemberTuple): MemberRow => ({
+  id,
+  telegram_id,
+  external_id,
+  karma,
+  last_event_id,
+})
 
 /** The members a batch names, by each kind of reference. */
 interface MemberIndex {
@@ -111,13 +135,25 @@ export class KarmaRepository {
     this.s = {
       byKey: db.prepare<[string], EventRow>('SELECT * FROM karma_events WHERE idempotency_key = ?'),
       // CROSS JOIN keeps the key list as the outer loop: one index probe per key.
-      byKeys: db.prepare<[string], EventRow>('SELECT e.* FROM json_each(?) AS j CROSS JOIN karma_events AS e ON e.idempotency_key = j.value'),
+      byKeys: db.prepare<[string], EventRow>(
+        'SELECT e.* FROM json_each(?) AS j CROSS JOIN karma_events AS e ON e.idempotency_key = j.value',
+      ),
       memberById: db.prepare<[number], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.id = ?`),
-      memberByTelegramId: db.prepare<[number], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.telegram_id = ?`),
-      memberByExternalId: db.prepare<[string], MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.external_id = ?`),
-      membersById: db.prepare<[string], MemberTuple>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.id = j.value`).raw(true),
+      memberByTelegramId: db.prepare<[number], MemberRow>(
+        `SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.telegram_id = ?`,
+      ),
+      memberByExternalId: db.prepare<[string], MemberRow>(
+        `SELECT ${MEMBER_COLUMNS} FROM users u WHERE u.external_id = ?`,
+      ),
+      membersById: db
+        .prepare<[string], MemberTuple>(
+          `SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.id = j.value`,
+        )
+        .raw(true),
       membersByTelegramId: db
-        .prepare<[string], MemberTuple>(`SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.telegram_id = j.value`)
+        .prepare<[string], MemberTuple>(
+          `SELECT ${MEMBER_COLUMNS} FROM json_each(?) AS j CROSS JOIN users AS u ON u.telegram_id = j.value`,
+        )
         .raw(true),
       // The site may push karma before its user links Telegram: such a member starts without it.
       insertExternal: db.prepare<[{ externalId: string; now: number }], MemberRow>(
@@ -129,11 +165,15 @@ export class KarmaRepository {
       // the write transaction nobody else can take them. Positional, in a tight loop: binding
       // an object per event, or a JSON array of rows, costs more than the insert.
       // prev_id chains a member's events (migration 009), so no index on user_id is written.
-      insertEvent: db.prepare<[number, number, number, string, KarmaSource, string, string, string, number, number, number | null]>(
+      insertEvent: db.prepare<
+        [number, number, number, string, KarmaSource, string, string, string, number, number, number | null]
+      >(
         `INSERT INTO karma_events (id, user_id, delta, reason, source, actor, idempotency_key, request_hash, karma_after, created_at, prev_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      addKarma: db.prepare<[number, number | null, number, number]>('UPDATE users SET karma = karma + ?, last_event_id = ?, updated_at = ? WHERE id = ?'),
+      addKarma: db.prepare<[number, number | null, number, number]>(
+        'UPDATE users SET karma = karma + ?, last_event_id = ?, updated_at = ? WHERE id = ?',
+      ),
       thresholds: db.prepare<[], { t: number }>(
         `SELECT min_karma AS t FROM rules WHERE enabled = 1
          UNION SELECT remove_below FROM rules WHERE enabled = 1 AND remove_below IS NOT NULL`,
@@ -201,7 +241,12 @@ export class KarmaRepository {
     const ref = request.member
     if ('telegramId' in ref) {
       const row = members.byTelegramId.get(ref.telegramId)
-      if (!row) throw new KarmaError('member_not_found', `No member has Telegram id ${String(ref.telegramId)}.`, 'member.telegramId')
+      if (!row)
+        throw new KarmaError(
+          'member_not_found',
+          `No member has Telegram id ${String(ref.telegramId)}.`,
+          'member.telegramId',
+        )
       return row
     }
     if ('externalId' in ref) {
@@ -300,7 +345,19 @@ export class KarmaRepository {
     if (invalid) throw invalid
 
     for (const { event: e, hash, prev } of pending) {
-      this.s.insertEvent.run(e.id, e.memberId, e.delta, e.reason, e.source, e.actor, e.idempotencyKey, hash, e.karmaAfter, now, prev)
+      this.s.insertEvent.run(
+        e.id,
+        e.memberId,
+        e.delta,
+        e.reason,
+        e.source,
+        e.actor,
+        e.idempotencyKey,
+        hash,
+        e.karmaAfter,
+        now,
+        prev,
+      )
     }
     // Once per member, by the batch's sum of their deltas (also when it is 0: the row was
     // touched), and pointing at their latest event.
@@ -333,4 +390,9 @@ export class KarmaRepository {
   }
 }
 
-const conflict = (): KarmaError => new KarmaError('idempotency_conflict', 'This idempotency key was already used for a different event.', 'idempotencyKey')
+const conflict = (): KarmaError =>
+  new KarmaError(
+    'idempotency_conflict',
+    'This idempotency key was already used for a different event.',
+    'idempotencyKey',
+  )

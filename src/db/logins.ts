@@ -40,10 +40,12 @@ export interface LinkedExternalId {
 }
 
 /** Outcome of {@link LoginRepository.linkExternalId}. */
-export type LinkOutcome = ({ readonly ok: true } & LinkedExternalId) | { readonly ok: false; readonly reason: LinkRefusal }
+export type LinkOutcome =
+  ({ readonly ok: true } & LinkedExternalId) | { readonly ok: false; readonly reason: LinkRefusal }
 
 /** Outcome of {@link LoginRepository.complete}. */
-export type LoginCompletion = { readonly ok: true; readonly userId: number } | { readonly ok: false; readonly reason: 'replayed' }
+export type LoginCompletion =
+  { readonly ok: true; readonly userId: number } | { readonly ok: false; readonly reason: 'replayed' }
 
 interface LinkRow {
   id: number
@@ -77,7 +79,9 @@ export class LoginRepository {
       'INSERT INTO login_replays (auth_date, hash, expires_at) VALUES (@authDate, @hash, @expiresAt) ON CONFLICT DO NOTHING',
     )
     // Hashes recorded before migration 008 (auth_date unknown, stored as -1), until they expire.
-    this.legacyHashStatement = db.prepare<[string], 1>('SELECT 1 FROM login_replays WHERE auth_date = -1 AND hash = ?').pluck()
+    this.legacyHashStatement = db
+      .prepare<[string], 1>('SELECT 1 FROM login_replays WHERE auth_date = -1 AND hash = ?')
+      .pluck()
     this.anyLegacyStatement = db.prepare<[], 1>('SELECT 1 FROM login_replays WHERE auth_date = -1 LIMIT 1').pluck()
     this.legacyRows = this.anyLegacyStatement.get() !== undefined
     this.purgeStatement = db.prepare<[number]>('DELETE FROM login_replays WHERE expires_at <= ?')
@@ -88,7 +92,8 @@ export class LoginRepository {
     this.completeTransaction = (login: CompletedLogin, now: number): LoginCompletion => {
       if (
         (this.legacyRows && this.legacyHashStatement.get(login.hash) !== undefined) ||
-        this.recordHashStatement.run({ authDate: login.authDate, hash: login.hash, expiresAt: login.hashExpiresAt }).changes === 0
+        this.recordHashStatement.run({ authDate: login.authDate, hash: login.hash, expiresAt: login.hashExpiresAt })
+          .changes === 0
       ) {
         return { ok: false, reason: 'replayed' }
       }
@@ -131,12 +136,18 @@ export class LoginRepository {
 function linkTransaction(db: SqliteDatabase) {
   const s = {
     byId: db.prepare<[number], LinkRow>('SELECT id, telegram_id, external_id, karma FROM users WHERE id = ?'),
-    byExternalId: db.prepare<[string], LinkRow>('SELECT id, telegram_id, external_id, karma FROM users WHERE external_id = ?'),
+    byExternalId: db.prepare<[string], LinkRow>(
+      'SELECT id, telegram_id, external_id, karma FROM users WHERE external_id = ?',
+    ),
     chain: db.prepare<{ member: number; limit: number }, { id: number; prev_id: number | null }>(
       `WITH RECURSIVE ${MEMBER_EVENT_CHAIN} SELECT e.id, e.prev_id FROM chain JOIN karma_events e ON e.id = chain.id`,
     ),
-    relink: db.prepare<[{ id: number; to: number; prev: number | null }]>('UPDATE karma_events SET user_id = @to, prev_id = @prev WHERE id = @id'),
-    setLastEvent: db.prepare<[{ id: number; last: number | null }]>('UPDATE users SET last_event_id = @last WHERE id = @id'),
+    relink: db.prepare<[{ id: number; to: number; prev: number | null }]>(
+      'UPDATE karma_events SET user_id = @to, prev_id = @prev WHERE id = @id',
+    ),
+    setLastEvent: db.prepare<[{ id: number; last: number | null }]>(
+      'UPDATE users SET last_event_id = @last WHERE id = @id',
+    ),
     copyGroups: db.prepare<[{ from: number; to: number }]>(
       'INSERT OR IGNORE INTO user_groups (user_id, group_id) SELECT @to, group_id FROM user_groups WHERE user_id = @from',
     ),

@@ -203,8 +203,12 @@ export class MemberRepository {
            OR external_id = @text
            OR username LIKE @usernamePrefix ESCAPE '\\'
            OR (@namePattern IS NOT NULL AND (first_name || ' ' || coalesce(last_name, '')) LIKE @namePattern ESCAPE '\\'))`
-    this.searchStatement = db.prepare<[SearchParams], MemberRow>(`SELECT * FROM users WHERE ${matches} ORDER BY id DESC LIMIT @limit`)
-    this.searchBackStatement = db.prepare<[SearchParams], MemberRow>(`SELECT * FROM users WHERE ${matches} ORDER BY id ASC LIMIT @limit`)
+    this.searchStatement = db.prepare<[SearchParams], MemberRow>(
+      `SELECT * FROM users WHERE ${matches} ORDER BY id DESC LIMIT @limit`,
+    )
+    this.searchBackStatement = db.prepare<[SearchParams], MemberRow>(
+      `SELECT * FROM users WHERE ${matches} ORDER BY id ASC LIMIT @limit`,
+    )
   }
 
   /** The member with our own id, if any. */
@@ -280,22 +284,35 @@ export class MemberRepository {
     const limit = options.limit ?? 50
     const match = searchParams(options.query ?? '')
     const none = { before: null, after: null }
-    if (options.after !== undefined && options.before !== undefined) throw new RangeError('search takes before or after, not both')
+    if (options.after !== undefined && options.before !== undefined)
+      throw new RangeError('search takes before or after, not both')
     if (options.after === undefined) {
       const rows = this.searchStatement.all({ ...match, ...none, before: options.before ?? null, limit: limit + 1 })
       const members = rows.slice(0, limit).map(toMember)
       const first = members[0]
       const last = members.at(-1)
       // A later page has a previous one when anything newer than its first member matches.
-      const newer = options.before !== undefined && first !== undefined && this.searchBackStatement.get({ ...match, ...none, after: first.id, limit: 1 }) !== undefined
-      return { members, nextBefore: rows.length > limit && last ? last.id : undefined, prevAfter: newer ? first.id : undefined }
+      const newer =
+        options.before !== undefined &&
+        first !== undefined &&
+        this.searchBackStatement.get({ ...match, ...none, after: first.id, limit: 1 }) !== undefined
+      return {
+        members,
+        nextBefore: rows.length > limit && last ? last.id : undefined,
+        prevAfter: newer ? first.id : undefined,
+      }
     }
     const rows = this.searchBackStatement.all({ ...match, ...none, after: options.after, limit: limit + 1 })
     const members = rows.slice(0, limit).reverse().map(toMember)
     const first = members[0]
     const last = members.at(-1)
-    const older = last !== undefined && this.searchStatement.get({ ...match, ...none, before: last.id, limit: 1 }) !== undefined
-    return { members, nextBefore: older ? last.id : undefined, prevAfter: rows.length > limit && first ? first.id : undefined }
+    const older =
+      last !== undefined && this.searchStatement.get({ ...match, ...none, before: last.id, limit: 1 }) !== undefined
+    return {
+      members,
+      nextBefore: older ? last.id : undefined,
+      prevAfter: rows.length > limit && first ? first.id : undefined,
+    }
   }
 
   /**

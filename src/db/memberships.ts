@@ -83,7 +83,17 @@ export class MembershipRepository {
         `INSERT INTO memberships (user_id, chat_id, state, reason, updated_at) VALUES (@memberId, @chatId, @state, @reason, @now)
          ON CONFLICT (user_id, chat_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at`,
       ),
-      eligibility: db.prepare<[{ memberId: number; chatId: number }], { eligible: number | null; keep: number | null; managed: number; min_karma: number | null; karma: number | null; direct_add: number | null }>(
+      eligibility: db.prepare<
+        [{ memberId: number; chatId: number }],
+        {
+          eligible: number | null
+          keep: number | null
+          managed: number
+          min_karma: number | null
+          karma: number | null
+          direct_add: number | null
+        }
+      >(
         `SELECT
            (SELECT max(u.karma >= r.min_karma) FROM rules r WHERE r.chat_id = @chatId AND r.enabled = 1
               AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id))) AS eligible,
@@ -97,7 +107,10 @@ export class MembershipRepository {
            u.karma AS karma
          FROM users u WHERE u.id = @memberId`,
       ),
-      open: db.prepare<[number], { chat_id: number; title: string; invite_link: string | null; state: MembershipState }>(
+      open: db.prepare<
+        [number],
+        { chat_id: number; title: string; invite_link: string | null; state: MembershipState }
+      >(
         `SELECT m.chat_id, c.title, c.invite_link, m.state FROM memberships m JOIN chats c ON c.id = m.chat_id
          WHERE m.user_id = ? AND m.state IN ('eligible', 'invited', 'member') AND c.state = 'active' ORDER BY c.title`,
       ),
@@ -132,26 +145,71 @@ export class MembershipRepository {
       ),
     }
     const s = this.s
-    this.inviteThenQueue = db.transaction((p: { memberId: number; chatId: number; reason: string; job: NewJob; nowMs: number }) => {
-      s.set.run({ memberId: p.memberId, chatId: p.chatId, state: 'invited', reason: p.reason, now: Math.floor(p.nowMs / 1000) })
-      jobs.enqueueSync(p.job, p.nowMs)
-    })
-    this.addedByAccount = db.transaction((p: { memberId: number; chatId: number; actor: string; details: Record<string, unknown>; now: number }): boolean => {
-      const changed = s.added.run({ memberId: p.memberId, chatId: p.chatId, reason: ADDED_BY_ACCOUNT_REASON, unapproved: UNAPPROVED_JOIN_REASON, now: p.now }).changes === 1
-      audit.recordSync({ at: p.now, actor: p.actor, action: 'member.add', subject: `member:${String(p.memberId)}`, details: { chatId: p.chatId, ...p.details } })
-      return changed
-    })
+    this.inviteThenQueue = db.transaction(
+      (p: { memberId: number; chatId: number; reason: string; job: NewJob; nowMs: number }) => {
+        s.set.run({
+          memberId: p.memberId,
+          chatId: p.chatId,
+          state: 'invited',
+          reason: p.reason,
+          now: Math.floor(p.nowMs / 1000),
+        })
+        jobs.enqueueSync(p.job, p.nowMs)
+      },
+    )
+    this.addedByAccount = db.transaction(
+      (p: {
+        memberId: number
+        chatId: number
+        actor: string
+        details: Record<string, unknown>
+        now: number
+      }): boolean => {
+        const changed =
+          s.added.run({
+            memberId: p.memberId,
+            chatId: p.chatId,
+            reason: ADDED_BY_ACCOUNT_REASON,
+            unapproved: UNAPPROVED_JOIN_REASON,
+            now: p.now,
+          }).changes === 1
+        audit.recordSync({
+          at: p.now,
+          actor: p.actor,
+          action: 'member.add',
+          subject: `member:${String(p.memberId)}`,
+          details: { chatId: p.chatId, ...p.details },
+        })
+        return changed
+      },
+    )
     this.queueAdds = db.transaction((chatId: number, nowMs: number): number => {
       const now = Math.floor(nowMs / 1000)
       const queued = s.queueAdds.run({ chatId, linkOnSite: LINK_ON_SITE_REASON, maxAttempts: 8, nowMs, now }).changes
       s.markAddsQueued.run({ chatId, linkOnSite: LINK_ON_SITE_REASON, queued: DIRECT_ADD_QUEUED_REASON, now })
       return queued
     })
-    this.addRefused = db.transaction((p: { memberId: number; chatId: number; reason: string; actor: string; details: Record<string, unknown>; now: number }): boolean => {
-      const changed = s.refused.run({ memberId: p.memberId, chatId: p.chatId, reason: p.reason, now: p.now }).changes === 1
-      audit.recordSync({ at: p.now, actor: p.actor, action: 'member.add_refused', subject: `member:${String(p.memberId)}`, details: { chatId: p.chatId, reason: p.reason, ...p.details } })
-      return changed
-    })
+    this.addRefused = db.transaction(
+      (p: {
+        memberId: number
+        chatId: number
+        reason: string
+        actor: string
+        details: Record<string, unknown>
+        now: number
+      }): boolean => {
+        const changed =
+          s.refused.run({ memberId: p.memberId, chatId: p.chatId, reason: p.reason, now: p.now }).changes === 1
+        audit.recordSync({
+          at: p.now,
+          actor: p.actor,
+          action: 'member.add_refused',
+          subject: `member:${String(p.memberId)}`,
+          details: { chatId: p.chatId, reason: p.reason, ...p.details },
+        })
+        return changed
+      },
+    )
   }
 
   async get(memberId: number, chatId: number): Promise<Membership | undefined> {
@@ -189,7 +247,13 @@ export class MembershipRepository {
    * and an audit row (`member.add`), together. Idempotent; a member whom a `chat_member` update
    * already recorded as an unapproved arrival gets the real reason. Resolves whether it changed.
    */
-  async recordAddedByAccount(memberId: number, chatId: number, actor: string, details: Record<string, unknown>, now: number): Promise<boolean> {
+  async recordAddedByAccount(
+    memberId: number,
+    chatId: number,
+    actor: string,
+    details: Record<string, unknown>,
+    now: number,
+  ): Promise<boolean> {
     return this.addedByAccount.immediate({ memberId, chatId, actor, details, now })
   }
 
@@ -197,7 +261,14 @@ export class MembershipRepository {
    * Telegram refused the account's add: the member stays `invited` (the link on the site and in
    * `/chats` is their way in), `reason` says why, and an audit row (`member.add_refused`) is written.
    */
-  async recordAddRefused(memberId: number, chatId: number, reason: string, actor: string, details: Record<string, unknown>, now: number): Promise<boolean> {
+  async recordAddRefused(
+    memberId: number,
+    chatId: number,
+    reason: string,
+    actor: string,
+    details: Record<string, unknown>,
+    now: number,
+  ): Promise<boolean> {
     return this.addRefused.immediate({ memberId, chatId, reason, actor, details, now })
   }
 
@@ -216,7 +287,9 @@ export class MembershipRepository {
 
   /** The active chats a member may join or is in. */
   async openChats(memberId: number): Promise<OpenChat[]> {
-    return this.s.open.all(memberId).map((r) => ({ chatId: r.chat_id, title: r.title, inviteLink: r.invite_link, state: r.state }))
+    return this.s.open
+      .all(memberId)
+      .map((r) => ({ chatId: r.chat_id, title: r.title, inviteLink: r.invite_link, state: r.state }))
   }
 
   /** Member counts per chat and state, for the admin dashboard. */

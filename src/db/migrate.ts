@@ -33,7 +33,9 @@ export class MigrationError extends Error {
 /** Reads `NNN_name.sql` files from `dir`, ordered by number. */
 export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
   const migrations: Migration[] = []
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const match = /^(\d+)_[\w-]+\.sql$/.exec(name)
     if (!match) throw new MigrationError(`migration file name must look like 001_name.sql`, name)
     const sql = readFileSync(join(dir, name), 'utf8')

@@ -56,9 +56,17 @@ export class ReconcileRepository {
     this.scopeInsert = db.prepare<[number]>('INSERT OR IGNORE INTO temp.reconcile_scope (user_id) VALUES (?)')
 
     const userScope = (scope: ReconcileScope) =>
-      scope.kind === 'members' ? 'AND u.id IN (SELECT user_id FROM temp.reconcile_scope)' : scope.kind === 'chat' ? 'AND r.chat_id = @chatId' : ''
+      scope.kind === 'members'
+        ? 'AND u.id IN (SELECT user_id FROM temp.reconcile_scope)'
+        : scope.kind === 'chat'
+          ? 'AND r.chat_id = @chatId'
+          : ''
     const membershipScope = (scope: ReconcileScope) =>
-      scope.kind === 'members' ? 'AND m.user_id IN (SELECT user_id FROM temp.reconcile_scope)' : scope.kind === 'chat' ? 'AND m.chat_id = @chatId' : ''
+      scope.kind === 'members'
+        ? 'AND m.user_id IN (SELECT user_id FROM temp.reconcile_scope)'
+        : scope.kind === 'chat'
+          ? 'AND m.chat_id = @chatId'
+          : ''
     const cache = new Map<string, ReturnType<SqliteDatabase['prepare']>>()
     const run = (key: string, sql: string, params: Record<string, unknown>): number => {
       let statement = cache.get(key)

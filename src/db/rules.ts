@@ -52,7 +52,10 @@ export function validateRule(input: RuleInput): void {
       throw new RuleError('"Remove below" must be a whole number, or empty to never remove.', 'removeBelow')
     }
     if (input.removeBelow > input.minKarma) {
-      throw new RuleError('"Remove below" cannot be above the minimum karma: members would be removed right after joining.', 'removeBelow')
+      throw new RuleError(
+        '"Remove below" cannot be above the minimum karma: members would be removed right after joining.',
+        'removeBelow',
+      )
     }
   }
 }

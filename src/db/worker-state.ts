@@ -44,12 +44,18 @@ export class WorkerStateRepository {
         'UPDATE worker_state SET user_id = @userId, user_name = @userName, last_seen_at = @now WHERE id = 1',
       ),
       error: db.prepare<[string, number]>('UPDATE worker_state SET last_error = ?, last_error_at = ? WHERE id = 1'),
-      pause: db.prepare<[number | null, string | null]>('UPDATE worker_state SET paused_until = ?, pause_reason = ? WHERE id = 1'),
-      setQr: db.prepare<[string | null, number | null]>('UPDATE worker_state SET login_qr_url = ?, login_qr_expires_at = ? WHERE id = 1'),
+      pause: db.prepare<[number | null, string | null]>(
+        'UPDATE worker_state SET paused_until = ?, pause_reason = ? WHERE id = 1',
+      ),
+      setQr: db.prepare<[string | null, number | null]>(
+        'UPDATE worker_state SET login_qr_url = ?, login_qr_expires_at = ? WHERE id = 1',
+      ),
       qr: db.prepare<[number], { url: string; expires_at: number }>(
         'SELECT login_qr_url AS url, login_qr_expires_at AS expires_at FROM worker_state WHERE id = 1 AND login_qr_url IS NOT NULL AND login_qr_expires_at > ?',
       ),
-      created: db.prepare<[number, number]>('INSERT OR IGNORE INTO worker_chat_creations (chat_id, created_at) VALUES (?, ?)'),
+      created: db.prepare<[number, number]>(
+        'INSERT OR IGNORE INTO worker_chat_creations (chat_id, created_at) VALUES (?, ?)',
+      ),
       since: db.prepare<[number], { n: number; oldest: number | null }>(
         'SELECT count(*) AS n, min(created_at) AS oldest FROM worker_chat_creations WHERE created_at > ?',
       ),

@@ -50,6 +50,7 @@ export async function loadMemberChat(deps: MemberChatDeps, payload: unknown): Pr
     deps.store.memberships.get(memberId, chatId),
     deps.store.memberships.eligibility(memberId, chatId),
   ])
-  if (!member || !chat) throw new PermanentJobError(`member ${String(memberId)} or chat ${String(chatId)} does not exist`)
+  if (!member || !chat)
+    throw new PermanentJobError(`member ${String(memberId)} or chat ${String(chatId)} does not exist`)
   return { member, chat, membership, eligibility, now: Math.floor((deps.clock ?? Date.now)() / 1000) }
 }

@@ -117,7 +117,10 @@ export class JobRunner {
     const exp = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** (job.attempts - 1))
     const delay = Math.floor(exp / 2 + (this.o.random() * exp) / 2)
     await this.o.jobs.retry(job.id, now + delay, message, now, { countAttempt: true })
-    this.o.logger.warn({ jobId: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delay, error: message }, 'job failed; will retry')
+    this.o.logger.warn(
+      { jobId: job.id, kind: job.kind, attempts: job.attempts, retryInMs: delay, error: message },
+      'job failed; will retry',
+    )
   }
 
   private async sleep(ms: number): Promise<void> {

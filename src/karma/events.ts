@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto'
 
 /** Who a karma event is for: by Telegram id, by the existing site's own id, or by ours. */
-export type MemberRef = { readonly telegramId: number } | { readonly externalId: string } | { readonly memberId: number }
+export type MemberRef =
+  { readonly telegramId: number } | { readonly externalId: string } | { readonly memberId: number }
 
 /** Where a karma event came from. */
 export type KarmaSource = 'admin' | 'api' | 'bot'
@@ -71,13 +72,21 @@ export function validateKarmaEvent(request: KarmaEventRequest): KarmaEventReques
   } else if ('externalId' in member) {
     const id = member.externalId
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_EXTERNAL_ID_LENGTH || id.trim() !== id) {
-      throw new KarmaError('invalid', `member.externalId must be 1 to ${String(MAX_EXTERNAL_ID_LENGTH)} characters without surrounding spaces`, 'member.externalId')
+      throw new KarmaError(
+        'invalid',
+        `member.externalId must be 1 to ${String(MAX_EXTERNAL_ID_LENGTH)} characters without surrounding spaces`,
+        'member.externalId',
+      )
     }
   } else if (!Number.isSafeInteger(member.memberId) || member.memberId <= 0) {
     throw new KarmaError('invalid', 'member id must be a positive integer', 'member')
   }
   if (!Number.isSafeInteger(delta) || delta === 0 || Math.abs(delta) > MAX_KARMA_DELTA) {
-    throw new KarmaError('invalid', `delta must be a non-zero integer from -${String(MAX_KARMA_DELTA)} to ${String(MAX_KARMA_DELTA)}`, 'delta')
+    throw new KarmaError(
+      'invalid',
+      `delta must be a non-zero integer from -${String(MAX_KARMA_DELTA)} to ${String(MAX_KARMA_DELTA)}`,
+      'delta',
+    )
   }
   const reason = typeof request.reason === 'string' ? request.reason.trim() : ''
   if (reason.length === 0 || reason.length > MAX_REASON_LENGTH) {
@@ -85,13 +94,22 @@ export function validateKarmaEvent(request: KarmaEventRequest): KarmaEventReques
   }
   const key = request.idempotencyKey
   if (typeof key !== 'string' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !PRINTABLE_KEY.test(key)) {
-    throw new KarmaError('invalid', `idempotencyKey must be 1 to ${String(MAX_IDEMPOTENCY_KEY_LENGTH)} printable ASCII characters without spaces`, 'idempotencyKey')
+    throw new KarmaError(
+      'invalid',
+      `idempotencyKey must be 1 to ${String(MAX_IDEMPOTENCY_KEY_LENGTH)} printable ASCII characters without spaces`,
+      'idempotencyKey',
+    )
   }
   return { ...request, reason }
 }
 
 /** Fingerprint of what an event asks for, to tell a replay from a different event under the same key. */
 export function karmaRequestHash(request: KarmaEventRequest): string {
-  const ref = 'telegramId' in request.member ? ['t', request.member.telegramId] : 'externalId' in request.member ? ['e', request.member.externalId] : ['m', request.member.memberId]
+  const ref =
+    'telegramId' in request.member
+      ? ['t', request.member.telegramId]
+      : 'externalId' in request.member
+        ? ['e', request.member.externalId]
+        : ['m', request.member.memberId]
   return hash('sha256', JSON.stringify([ref, request.delta, request.reason, request.source]), 'base64url')
 }

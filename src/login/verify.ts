@@ -45,9 +45,9 @@ export const LOGIN_FAILURE_MESSAGES: Readonly<Record<LoginFailureReason, string>
   invalid_id: 'The login link has an invalid Telegram id.',
   invalid_auth_date: 'The login link has an invalid date.',
   invalid_hash: 'The login link has an invalid signature format.',
-  bad_signature: 'The login link is not signed by Telegram for this site\'s bot.',
+  bad_signature: "The login link is not signed by Telegram for this site's bot.",
   mini_app_data: 'Mini App data cannot be used to log in to the site.',
-  from_future: 'The login link is dated in the future; check the server\'s clock.',
+  from_future: "The login link is dated in the future; check the server's clock.",
   expired: 'The login link has expired. Please log in again.',
   replayed: 'This login link has already been used. Please log in again.',
 }

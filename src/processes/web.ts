@@ -60,7 +60,11 @@ export interface WebProcessOptions {
  * If Telegram cannot be reached at start, the site serves anyway and the bot keeps retrying
  * with backoff: logging in through the widget does not need the bot to be up.
  */
-export async function startWebProcess(config: Config, logger: Logger, options: WebProcessOptions = {}): Promise<WebProcess> {
+export async function startWebProcess(
+  config: Config,
+  logger: Logger,
+  options: WebProcessOptions = {},
+): Promise<WebProcess> {
   const { store, migrations } = openStore(config.databasePath)
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'migrations applied')
 
@@ -148,7 +152,12 @@ export async function startWebProcess(config: Config, logger: Logger, options: W
   const botJobs = new JobRunner({
     owner: 'bot',
     jobs: store.jobs,
-    handlers: botJobHandlers({ api: createJobsApi({ config: { botToken: config.botToken, telegramApiRoot }, store, logger }), store, logger, publicUrl: config.publicUrl }),
+    handlers: botJobHandlers({
+      api: createJobsApi({ config: { botToken: config.botToken, telegramApiRoot }, store, logger }),
+      store,
+      logger,
+      publicUrl: config.publicUrl,
+    }),
     logger,
     retryAfterOf: botRetryAfter,
     perSecond: config.botMessagesPerSecond,
@@ -160,8 +169,10 @@ export async function startWebProcess(config: Config, logger: Logger, options: W
         owner: 'worker',
         jobs: store.jobs,
         handlers: {
-          'chat.create': (job) => chatCreateJob({ store, account: new EmulatedAccount(emulator), botUsername, logger }, job.payload),
-          [MEMBER_ADD_JOB]: (job) => memberAddJob({ store, account: new EmulatedAccount(emulator), logger }, job.payload),
+          'chat.create': (job) =>
+            chatCreateJob({ store, account: new EmulatedAccount(emulator), botUsername, logger }, job.payload),
+          [MEMBER_ADD_JOB]: (job) =>
+            memberAddJob({ store, account: new EmulatedAccount(emulator), logger }, job.payload),
         },
         logger,
       })
@@ -186,7 +197,10 @@ export async function startWebProcess(config: Config, logger: Logger, options: W
       lifecycle.stopping = true
       lifecycle.wake?.()
       // A start still under way finishes (and stops itself) first, within reason.
-      await Promise.race([botStarted.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 5000).unref())])
+      await Promise.race([
+        botStarted.catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 5000).unref()),
+      ])
       await lifecycle.running?.stop()
       stopSweep()
       await Promise.all([botJobs.stop(), workerJobs?.stop()])

@@ -45,7 +45,11 @@ export interface WorkerProcessOptions {
  * account, and the login canary every `CANARY_INTERVAL_SECONDS` (0: never). Refuses to start when
  * the session is not logged in (`NotLoggedInError`).
  */
-export async function startWorkerProcess(config: Config, logger: Logger, options: WorkerProcessOptions): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  config: Config,
+  logger: Logger,
+  options: WorkerProcessOptions,
+): Promise<WorkerProcess> {
   const fixed = secureSessionFile(config.workerSessionPath)
   if (fixed.length > 0) logger.warn({ files: fixed }, 'session files were readable by others; set to mode 0600')
   const clock = options.clock ?? Date.now
@@ -57,16 +61,28 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     // mtcute has opened the file (and its WAL) by now: check the mode again.
     secureSessionFile(config.workerSessionPath)
     const seen = async () => {
-      await store.workerState.recordSeen(user.id, user.username !== null ? `@${user.username}` : user.name, Math.floor(clock() / 1000))
+      await store.workerState.recordSeen(
+        user.id,
+        user.username !== null ? `@${user.username}` : user.name,
+        Math.floor(clock() / 1000),
+      )
     }
     await seen()
     logger.info({ userId: user.id }, 'worker logged in')
     // The bot's username comes from the config, else from the Bot API (the worker has the token too).
-    const botUsername = config.botUsername ?? (await new Api(config.botToken, { apiRoot: config.telegramApiRoot }).getMe()).username
+    const botUsername =
+      config.botUsername ?? (await new Api(config.botToken, { apiRoot: config.telegramApiRoot }).getMe()).username
     const jobs = new JobRunner({
       owner: 'worker',
       jobs: store.jobs,
-      handlers: workerJobHandlers({ store, account: new MtcuteAccount(tg), botUsername, logger, chatsPerDay: config.chatsPerDay, clock }),
+      handlers: workerJobHandlers({
+        store,
+        account: new MtcuteAccount(tg),
+        botUsername,
+        logger,
+        chatsPerDay: config.chatsPerDay,
+        clock,
+      }),
       logger,
       retryAfterOf: workerRetryAfter,
       // Account actions are few and Telegram punishes bursts: one job a second at most.
@@ -83,9 +99,13 @@ export async function startWorkerProcess(config: Config, logger: Logger, options
     heartbeat.unref()
     const canary = startLoginCanary(
       { tg, store, botUsername, logger, clock, ...(options.canary?.run ? { run: options.canary.run } : {}) },
-      { intervalSeconds: config.canaryIntervalSeconds, ...(options.canary?.firstRunDelayMs !== undefined ? { firstRunDelayMs: options.canary.firstRunDelayMs } : {}) },
+      {
+        intervalSeconds: config.canaryIntervalSeconds,
+        ...(options.canary?.firstRunDelayMs !== undefined ? { firstRunDelayMs: options.canary.firstRunDelayMs } : {}),
+      },
     )
-    if (config.canaryIntervalSeconds > 0) logger.info({ intervalSeconds: config.canaryIntervalSeconds }, 'login canary scheduled')
+    if (config.canaryIntervalSeconds > 0)
+      logger.info({ intervalSeconds: config.canaryIntervalSeconds }, 'login canary scheduled')
     return {
       store,
       user,

@@ -12,7 +12,10 @@ const refused = (refusal: AddRefusal): Promise<AddMemberOutcome> => Promise.reso
 export class EmulatedAccount implements TelegramAccount {
   constructor(private readonly emulator: TelegramEmulator) {}
 
-  createSupergroup(params: { readonly title: string; readonly description: string }): Promise<{ readonly telegramChatId: number }> {
+  createSupergroup(params: {
+    readonly title: string
+    readonly description: string
+  }): Promise<{ readonly telegramChatId: number }> {
     const chat = this.emulator.createSupergroup({ title: params.title, description: params.description })
     return Promise.resolve({ telegramChatId: chat.id })
   }

@@ -14,7 +14,15 @@ function scopeKey(scope: BotCommandScope | undefined): string {
   }
 }
 
-const SCOPE_TYPES = new Set(['default', 'all_private_chats', 'all_group_chats', 'all_chat_administrators', 'chat', 'chat_administrators', 'chat_member'])
+const SCOPE_TYPES = new Set([
+  'default',
+  'all_private_chats',
+  'all_group_chats',
+  'all_chat_administrators',
+  'chat',
+  'chat_administrators',
+  'chat_member',
+])
 
 /** Reads `scope` as sent to `setMyCommands` & co. */
 export function checkScope(scope: unknown): BotCommandScope | undefined {
@@ -30,8 +38,12 @@ export function checkCommands(commands: unknown): BotCommand[] {
   if (!Array.isArray(commands)) throw badRequest("can't parse commands JSON object")
   if (commands.length > 100) throw badRequest('BOT_COMMANDS_TOO_MUCH')
   return commands.map((c: unknown) => {
-    const { command, description } = (typeof c === 'object' && c !== null ? c : {}) as { command?: unknown; description?: unknown }
-    if (typeof command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(command.replace(/^\//, ''))) throw badRequest('BOT_COMMAND_INVALID')
+    const { command, description } = (typeof c === 'object' && c !== null ? c : {}) as {
+      command?: unknown
+      description?: unknown
+    }
+    if (typeof command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(command.replace(/^\//, '')))
+      throw badRequest('BOT_COMMAND_INVALID')
     if (typeof description !== 'string' || description.trim() === '' || description.length > 256) {
       throw badRequest('BOT_COMMAND_DESCRIPTION_INVALID')
     }

@@ -75,7 +75,11 @@ export class ChatLogs {
   replace(chatId: number, edited: Message): Message {
     const log = this.#require(chatId)
     const index = log.messages.findIndex((m) => m.message_id === edited.message_id)
-    if (index === -1) throw new SandboxError('message_not_found', `There is no message ${String(edited.message_id)} in chat ${String(chatId)}.`)
+    if (index === -1)
+      throw new SandboxError(
+        'message_not_found',
+        `There is no message ${String(edited.message_id)} in chat ${String(chatId)}.`,
+      )
     log.messages[index] = edited
     log.revisions.set(edited.message_id, (log.revisions.get(edited.message_id) ?? 0) + 1)
     this.#changed(log)
@@ -120,7 +124,12 @@ export class ChatLogs {
         reject,
         timer: setTimeout(() => {
           log.waiters.delete(waiter)
-          reject(new EmulatorTimeoutError(`No message from the bot in chat ${String(chatId)} within ${String(timeoutMs)} ms.`, timeoutMs))
+          reject(
+            new EmulatorTimeoutError(
+              `No message from the bot in chat ${String(chatId)} within ${String(timeoutMs)} ms.`,
+              timeoutMs,
+            ),
+          )
         }, timeoutMs),
       }
       log.waiters.add(waiter)

@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto'
 import type { Router } from 'express'
-import type { BotCommand, BotCommandScope, CallbackQuery, ChatMember, ChatMemberUpdated, Message, User, UserFromGetMe, WebhookInfo } from 'grammy/types'
+import type {
+  BotCommand,
+  BotCommandScope,
+  CallbackQuery,
+  ChatMember,
+  ChatMemberUpdated,
+  Message,
+  User,
+  UserFromGetMe,
+  WebhookInfo,
+} from 'grammy/types'
 import { type Logger, pino } from 'pino'
 import { appRouter } from './app/router.js'
 import { BotCommands } from './bot-commands.js'
@@ -21,7 +31,19 @@ import { UpdateQueue } from './update-queue.js'
 import { type EmulatedUser, type NewUser, privateChat, telegramUser, UserDirectory } from './users.js'
 import { WebhookDelivery, type WebhookRetry } from './webhook.js'
 
-export type { AdminRights, BotApiStats, CallbackAnswer, EmulatedChat, EmulatedMessage, EmulatedUser, LoginPrompt, MemberStatus, NewUser, RateLimits, WebhookRetry }
+export type {
+  AdminRights,
+  BotApiStats,
+  CallbackAnswer,
+  EmulatedChat,
+  EmulatedMessage,
+  EmulatedUser,
+  LoginPrompt,
+  MemberStatus,
+  NewUser,
+  RateLimits,
+  WebhookRetry,
+}
 
 /** How to build a {@link TelegramEmulator}. */
 export interface TelegramEmulatorOptions {
@@ -130,17 +152,27 @@ export class TelegramEmulator {
     this.#users = new UserDirectory(options.firstUserId ?? 100001)
     this.#chats = new ChatLogs(botId)
     this.#queue = new UpdateQueue(Math.floor(this.#clock() / 1000) % 1_000_000_000)
-    this.#groups = new Supergroups({ bot: botUser, users: this.#users, chats: this.#chats, queue: this.#queue, clock: this.#clock })
+    this.#groups = new Supergroups({
+      bot: botUser,
+      users: this.#users,
+      chats: this.#chats,
+      queue: this.#queue,
+      clock: this.#clock,
+    })
     this.#polls = new LongPolls(this.#queue)
     this.#callbacks = new CallbackQueries(this.#clock)
-    this.#logins = new LoginPrompts({ token: this.#token, username: this.botUsername, name: this.botName, domain: this.loginDomain }, this.#clock)
+    this.#logins = new LoginPrompts(
+      { token: this.#token, username: this.botUsername, name: this.botName, domain: this.loginDomain },
+      this.#clock,
+    )
     this.#webhook = new WebhookDelivery({
       queue: this.#queue,
       clock: this.#clock,
       logger: this.#logger,
       ...(options.webhookRetry ? { retry: options.webhookRetry } : {}),
       // Runs after construction, when the context exists.
-      replyMethod: (method, params) => invokeMethod(method, new Params(params), this.#context, this.#counter, new AbortController().signal),
+      replyMethod: (method, params) =>
+        invokeMethod(method, new Params(params), this.#context, this.#counter, new AbortController().signal),
     })
     this.#context = {
       me,
@@ -160,7 +192,12 @@ export class TelegramEmulator {
 
   /** The Bot API, to mount at `/sandbox/api`: grammY's `apiRoot` is then `${origin}/sandbox/api`. */
   botApiRouter(): Router {
-    this.#botApiRouter ??= botApiRouter({ token: this.#token, context: this.#context, counter: this.#counter, logger: this.#logger })
+    this.#botApiRouter ??= botApiRouter({
+      token: this.#token,
+      context: this.#context,
+      counter: this.#counter,
+      logger: this.#logger,
+    })
     return this.#botApiRouter
   }
 
@@ -227,7 +264,8 @@ export class TelegramEmulator {
     if (text.length > 4096) throw new SandboxError('invalid_input', 'A message has at most 4096 characters.')
     const inGroup = chatId !== userId
     if (inGroup) {
-      if (!this.#groups.has(chatId)) throw new SandboxError('chat_not_found', `There is no supergroup ${String(chatId)}.`)
+      if (!this.#groups.has(chatId))
+        throw new SandboxError('chat_not_found', `There is no supergroup ${String(chatId)}.`)
       if (!['creator', 'administrator', 'member'].includes(this.#groups.status(chatId, userId))) {
         throw new SandboxError('not_a_member', 'The user is not a member of the group.')
       }
@@ -264,11 +302,19 @@ export class TelegramEmulator {
    * chat `chatId`: a `callback_query` update. Resolves with the bot's answer, or with null if
    * it does not answer within `timeoutMs` (Telegram's app stops its spinner then).
    */
-  async pressCallbackButton(userId: number, chatId: number, messageId: number, callbackData: string, timeoutMs = this.#answerTimeoutMs): Promise<CallbackAnswer | null> {
+  async pressCallbackButton(
+    userId: number,
+    chatId: number,
+    messageId: number,
+    callbackData: string,
+    timeoutMs = this.#answerTimeoutMs,
+  ): Promise<CallbackAnswer | null> {
     this.#open()
     const user = this.#users.require(userId)
     const message = this.#visibleMessage(user, chatId, messageId)
-    const button = message.reply_markup?.inline_keyboard.flat().find((b) => 'callback_data' in b && b.callback_data === callbackData)
+    const button = message.reply_markup?.inline_keyboard
+      .flat()
+      .find((b) => 'callback_data' in b && b.callback_data === callbackData)
     if (!button) throw new SandboxError('button_not_found', 'The message has no button with this callback data.')
     const id = this.#callbacks.create()
     const query: CallbackQuery = {
@@ -293,7 +339,8 @@ export class TelegramEmulator {
     const user = this.#users.require(userId)
     const message = this.#visibleMessage(user, chatId, messageId)
     const found = findButton(message.reply_markup, button)
-    if (!found || !('login_url' in found)) throw new SandboxError('button_not_found', 'The message has no such login button.')
+    if (!found || !('login_url' in found))
+      throw new SandboxError('button_not_found', 'The message has no such login button.')
     return this.#logins.open(user, found.login_url)
   }
 
@@ -342,7 +389,11 @@ export class TelegramEmulator {
    * its current form (an edit makes it new again). Rejects with `EmulatorTimeoutError` after
    * `timeoutMs`.
    */
-  waitForBotMessage(chatId: number, predicate?: (message: EmulatedMessage) => boolean, timeoutMs = 5000): Promise<EmulatedMessage> {
+  waitForBotMessage(
+    chatId: number,
+    predicate?: (message: EmulatedMessage) => boolean,
+    timeoutMs = 5000,
+  ): Promise<EmulatedMessage> {
     return new Promise((resolve, reject) => {
       this.#open()
       if (!this.#chats.has(chatId)) {
@@ -361,7 +412,11 @@ export class TelegramEmulator {
    * "Sandbox Owner" user made on first use. The bot is not in it until
    * {@link setBotAdmin} or {@link addMember}.
    */
-  createSupergroup(input: { readonly title: string; readonly description?: string; readonly ownerId?: number }): EmulatedChat {
+  createSupergroup(input: {
+    readonly title: string
+    readonly description?: string
+    readonly ownerId?: number
+  }): EmulatedChat {
     this.#open()
     const ownerId = input.ownerId ?? this.#defaultOwner()
     return this.#groups.create(input.title, input.description, ownerId)
@@ -455,17 +510,21 @@ export class TelegramEmulator {
 
   /** A message user can see: in their private chat, or in a supergroup they are in. */
   #visibleMessage(user: EmulatedUser, chatId: number, messageId: number): Message {
-    const inGroup = this.#groups.has(chatId) && ['creator', 'administrator', 'member'].includes(this.#groups.status(chatId, user.id))
+    const inGroup =
+      this.#groups.has(chatId) && ['creator', 'administrator', 'member'].includes(this.#groups.status(chatId, user.id))
     if (chatId !== user.id && !inGroup) throw new SandboxError('chat_not_found', 'The user cannot see this chat.')
     const message = this.#chats.history(chatId).find((m) => m.message_id === messageId)
     if (!message) throw new SandboxError('message_not_found', `There is no message ${String(messageId)} in this chat.`)
-    if (message.from?.id !== this.botId) throw new SandboxError('button_not_found', 'Only the bot\'s messages have buttons.')
+    if (message.from?.id !== this.botId)
+      throw new SandboxError('button_not_found', "Only the bot's messages have buttons.")
     return message
   }
 
   /** Telegram's `chat_instance`: an opaque id, stable per chat. */
   #chatInstance(chatId: number): string {
-    const digest = createHash('sha256').update(`${String(this.botId)}:${String(chatId)}`).digest()
+    const digest = createHash('sha256')
+      .update(`${String(this.botId)}:${String(chatId)}`)
+      .digest()
     return digest.readBigInt64BE().toString()
   }
 

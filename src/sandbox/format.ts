@@ -68,12 +68,14 @@ function openTag(name: string, attributes: string, at: number, source: string): 
     return { type: 'text_link', url: url.replaceAll('&amp;', '&') }
   }
   if (name === 'span') {
-    if (!/class\s*=\s*["']?tg-spoiler/i.test(attributes)) throw cantParse(`Tag "span" must have class "tg-spoiler" at byte offset ${String(byteOffset(source, at))}`)
+    if (!/class\s*=\s*["']?tg-spoiler/i.test(attributes))
+      throw cantParse(`Tag "span" must have class "tg-spoiler" at byte offset ${String(byteOffset(source, at))}`)
     return { type: 'spoiler' }
   }
   if (name === 'tg-emoji') return undefined
   const type = SIMPLE_TAGS[name]
-  if (type === undefined) throw cantParse(`Unsupported start tag "${name}" at byte offset ${String(byteOffset(source, at))}`)
+  if (type === undefined)
+    throw cantParse(`Unsupported start tag "${name}" at byte offset ${String(byteOffset(source, at))}`)
   return { type }
 }
 
@@ -110,10 +112,12 @@ export function parseHtml(source: string): FormattedText {
         const expected = last ? `expected "</${last.name}>", found "</${name}>"` : `found "</${name}>"`
         throw cantParse(`Unmatched end tag at byte offset ${String(byteOffset(source, i))}, ${expected}`)
       }
-      if (last.entity && text.length > last.offset) entities.push({ ...last.entity, offset: last.offset, length: text.length - last.offset } as MessageEntity)
+      if (last.entity && text.length > last.offset)
+        entities.push({ ...last.entity, offset: last.offset, length: text.length - last.offset } as MessageEntity)
     } else {
       const nameMatch = /^([a-zA-Z][a-zA-Z0-9-]*)([\s\S]*)$/.exec(inner)
-      if (!nameMatch?.[1]) throw cantParse(`Unsupported start tag "${inner}" at byte offset ${String(byteOffset(source, i))}`)
+      if (!nameMatch?.[1])
+        throw cantParse(`Unsupported start tag "${inner}" at byte offset ${String(byteOffset(source, i))}`)
       const name = nameMatch[1].toLowerCase()
       open.push({ name, offset: text.length, entity: openTag(name, nameMatch[2] ?? '', i, source) })
     }

@@ -99,7 +99,8 @@ function fullRights(rights: AdminRights): ChatAdministratorRights {
 /** The hash of an invite link in any form Telegram accepts (`t.me/+…`, `joinchat/…`, `tg://join?invite=…`). */
 function inviteHash(link: string): string | undefined {
   const trimmed = link.trim()
-  const match = /^(?:https?:\/\/)?(?:t\.me|telegram\.me)\/(?:\+|joinchat\/)([A-Za-z0-9_-]+)\/?$/.exec(trimmed) ??
+  const match =
+    /^(?:https?:\/\/)?(?:t\.me|telegram\.me)\/(?:\+|joinchat\/)([A-Za-z0-9_-]+)\/?$/.exec(trimmed) ??
     /^tg:\/\/join\?invite=([A-Za-z0-9_-]+)$/.exec(trimmed)
   return match?.[1]
 }
@@ -122,8 +123,10 @@ export class Supergroups {
   /** Creates a supergroup owned by `ownerId`. */
   create(title: string, description: string | undefined, ownerId: number): EmulatedChat {
     const cleanTitle = title.trim()
-    if (cleanTitle === '' || cleanTitle.length > 128) throw new SandboxError('invalid_input', 'A group title has 1–128 characters.')
-    if (description !== undefined && description.length > 255) throw new SandboxError('invalid_input', 'A group description has at most 255 characters.')
+    if (cleanTitle === '' || cleanTitle.length > 128)
+      throw new SandboxError('invalid_input', 'A group title has 1–128 characters.')
+    if (description !== undefined && description.length > 255)
+      throw new SandboxError('invalid_input', 'A group description has at most 255 characters.')
     this.#deps.users.require(ownerId)
     const group: GroupRecord = {
       id: this.#nextId--,
@@ -192,7 +195,10 @@ export class Supergroups {
   setBotAdmin(chatId: number, rights: AdminRights | null): void {
     const group = this.#require(chatId)
     const actor = this.#user(group.ownerId)
-    const next: MemberRecord = rights === null ? { status: 'member', untilDate: 0 } : { status: 'administrator', untilDate: 0, rights: fullRights(rights) }
+    const next: MemberRecord =
+      rights === null
+        ? { status: 'member', untilDate: 0 }
+        : { status: 'administrator', untilDate: 0, rights: fullRights(rights) }
     this.#setMember(group, this.#deps.bot.id, next, { actor })
   }
 
@@ -210,8 +216,10 @@ export class Supergroups {
   leave(chatId: number, userId: number): void {
     const group = this.#require(chatId)
     const current = this.#member(group, userId)
-    if (current.status === 'left' || current.status === 'kicked') throw new SandboxError('not_a_member', 'The user is not a member of the group.')
-    if (current.status === 'creator') throw new SandboxError('invalid_input', 'The owner cannot leave the emulated group.')
+    if (current.status === 'left' || current.status === 'kicked')
+      throw new SandboxError('not_a_member', 'The user is not a member of the group.')
+    if (current.status === 'creator')
+      throw new SandboxError('invalid_input', 'The owner cannot leave the emulated group.')
     this.#setMember(group, userId, { status: 'left', untilDate: 0 }, { actor: this.#user(userId) })
   }
 
@@ -223,11 +231,14 @@ export class Supergroups {
     const user = this.#deps.users.require(userId)
     const hash = inviteHash(link)
     const found = hash === undefined ? undefined : this.#findLink(hash)
-    if (!found || found.record.isRevoked) throw new SandboxError('invite_link_invalid', 'This invite link is invalid or was revoked.')
+    if (!found || found.record.isRevoked)
+      throw new SandboxError('invite_link_invalid', 'This invite link is invalid or was revoked.')
     const { group, record } = found
     const now = this.#now()
-    if (record.expireDate !== undefined && record.expireDate <= now) throw new SandboxError('invite_link_expired', 'This invite link has expired.')
-    if (record.memberLimit !== undefined && record.joined >= record.memberLimit) throw new SandboxError('invite_link_expired', 'This invite link has reached its member limit.')
+    if (record.expireDate !== undefined && record.expireDate <= now)
+      throw new SandboxError('invite_link_expired', 'This invite link has expired.')
+    if (record.memberLimit !== undefined && record.joined >= record.memberLimit)
+      throw new SandboxError('invite_link_expired', 'This invite link has reached its member limit.')
     const status = this.#member(group, userId).status
     if (status === 'kicked') throw new SandboxError('user_banned', 'You are banned from this group.')
     if (status !== 'left') throw new SandboxError('already_member', 'You are already a member of this group.')
@@ -246,7 +257,12 @@ export class Supergroups {
       return 'requested'
     }
     record.joined++
-    this.#setMember(group, userId, { status: 'member', untilDate: 0 }, { actor: telegramUser(user), inviteLink: this.#linkObject(group, record) })
+    this.#setMember(
+      group,
+      userId,
+      { status: 'member', untilDate: 0 },
+      { actor: telegramUser(user), inviteLink: this.#linkObject(group, record) },
+    )
     return 'joined'
   }
 
@@ -262,7 +278,11 @@ export class Supergroups {
 
   /** Pending join requests of `chatId`, oldest first. */
   joinRequests(chatId: number): { userId: number; date: number; inviteLink: string | undefined }[] {
-    return [...this.#require(chatId).requests.values()].map((r) => ({ userId: r.userId, date: r.date, inviteLink: r.link }))
+    return [...this.#require(chatId).requests.values()].map((r) => ({
+      userId: r.userId,
+      date: r.date,
+      inviteLink: r.link,
+    }))
   }
 
   // ---- what the bot does through the Bot API (Telegram's errors) ----
@@ -283,7 +303,15 @@ export class Supergroups {
   }
 
   /** `createChatInviteLink`. */
-  createInviteLink(chatId: number, options: { name?: string | undefined; expireDate?: number | undefined; memberLimit?: number | undefined; createsJoinRequest: boolean }): ChatInviteLink {
+  createInviteLink(
+    chatId: number,
+    options: {
+      name?: string | undefined
+      expireDate?: number | undefined
+      memberLimit?: number | undefined
+      createsJoinRequest: boolean
+    },
+  ): ChatInviteLink {
     this.requireBotRight(chatId, 'can_invite_users', 'not enough rights to manage chat invite link')
     const group = this.#require(chatId)
     const record: InviteLinkRecord = {
@@ -319,11 +347,16 @@ export class Supergroups {
     if (this.#member(group, userId).status !== 'left') throw badRequest('USER_ALREADY_PARTICIPANT')
     const record = request.link === undefined ? undefined : group.links.get(request.link)
     if (record) record.joined++
-    this.#setMember(group, userId, { status: 'member', untilDate: 0 }, {
-      actor: this.#deps.bot,
-      viaJoinRequest: true,
-      ...(record ? { inviteLink: this.#linkObject(group, record) } : {}),
-    })
+    this.#setMember(
+      group,
+      userId,
+      { status: 'member', untilDate: 0 },
+      {
+        actor: this.#deps.bot,
+        viaJoinRequest: true,
+        ...(record ? { inviteLink: this.#linkObject(group, record) } : {}),
+      },
+    )
   }
 
   /** `declineChatJoinRequest`. */
@@ -466,7 +499,8 @@ export class Supergroups {
     if (record.name !== undefined) link.name = record.name
     if (record.expireDate !== undefined) link.expire_date = record.expireDate
     if (record.memberLimit !== undefined) link.member_limit = record.memberLimit
-    if (record.createsJoinRequest) link.pending_join_request_count = [...group.requests.values()].filter((r) => r.link === record.link).length
+    if (record.createsJoinRequest)
+      link.pending_join_request_count = [...group.requests.values()].filter((r) => r.link === record.link).length
     return link
   }
 }

@@ -1,7 +1,8 @@
 import type { Update } from 'grammy/types'
 
 /** The kinds of update the emulator produces. */
-export type UpdateKind = 'message' | 'edited_message' | 'callback_query' | 'chat_join_request' | 'chat_member' | 'my_chat_member'
+export type UpdateKind =
+  'message' | 'edited_message' | 'callback_query' | 'chat_join_request' | 'chat_member' | 'my_chat_member'
 
 /** Update kinds Telegram leaves out unless `allowed_updates` names them. */
 const OPT_IN: ReadonlySet<string> = new Set(['chat_member', 'message_reaction', 'message_reaction_count'])

@@ -70,7 +70,10 @@ export class UserDirectory {
     const username = input.username?.trim().replace(/^@/, '') || undefined
     if (username !== undefined) {
       if (!USERNAME.test(username)) {
-        throw new SandboxError('invalid_input', 'A username has 5–32 letters, digits or underscores and starts with a letter.')
+        throw new SandboxError(
+          'invalid_input',
+          'A username has 5–32 letters, digits or underscores and starts with a letter.',
+        )
       }
       const lower = username.toLowerCase()
       if ([...this.#users.values()].some((u) => u.username?.toLowerCase() === lower)) {
@@ -120,7 +123,10 @@ export class UserDirectory {
   }
 
   /** Changes what the bot may do with user `id`. */
-  update(id: number, change: Partial<Pick<EmulatedUser, 'startedBot' | 'blockedBot' | 'allowsWriteToPm' | 'restrictsGroupAdds'>>): void {
+  update(
+    id: number,
+    change: Partial<Pick<EmulatedUser, 'startedBot' | 'blockedBot' | 'allowsWriteToPm' | 'restrictsGroupAdds'>>,
+  ): void {
     const user = this.#users.get(id)
     if (!user) throw new SandboxError('user_not_found', `There is no user ${String(id)}.`)
     Object.assign(user, change)

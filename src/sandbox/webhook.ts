@@ -146,7 +146,10 @@ export class WebhookDelivery {
         continue
       }
       this.#lastError = { date: Math.floor(this.#deps.clock() / 1000), message: failure }
-      this.#deps.logger.warn({ updateId: update.update_id, error: failure, retryInMs: delay }, 'sandbox webhook delivery failed')
+      this.#deps.logger.warn(
+        { updateId: update.update_id, error: failure, retryInMs: delay },
+        'sandbox webhook delivery failed',
+      )
       await this.#pause(delay)
       delay = Math.min(delay * 2, maxDelay)
     }
@@ -162,7 +165,12 @@ export class WebhookDelivery {
     try {
       const headers: Record<string, string> = { 'content-type': 'application/json' }
       if (config.secretToken !== undefined) headers['x-telegram-bot-api-secret-token'] = config.secretToken
-      const response = await fetch(config.url, { method: 'POST', headers, body: JSON.stringify(update), signal: abort.signal })
+      const response = await fetch(config.url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(update),
+        signal: abort.signal,
+      })
       const body = await response.text()
       if (response.status < 200 || response.status > 299) {
         return `Wrong response from the webhook: ${String(response.status)} ${response.statusText}`.trim()

@@ -84,7 +84,14 @@ export function createApp(deps: AppDeps): RequestListener {
   // The fast lane takes the exact path; Express's routing also matches other cases and a
   // trailing slash, which keep working.
   app.get(login.path, asExpressHandler(login))
-  app.use(healthRoutes({ store, logger, canaryIntervalSeconds: config.canaryIntervalSeconds ?? 0, ...(deps.clock ? { clock: deps.clock } : {}) }))
+  app.use(
+    healthRoutes({
+      store,
+      logger,
+      canaryIntervalSeconds: config.canaryIntervalSeconds ?? 0,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    }),
+  )
   // Machine-to-machine routes parse their own bodies and need no session.
   if (deps.sandbox) app.use('/sandbox/api', deps.sandbox.botApi)
   const api = apiRoutes({ config, store, logger, clock: deps.clock, securityHeaders: headers })
@@ -93,7 +100,11 @@ export function createApp(deps: AppDeps): RequestListener {
   app.use(cookieParser())
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }))
 
-  const csrf = createCsrf({ secret: config.sessionSecret, secure: config.secureCookies, sessionCookieName: sessions.cookieName })
+  const csrf = createCsrf({
+    secret: config.sessionSecret,
+    secure: config.secureCookies,
+    sessionCookieName: sessions.cookieName,
+  })
   app.use(sessions.load())
   app.use(linkRoutes({ store, sessions, csrf, logger }))
   app.use(pageRoutes({ sessions, csrf, store, botUsername: deps.botUsername, publicUrl: config.publicUrl }))

@@ -59,7 +59,11 @@ function toHttpError(error: unknown): HttpError | undefined {
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined
   if (status === undefined || status < 400 || status >= 500) return undefined
   if (e.code === 'EBADCSRFTOKEN') {
-    return new HttpError(403, 'csrf_invalid', 'The form has expired or did not come from this site. Reload the page and try again.')
+    return new HttpError(
+      403,
+      'csrf_invalid',
+      'The form has expired or did not come from this site. Reload the page and try again.',
+    )
   }
   const code = typeof e.type === 'string' ? e.type.replaceAll('.', '_') : 'bad_request'
   const message = e.expose === true && typeof e.message === 'string' ? e.message : defaultTitle(status)

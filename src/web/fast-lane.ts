@@ -98,7 +98,11 @@ export function asExpressHandler(route: FastRoute): RequestHandler {
 export function runMiddleware(middleware: RequestHandler, req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   return new Promise((resolve, reject) => {
     // Express's Request and Response only add to Node's objects; this middleware reads none of it.
-    const result: unknown = middleware(req as Parameters<RequestHandler>[0], res as Parameters<RequestHandler>[1], resolve)
+    const result: unknown = middleware(
+      req as Parameters<RequestHandler>[0],
+      res as Parameters<RequestHandler>[1],
+      resolve,
+    )
     if (result instanceof Promise) result.catch(reject)
   })
 }

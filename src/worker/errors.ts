@@ -30,7 +30,9 @@ export class DailyChatLimitError extends Error {
     /** Seconds until the oldest creation of the window is 24 h old. */
     readonly retryAfterSeconds: number,
   ) {
-    super(`${String(limit)} chats created in the last 24 h (CHATS_PER_DAY); next slot in ${String(retryAfterSeconds)} s`)
+    super(
+      `${String(limit)} chats created in the last 24 h (CHATS_PER_DAY); next slot in ${String(retryAfterSeconds)} s`,
+    )
   }
 }
 
@@ -112,9 +114,15 @@ function phoneLoginMessage(code: PhoneLoginErrorCode, waitSeconds: number | unde
 export function phoneLoginErrorOf(error: unknown): PhoneLoginError | undefined {
   if (!tl.RpcError.is(error)) return undefined
   if (tl.RpcError.is(error, 'FLOOD_WAIT_%d')) return new PhoneLoginError('FLOOD_WAIT', error.seconds, { cause: error })
-  if (error.is('PHONE_NUMBER_FLOOD') || error.is('PHONE_PASSWORD_FLOOD')) return new PhoneLoginError('FLOOD_WAIT', undefined, { cause: error })
+  if (error.is('PHONE_NUMBER_FLOOD') || error.is('PHONE_PASSWORD_FLOOD'))
+    return new PhoneLoginError('FLOOD_WAIT', undefined, { cause: error })
   if (error.is('PHONE_NUMBER_UNOCCUPIED')) return new PhoneLoginError('SIGN_UP_REQUIRED', undefined, { cause: error })
-  for (const code of ['PHONE_NUMBER_INVALID', 'PHONE_CODE_INVALID', 'PHONE_CODE_EXPIRED', 'PHONE_NUMBER_BANNED'] as const) {
+  for (const code of [
+    'PHONE_NUMBER_INVALID',
+    'PHONE_CODE_INVALID',
+    'PHONE_CODE_EXPIRED',
+    'PHONE_NUMBER_BANNED',
+  ] as const) {
     if (error.is(code)) return new PhoneLoginError(code, undefined, { cause: error })
   }
   return undefined

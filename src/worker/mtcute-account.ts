@@ -18,10 +18,17 @@ export class MtcuteAccount implements TelegramAccount {
    * Looks for a chat made for `chatId` by an earlier attempt first (its description ends with
    * the marker), so a retry after a crash between creating and recording reuses it.
    */
-  async createSupergroup(params: { readonly chatId: number; readonly title: string; readonly description: string }): Promise<{ readonly telegramChatId: number }> {
+  async createSupergroup(params: {
+    readonly chatId: number
+    readonly title: string
+    readonly description: string
+  }): Promise<{ readonly telegramChatId: number }> {
     const existing = await findOwnChat(this.tg, { title: params.title, marker: chatMarker(params.chatId) })
     if (existing !== undefined) return { telegramChatId: existing }
-    const telegramChatId = await createSupergroup(this.tg, { title: params.title, about: describeWithMarker(params.description, params.chatId) })
+    const telegramChatId = await createSupergroup(this.tg, {
+      title: params.title,
+      about: describeWithMarker(params.description, params.chatId),
+    })
     return { telegramChatId }
   }
 

@@ -31,7 +31,9 @@ async function askPhoneNumber(options: PhoneLoginOptions, attempts: number): Pro
     const phone = normalizePhoneNumber(await options.askPhone())
     if (phone !== undefined) return phone
     if (i >= attempts) throw new PhoneLoginError('PHONE_NUMBER_INVALID')
-    options.output('That is not a phone number in international format (+, the country code, then the number); try again.\n')
+    options.output(
+      'That is not a phone number in international format (+, the country code, then the number); try again.\n',
+    )
   }
 }
 
@@ -74,7 +76,9 @@ export async function phoneLogin(tg: TelegramClient, options: PhoneLoginOptions)
         return twoFactor()
       }
       if (!(err instanceof PhoneLoginError && err.code === 'PHONE_CODE_INVALID') || i >= attempts) throw err
-      options.output(`That code is wrong; try again (${String(attempts - i)} ${attempts - i === 1 ? 'try' : 'tries'} left).\n`)
+      options.output(
+        `That code is wrong; try again (${String(attempts - i)} ${attempts - i === 1 ? 'try' : 'tries'} left).\n`,
+      )
     }
   }
 }

@@ -18,8 +18,7 @@ export interface AddMemberParams {
  * `PEER_FLOOD`, the network) are thrown instead, for the job queue.
  */
 export type AddMemberOutcome =
-  | { readonly added: true; readonly alreadyMember: boolean }
-  | { readonly added: false; readonly refusal: AddRefusal }
+  { readonly added: true; readonly alreadyMember: boolean } | { readonly added: false; readonly refusal: AddRefusal }
 
 /**
  * What karmagate needs from a Telegram user account (bots cannot create groups). The worker's
@@ -33,7 +32,11 @@ export interface TelegramAccount {
    * adapter that can crash between Telegram creating the chat and us recording it marks the
    * chat with it and looks for such a chat first, so a retry does not make a second one.
    */
-  createSupergroup(params: { readonly chatId: number; readonly title: string; readonly description: string }): Promise<{ readonly telegramChatId: number }>
+  createSupergroup(params: {
+    readonly chatId: number
+    readonly title: string
+    readonly description: string
+  }): Promise<{ readonly telegramChatId: number }>
   /**
    * Adds the bot to the chat and makes it an admin with exactly the rights it needs: invite
    * users (join requests) and ban users (removals). Idempotent.

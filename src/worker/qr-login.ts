@@ -66,10 +66,14 @@ export async function qrLogin(tg: TelegramClient, options: QrLoginOptions): Prom
       onUrlUpdated: (url, expires) => {
         printing = printing.then(async () => {
           await options.onLink?.(url, expires).catch((err: unknown) => {
-            options.output(`(Could not share this code with the admin page: ${err instanceof Error ? err.message : String(err)})\n`)
+            options.output(
+              `(Could not share this code with the admin page: ${err instanceof Error ? err.message : String(err)})\n`,
+            )
           })
           const qr = await render(url).catch(() => '')
-          options.output(`${qr}\nScan this in Telegram (Settings → Devices → Link Desktop Device), or open:\n${url}\n(valid until ${expires.toISOString()}; a new one follows automatically)\n`)
+          options.output(
+            `${qr}\nScan this in Telegram (Settings → Devices → Link Desktop Device), or open:\n${url}\n(valid until ${expires.toISOString()}; a new one follows automatically)\n`,
+          )
         })
       },
       onQrScanned: () => {
@@ -86,8 +90,12 @@ export async function qrLogin(tg: TelegramClient, options: QrLoginOptions): Prom
   } catch (err) {
     // Let a link still being recorded land first, so the caller's cleanup comes after it.
     await printing.catch(() => undefined)
-    if (tl.RpcError.is(err, 'PASSWORD_HASH_INVALID')) throw new WrongPasswordError('the 2FA password (TG_2FA_PASSWORD) is wrong', { cause: err })
-    if (tl.RpcError.is(err, 'SESSION_PASSWORD_NEEDED')) throw new PasswordNeededError('the account has a 2FA password: set TG_2FA_PASSWORD or run in a terminal', { cause: err })
+    if (tl.RpcError.is(err, 'PASSWORD_HASH_INVALID'))
+      throw new WrongPasswordError('the 2FA password (TG_2FA_PASSWORD) is wrong', { cause: err })
+    if (tl.RpcError.is(err, 'SESSION_PASSWORD_NEEDED'))
+      throw new PasswordNeededError('the account has a 2FA password: set TG_2FA_PASSWORD or run in a terminal', {
+        cause: err,
+      })
     throw err
   }
 }

@@ -29,7 +29,8 @@ export async function signInWithPassword(tg: TelegramClient, options: TwoFactorO
       return loggedInUser(await tg.checkPassword(password))
     } catch (err) {
       if (tl.RpcError.is(err, 'PASSWORD_HASH_INVALID')) {
-        if (given !== undefined) throw new WrongPasswordError('the 2FA password (TG_2FA_PASSWORD) is wrong', { cause: err })
+        if (given !== undefined)
+          throw new WrongPasswordError('the 2FA password (TG_2FA_PASSWORD) is wrong', { cause: err })
         options.output('Wrong password; try again.\n')
         continue
       }

@@ -13,7 +13,9 @@ export async function whoAmI(tg: TelegramClient): Promise<LoggedInUser> {
   } catch (err) {
     // 401s are Telegram's "no authorization here" (AUTH_KEY_UNREGISTERED, SESSION_REVOKED …).
     if (tl.RpcError.is(err) && err.code === 401) {
-      throw new NotLoggedInError('the worker is not logged in: run `node dist/cli.js worker:login` first', { cause: err })
+      throw new NotLoggedInError('the worker is not logged in: run `node dist/cli.js worker:login` first', {
+        cause: err,
+      })
     }
     throw err
   }

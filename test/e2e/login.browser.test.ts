@@ -78,7 +78,9 @@ describe('logging in with a signed Telegram login URL, in Chromium', () => {
     await expectLoginWidget(page, s)
     expect((await stylesheet).status()).toBe(200)
     // The stylesheet was not only fetched but applied (a CSP block would leave no rules).
-    expect(await page.evaluate(() => Array.from(document.styleSheets).reduce((n, sheet) => n + sheet.cssRules.length, 0))).toBeGreaterThan(0)
+    expect(
+      await page.evaluate(() => Array.from(document.styleSheets).reduce((n, sheet) => n + sheet.cssRules.length, 0)),
+    ).toBeGreaterThan(0)
     // The widget script was requested (CSP allows telegram.org) and our offline rule blocked it.
     await expect.poll(() => blocked.some((url) => url.startsWith(TELEGRAM_WIDGET))).toBe(true)
     await expectNoPageProblems(problems)
@@ -133,7 +135,9 @@ describe('logging in with a signed Telegram login URL, in Chromium', () => {
     expect(again.status()).toBe(401)
     expect(again.url()).toBe(loginUrl)
     expect(await first.page.locator('main h1').textContent()).toBe('Login refused')
-    expect(await first.page.locator('main').textContent()).toContain('This login link has already been used. Please log in again.')
+    expect(await first.page.locator('main').textContent()).toContain(
+      'This login link has already been used. Please log in again.',
+    )
     expect(await first.page.locator('main').textContent()).toContain('Error 401')
     expect(await first.page.locator('main a[href="/"]').count()).toBe(1)
 

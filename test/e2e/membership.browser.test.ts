@@ -8,7 +8,13 @@
  */
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { expectNoPageProblems, launchChromium, newLocalContext, type PageProblems, watchPageProblems } from '../support/browser.js'
+import {
+  expectNoPageProblems,
+  launchChromium,
+  newLocalContext,
+  type PageProblems,
+  watchPageProblems,
+} from '../support/browser.js'
 import { freePort, startTestWebProcess, type TestWebProcess } from '../support/web-process.js'
 
 /**
@@ -38,7 +44,12 @@ async function newPage(web: TestWebProcess): Promise<{ page: Page; problems: Pag
 }
 
 /** On the sandbox page: creates an emulated member, selects them and sends `/start`. */
-async function newMemberWhoStartedTheBot(page: Page, web: TestWebProcess, firstName: string, lastName: string): Promise<void> {
+async function newMemberWhoStartedTheBot(
+  page: Page,
+  web: TestWebProcess,
+  firstName: string,
+  lastName: string,
+): Promise<void> {
   expect((await page.goto(`${web.config.publicUrl}/sandbox`))?.status()).toBe(200)
   await page.getByTestId('member-first-name').fill(firstName)
   await page.getByTestId('member-last-name').fill(lastName)
@@ -72,7 +83,9 @@ describe('membership in the sandbox, in Chromium', () => {
     expect(tg.users().map((u) => u.id)).toEqual([ADMIN_ID])
     const welcome = admin.page.locator('[data-testid="message"][data-from="bot"]').first()
     await welcome.getByRole('button', { name: 'Log in to the site' }).click()
-    await expect.poll(() => admin.page.getByTestId('login-title').textContent()).toBe('Log in to 127.0.0.1 as Root Admin')
+    await expect
+      .poll(() => admin.page.getByTestId('login-title').textContent())
+      .toBe('Log in to 127.0.0.1 as Root Admin')
     await Promise.all([admin.page.waitForURL(`${site}/me`), admin.page.getByTestId('login-confirm').click()])
     expect(await admin.page.locator('#member-name').textContent()).toBe('Root Admin')
     await expectNoPageProblems(admin.problems)
@@ -119,7 +132,12 @@ describe('membership in the sandbox, in Chromium', () => {
     const response = await fetch(`${site}/api/v1/karma-events`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ member: { telegramId: memberUserId }, delta: 150, reason: 'answer accepted', idempotencyKey: 'site-991' }),
+      body: JSON.stringify({
+        member: { telegramId: memberUserId },
+        delta: 150,
+        reason: 'answer accepted',
+        idempotencyKey: 'site-991',
+      }),
     })
     expect(response.status).toBe(201)
     expect(await response.json()).toMatchObject({ member: { telegramId: memberUserId, karma: 150 } })
@@ -131,12 +149,21 @@ describe('membership in the sandbox, in Chromium', () => {
     const join = invite.getByRole('button', { name: `Join ${CHAT_TITLE}` })
     expect(await join.getAttribute('data-kind')).toBe('url')
     await join.click()
-    await expect.poll(() => member.page.locator('#toast').textContent()).toBe('Join request sent. The group admins will review it.')
+    await expect
+      .poll(() => member.page.locator('#toast').textContent())
+      .toBe('Join request sent. The group admins will review it.')
 
     // 7. The bot approves: the member is in the chat, in Telegram and in the store.
-    await expect.poll(() => tg.memberStatus(telegramChatId, memberUserId), { timeout: 10_000, interval: 100 }).toBe('member')
+    await expect
+      .poll(() => tg.memberStatus(telegramChatId, memberUserId), { timeout: 10_000, interval: 100 })
+      .toBe('member')
     const memberId = (await web.store.members.findByTelegramId(memberUserId))!.id
-    await expect.poll(async () => (await web.store.memberships.get(memberId, rule!.chatId))?.state, { timeout: 5000, interval: 100 }).toBe('member')
+    await expect
+      .poll(async () => (await web.store.memberships.get(memberId, rule!.chatId))?.state, {
+        timeout: 5000,
+        interval: 100,
+      })
+      .toBe('member')
     expect(tg.joinRequests(telegramChatId)).toEqual([])
 
     // The admin's dashboard counts them in the chat.

@@ -49,7 +49,9 @@ describe('the sandbox in Chromium', () => {
 
     await reply.getByRole('button', { name: 'Log in to the site' }).click()
     await expect.poll(() => page.getByTestId('login-title').textContent()).toBe('Log in to 127.0.0.1 as Grace Hopper')
-    expect(await page.getByTestId('login-write-label').textContent()).toBe('Allow Karmagate Sandbox to send me messages')
+    expect(await page.getByTestId('login-write-label').textContent()).toBe(
+      'Allow Karmagate Sandbox to send me messages',
+    )
     await Promise.all([page.waitForURL(/\/me$/), page.getByTestId('login-confirm').click()])
 
     expect(await page.locator('#member-name').textContent()).toBe('Grace Hopper')

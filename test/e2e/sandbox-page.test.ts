@@ -68,7 +68,11 @@ async function startSandbox(loginHost = '127.0.0.1'): Promise<Sandbox> {
   const started = new Promise<void>((resolve) => {
     ready = resolve
   })
-  const polling = bot.start({ onStart: () => { ready() } })
+  const polling = bot.start({
+    onStart: () => {
+      ready()
+    },
+  })
   await started
   cleanups.push(async () => {
     await bot.stop()
@@ -113,7 +117,9 @@ describe('the Telegram sandbox page, in Chromium', () => {
     expect(response?.status()).toBe(200)
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self' https://telegram.org")
     // The stylesheet is applied (a CSP block would leave no rules).
-    await expect.poll(() => page.evaluate(() => Array.from(document.styleSheets).reduce((n, s) => n + s.cssRules.length, 0))).toBeGreaterThan(0)
+    await expect
+      .poll(() => page.evaluate(() => Array.from(document.styleSheets).reduce((n, s) => n + s.cssRules.length, 0)))
+      .toBeGreaterThan(0)
 
     // A name that looks like markup stays text everywhere.
     await createMember(page, '<b>Ada</b>', 'Lovelace', 'ada_l')
@@ -126,7 +132,9 @@ describe('the Telegram sandbox page, in Chromium', () => {
     expect(await reply.getByTestId('message-text').textContent()).toBe('Welcome, <b>Ada</b>! Log in to the site:')
     // HTML parse mode became a bold entity, drawn as an element; the name stayed text.
     expect(await reply.locator('strong').textContent()).toBe('site')
-    expect(await page.locator('[data-testid="message"][data-from="user"]').getByTestId('message-text').textContent()).toBe('/start')
+    expect(
+      await page.locator('[data-testid="message"][data-from="user"]').getByTestId('message-text').textContent(),
+    ).toBe('/start')
     await expect.poll(() => page.getByTestId('command').allTextContents()).toEqual(['/start'])
 
     // A callback button shows the bot's answer.
@@ -143,7 +151,9 @@ describe('the Telegram sandbox page, in Chromium', () => {
     await reply.getByRole('button', { name: /Log in to karmagate/ }).click()
     await expect.poll(() => dialog.isVisible()).toBe(true)
     expect(await page.getByTestId('login-title').textContent()).toBe('Log in to 127.0.0.1 as <b>Ada</b> Lovelace')
-    expect(await page.getByTestId('login-write-label').textContent()).toBe('Allow Karmagate Sandbox to send me messages')
+    expect(await page.getByTestId('login-write-label').textContent()).toBe(
+      'Allow Karmagate Sandbox to send me messages',
+    )
     expect(await page.getByTestId('login-allow-write').isChecked()).toBe(true)
     expect(cspProblems).toEqual([])
     expect(pageErrors).toEqual([])
@@ -153,7 +163,10 @@ describe('the Telegram sandbox page, in Chromium', () => {
     expect(logins).toHaveLength(1)
     const verifier = createLoginVerifier({ botToken: TEST_BOT_TOKEN, maxAgeSeconds: 600 })
     const verified = verifier.verify(logins[0]!, Math.floor(Date.now() / 1000))
-    expect(verified).toMatchObject({ ok: true, login: { firstName: '<b>Ada</b>', lastName: 'Lovelace', username: 'ada_l' } })
+    expect(verified).toMatchObject({
+      ok: true,
+      login: { firstName: '<b>Ada</b>', lastName: 'Lovelace', username: 'ada_l' },
+    })
     const member = emu.emulator.users()[0]!
     expect(verified.ok && verified.login.telegramId).toBe(member.id)
     expect(member.allowsWriteToPm).toBe(true)

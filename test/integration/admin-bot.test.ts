@@ -12,7 +12,11 @@ afterEach(async () => {
 })
 
 async function telegram(): Promise<TestEmulator> {
-  const tg = await startEmulator({ botToken: BOT_TOKEN, botUsername: 'karmagate_admin_bot', limits: { messagesPerChatPerSecond: 30 } })
+  const tg = await startEmulator({
+    botToken: BOT_TOKEN,
+    botUsername: 'karmagate_admin_bot',
+    limits: { messagesPerChatPerSecond: 30 },
+  })
   cleanups.push(() => tg.close())
   return tg
 }
@@ -20,7 +24,13 @@ async function telegram(): Promise<TestEmulator> {
 async function web(tg: TestEmulator, adminId: number, dbPath?: string): Promise<TestWebProcess> {
   const port = await freePort()
   const w = await startTestWebProcess(
-    { BOT_TOKEN, TELEGRAM_API_ROOT: tg.apiRoot, ADMIN_TELEGRAM_IDS: String(adminId), PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${String(port)}` },
+    {
+      BOT_TOKEN,
+      TELEGRAM_API_ROOT: tg.apiRoot,
+      ADMIN_TELEGRAM_IDS: String(adminId),
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${String(port)}`,
+    },
     dbPath ? { dbPath } : {},
   )
   await w.botStarted
@@ -30,7 +40,8 @@ async function web(tg: TestEmulator, adminId: number, dbPath?: string): Promise<
 /** Sends text as `userId` and waits for the bot's next `count` replies; resolves to their text. */
 async function say(tg: TestEmulator, userId: number, text: string, count = 1): Promise<string> {
   const sent = await tg.emulator.sendText(userId, text)
-  const replies = () => tg.emulator.chatHistory(userId).filter((m) => m.from?.is_bot === true && m.message_id > sent.message_id)
+  const replies = () =>
+    tg.emulator.chatHistory(userId).filter((m) => m.from?.is_bot === true && m.message_id > sent.message_id)
   await tg.emulator.waitForBotMessage(userId, () => replies().length >= count, 5000)
   return replies()
     .slice(0, count)
@@ -50,7 +61,7 @@ describe('admin commands in the bot', () => {
     expect(await say(tg, admin.id, `/karma ${String(ada.id)} -3 off topic`)).toContain('now 7')
     expect(await say(tg, admin.id, '/karma @nobody_here +1 x')).toContain('I do not know @nobody_here')
     expect(await say(tg, admin.id, '/karma @ada_l ten points')).toMatch(/^Usage/)
-    expect(await say(tg, ada.id, '/karma @ada_l +1000 me')).toBe('This command is for the site\'s admins.')
+    expect(await say(tg, ada.id, '/karma @ada_l +1000 me')).toBe("This command is for the site's admins.")
     // The same update twice (Telegram redelivers after a timeout): applied once.
     const update = textUpdate({ id: admin.id, first_name: 'Admin' }, '/karma @ada_l +5 duplicate delivery', 999_001)
     await w.bot.handleUpdate(update)
@@ -91,7 +102,11 @@ describe('admin commands in the bot', () => {
     expect(await say(tg, admin.id, '50')).toMatch(/^Saved\./)
     const rules = await second.store.rules.list()
     expect(rules).toEqual([expect.objectContaining({ groupId: null, minKarma: 100, removeBelow: 50, enabled: true })])
-    expect((await second.store.audit.recent(5)).some((e) => e.action === 'rule.create' && e.actor === `admin:${String(admin.id)}`)).toBe(true)
+    expect(
+      (await second.store.audit.recent(5)).some(
+        (e) => e.action === 'rule.create' && e.actor === `admin:${String(admin.id)}`,
+      ),
+    ).toBe(true)
     // The new chat's creation is queued for the worker.
     expect((await second.store.jobs.recent(10)).some((j) => j.kind === 'chat.create')).toBe(true)
   })
@@ -102,7 +117,7 @@ describe('admin commands in the bot', () => {
     const ada = tg.emulator.createUser({ firstName: 'Ada' })
     const w = await web(tg, admin.id)
     cleanups.push(() => w.close())
-    expect(await say(tg, ada.id, '/rules')).toBe('This command is for the site\'s admins.')
+    expect(await say(tg, ada.id, '/rules')).toBe("This command is for the site's admins.")
     await say(tg, admin.id, '/rules')
     expect(await say(tg, admin.id, '/cancel')).toContain('Cancelled')
     expect(await say(tg, admin.id, '/help')).toContain('/start')

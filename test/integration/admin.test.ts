@@ -73,7 +73,14 @@ class Client {
 
   /** Logs in as the member with this Telegram id through a signed login URL. */
   async logIn(telegramId: number, fields: Record<string, string> = {}): Promise<this> {
-    const res = await this.get(this.s.loginUrl({ id: String(telegramId), first_name: `User ${String(telegramId)}`, username: undefined, ...fields }))
+    const res = await this.get(
+      this.s.loginUrl({
+        id: String(telegramId),
+        first_name: `User ${String(telegramId)}`,
+        username: undefined,
+        ...fields,
+      }),
+    )
     expect(res.status).toBe(302)
     return this
   }
@@ -99,7 +106,9 @@ function counts(s: TestSite): Record<string, number> {
     out.deadJobs = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM jobs WHERE state = 'dead'`).get()!.n
     out.enabledRules = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM rules WHERE enabled = 1').get()!.n
     out.directAddRules = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM rules WHERE direct_add = 1').get()!.n
-    out.revokedKeys = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NOT NULL').get()!.n
+    out.revokedKeys = db
+      .prepare<[], { n: number }>('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NOT NULL')
+      .get()!.n
     out.karma = db.prepare<[], { n: number }>('SELECT coalesce(sum(karma), 0) AS n FROM users').get()!.n
     return out
   } finally {
@@ -109,7 +118,13 @@ function counts(s: TestSite): Record<string, number> {
 
 const now = () => Math.floor(Date.now() / 1000)
 
-async function addMember(s: TestSite, telegramId: number, firstName: string, username: string | null = null, lastName: string | null = null): Promise<number> {
+async function addMember(
+  s: TestSite,
+  telegramId: number,
+  firstName: string,
+  username: string | null = null,
+  lastName: string | null = null,
+): Promise<number> {
   return s.store.members.recordBotContact({ telegramId, firstName, lastName, username }, now())
 }
 
@@ -142,10 +157,19 @@ const pages = (ids: Awaited<ReturnType<typeof seed>>) => [
 
 /** Every POST with fields that would change something, given the seeded ids. */
 const posts = (ids: Awaited<ReturnType<typeof seed>>): [string, Fields][] => [
-  [`/admin/members/${String(ids.memberId)}/karma`, { delta: '+10', reason: 'nice', idempotencyKey: 'admin-AAAAAAAAAAAAAAAAAAAAAA' }],
+  [
+    `/admin/members/${String(ids.memberId)}/karma`,
+    { delta: '+10', reason: 'nice', idempotencyKey: 'admin-AAAAAAAAAAAAAAAAAAAAAA' },
+  ],
   [`/admin/members/${String(ids.memberId)}/groups`, { groups: 'webmasters' }],
-  ['/admin/rules', { groupId: '', chatId: String(ids.chatId), minKarma: '5', removeBelow: '', enabled: '1', directAdd: '1' }],
-  [`/admin/rules/${String(ids.ruleId)}`, { groupId: '', chatId: String(ids.chatId), minKarma: '7', removeBelow: '', enabled: '1', directAdd: '1' }],
+  [
+    '/admin/rules',
+    { groupId: '', chatId: String(ids.chatId), minKarma: '5', removeBelow: '', enabled: '1', directAdd: '1' },
+  ],
+  [
+    `/admin/rules/${String(ids.ruleId)}`,
+    { groupId: '', chatId: String(ids.chatId), minKarma: '7', removeBelow: '', enabled: '1', directAdd: '1' },
+  ],
   [`/admin/rules/${String(ids.ruleId)}/enabled`, { enabled: '0' }],
   [`/admin/jobs/${String(ids.jobId)}/retry`, {}],
   ['/admin/api-keys', { name: 'intruder' }],
@@ -235,12 +259,19 @@ describe('the worker on the dashboard', () => {
     expect((await client.page('/admin')).body).toContain('The login canary has not run')
   })
 
-  it('shows the login canary\'s last result', async () => {
+  it("shows the login canary's last result", async () => {
     const s = await site()
     const client = await admin(s)
     const now = Math.floor(Date.now() / 1000)
-    await s.store.canary.record({ ok: false, checkedAt: now, error: 'domain-not-linked: <set /setdomain>', durationMs: 812 })
-    expect((await client.page('/admin')).body).toMatch(/id="canary">Login canary failed [^<]*: domain-not-linked: &lt;set \/setdomain&gt;/)
+    await s.store.canary.record({
+      ok: false,
+      checkedAt: now,
+      error: 'domain-not-linked: <set /setdomain>',
+      durationMs: 812,
+    })
+    expect((await client.page('/admin')).body).toMatch(
+      /id="canary">Login canary failed [^<]*: domain-not-linked: &lt;set \/setdomain&gt;/,
+    )
     await s.store.canary.record({ ok: true, checkedAt: now, error: null, durationMs: 640 })
     expect((await client.page('/admin')).body).toMatch(/id="canary">Login canary passed [^<]*\(640 ms\)/)
   })
@@ -255,7 +286,11 @@ describe('CSRF on /admin', () => {
     const before = counts(s)
     for (const [path, fields] of posts(ids)) {
       expect((await client.post(path, fields)).status, `${path} without a token`).toBe(403)
-      expect((await client.post(path, { ...fields, _csrf: `${csrf.slice(0, -2)}${csrf.endsWith('00') ? '11' : '00'}` })).status, `${path} with a wrong token`).toBe(403)
+      expect(
+        (await client.post(path, { ...fields, _csrf: `${csrf.slice(0, -2)}${csrf.endsWith('00') ? '11' : '00'}` }))
+          .status,
+        `${path} with a wrong token`,
+      ).toBe(403)
     }
     // A token issued before login (another session) is no good either.
     const visitor = new Client(s)
@@ -318,10 +353,18 @@ describe('rules', () => {
       [{ groupId: '999' }, 'groupId', 'Choose a group from the list.'],
     ]
     for (const [fields, field, message] of cases) {
-      const res = await client.submit('/admin/rules/new', '/admin/rules', ruleForm({ chatTitle: 'Kept <title>', ...fields }))
+      const res = await client.submit(
+        '/admin/rules/new',
+        '/admin/rules',
+        ruleForm({ chatTitle: 'Kept <title>', ...fields }),
+      )
       expect(res.status, JSON.stringify(fields)).toBe(400)
       const body = await res.text()
-      expect(body).toMatch(new RegExp(`<p class="field-error" id="${field}-error" role="alert">[^<]*${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`))
+      expect(body).toMatch(
+        new RegExp(
+          `<p class="field-error" id="${field}-error" role="alert">[^<]*${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+        ),
+      )
       expect(body).toContain(`aria-describedby="${field}-error"`)
       if (field !== 'chatTitle') expect(body).toContain('value="Kept &lt;title&gt;"')
     }
@@ -351,9 +394,18 @@ describe('rules', () => {
       enabled: '1',
     })
     expect(saved.status).toBe(303)
-    expect(await s.store.rules.findById(rule!.id)).toMatchObject({ groupId: webmasters.id, minKarma: 200, removeBelow: null, enabled: true })
+    expect(await s.store.rules.findById(rule!.id)).toMatchObject({
+      groupId: webmasters.id,
+      minKarma: 200,
+      removeBelow: null,
+      enabled: true,
+    })
 
-    const refused = await client.submit(`/admin/rules/${id}/edit`, `/admin/rules/${id}`, { chatId: String(rule!.chatId), minKarma: '10', removeBelow: '20' })
+    const refused = await client.submit(`/admin/rules/${id}/edit`, `/admin/rules/${id}`, {
+      chatId: String(rule!.chatId),
+      minKarma: '10',
+      removeBelow: '20',
+    })
     expect(refused.status).toBe(400)
     expect(await refused.text()).toContain('cannot be above the minimum karma')
     expect((await s.store.rules.findById(rule!.id))?.minKarma).toBe(200)
@@ -361,12 +413,16 @@ describe('rules', () => {
     const disabled = await client.submit('/admin/rules', `/admin/rules/${id}/enabled`, { enabled: '0' })
     expect(disabled.status).toBe(303)
     expect((await s.store.rules.findById(rule!.id))?.enabled).toBe(false)
-    expect((await client.page('/admin/rules?done=disabled')).body).toMatch(/<button class="secondary" type="submit">Enable<\/button>/)
+    expect((await client.page('/admin/rules?done=disabled')).body).toMatch(
+      /<button class="secondary" type="submit">Enable<\/button>/,
+    )
     await client.submit('/admin/rules', `/admin/rules/${id}/enabled`, { enabled: '1' })
     expect((await s.store.rules.findById(rule!.id))?.enabled).toBe(true)
 
     expect((await client.submit('/admin/rules', `/admin/rules/${id}/enabled`, { enabled: 'maybe' })).status).toBe(400)
-    expect((await client.submit('/admin/rules', `/admin/rules/${id}/enabled`, { enabled: ['0', '1'] })).status).toBe(400)
+    expect((await client.submit('/admin/rules', `/admin/rules/${id}/enabled`, { enabled: ['0', '1'] })).status).toBe(
+      400,
+    )
     expect((await client.submit('/admin/rules', '/admin/rules/999/enabled', { enabled: '0' })).status).toBe(404)
     expect((await client.get('/admin/rules/999/edit')).status).toBe(404)
     expect((await client.get('/admin/rules/abc/edit')).status).toBe(404)
@@ -376,16 +432,24 @@ describe('rules', () => {
   it('saves direct add: off by default, on when ticked, shown in the list and the form, kept by enable/disable', async () => {
     const s = await site()
     const client = await admin(s)
-    expect((await client.page('/admin/rules/new')).body).toMatch(/<input type="checkbox" id="rule-direct-add" name="directAdd" value="1"> Direct add/)
+    expect((await client.page('/admin/rules/new')).body).toMatch(
+      /<input type="checkbox" id="rule-direct-add" name="directAdd" value="1"> Direct add/,
+    )
     await client.submit('/admin/rules/new', '/admin/rules', ruleForm())
     const [plain] = await s.store.rules.list()
     expect(plain?.directAdd).toBe(false)
 
-    const created = await client.submit('/admin/rules/new', '/admin/rules', ruleForm({ chatTitle: 'Direct', directAdd: '1' }))
+    const created = await client.submit(
+      '/admin/rules/new',
+      '/admin/rules',
+      ruleForm({ chatTitle: 'Direct', directAdd: '1' }),
+    )
     expect(created.status).toBe(303)
     const rule = (await s.store.rules.list()).find((r) => r.id !== plain!.id)!
     expect(rule.directAdd).toBe(true)
-    const audit = (await s.store.audit.recent(10)).find((e) => e.action === 'rule.create' && e.subject === `rule:${String(rule.id)}`)
+    const audit = (await s.store.audit.recent(10)).find(
+      (e) => e.action === 'rule.create' && e.subject === `rule:${String(rule.id)}`,
+    )
     expect(audit?.details).toMatchObject({ after: { directAdd: true } })
     const list = (await client.page('/admin/rules')).body
     expect(list).toMatch(new RegExp(`<tr data-rule="${String(rule.id)}">[\\s\\S]*?<td>direct add</td>`))
@@ -397,11 +461,21 @@ describe('rules', () => {
     await client.submit('/admin/rules', `/admin/rules/${id}/enabled`, { enabled: '0' })
     await client.submit('/admin/rules', `/admin/rules/${id}/enabled`, { enabled: '1' })
     expect(await s.store.rules.findById(rule.id)).toMatchObject({ enabled: true, directAdd: true })
-    await client.submit(`/admin/rules/${id}/edit`, `/admin/rules/${id}`, { groupId: '', chatId: String(rule.chatId), minKarma: '100', removeBelow: '', enabled: '1' })
+    await client.submit(`/admin/rules/${id}/edit`, `/admin/rules/${id}`, {
+      groupId: '',
+      chatId: String(rule.chatId),
+      minKarma: '100',
+      removeBelow: '',
+      enabled: '1',
+    })
     expect((await s.store.rules.findById(rule.id))?.directAdd).toBe(false)
 
     // A refused form comes back with the box as the admin left it.
-    const refused = await client.submit('/admin/rules/new', '/admin/rules', ruleForm({ minKarma: 'lots', directAdd: '1' }))
+    const refused = await client.submit(
+      '/admin/rules/new',
+      '/admin/rules',
+      ruleForm({ minKarma: 'lots', directAdd: '1' }),
+    )
     expect(refused.status).toBe(400)
     expect(await refused.text()).toMatch(/name="directAdd" value="1" checked>/)
   })
@@ -427,10 +501,18 @@ describe('members', () => {
     expect((await s.store.members.findById(memberId))?.karma).toBe(15)
     const events = await s.store.adminStats.recentKarmaEvents(memberId, 10)
     expect(events).toHaveLength(1)
-    expect(events[0]).toMatchObject({ delta: 15, reason: 'great answer', source: 'admin', actor: `admin:${String(ADMIN_ID)}`, karmaAfter: 15 })
+    expect(events[0]).toMatchObject({
+      delta: 15,
+      reason: 'great answer',
+      source: 'admin',
+      actor: `admin:${String(ADMIN_ID)}`,
+      karmaAfter: 15,
+    })
 
     // Notices are ours, looked up by name: nothing inherited answers for `constructor`.
-    expect((await client.page(`/admin/members/${String(memberId)}?done=constructor`)).body).not.toContain('class="notice"')
+    expect((await client.page(`/admin/members/${String(memberId)}?done=constructor`)).body).not.toContain(
+      'class="notice"',
+    )
     const shown = await client.page(`/admin/members/${String(memberId)}?done=karma`)
     expect(shown.body).toContain('Karma adjusted.')
     expect(shown.body).toMatch(/id="member-karma">15</)
@@ -464,7 +546,13 @@ describe('members', () => {
     for (const [override, field, message] of cases) {
       const page = await client.page(`/admin/members/${String(memberId)}`)
       const key = /name="idempotencyKey" value="([^"]+)"/.exec(page.body)![1]!
-      const res = await client.post(`/admin/members/${String(memberId)}/karma`, { _csrf: page.csrf, idempotencyKey: key, delta: '+5', reason: 'kept <reason>', ...override })
+      const res = await client.post(`/admin/members/${String(memberId)}/karma`, {
+        _csrf: page.csrf,
+        idempotencyKey: key,
+        delta: '+5',
+        reason: 'kept <reason>',
+        ...override,
+      })
       expect(res.status, JSON.stringify(override)).toBe(400)
       const body = await res.text()
       expect(body).toContain(`id="${field}-error"`)
@@ -472,7 +560,9 @@ describe('members', () => {
       if (field !== 'reason') expect(body).toContain('value="kept &lt;reason&gt;"')
     }
     expect(counts(s)).toEqual(before)
-    expect((await client.submit('/admin/members', '/admin/members/999/karma', { delta: '1', reason: 'x' })).status).toBe(404)
+    expect(
+      (await client.submit('/admin/members', '/admin/members/999/karma', { delta: '1', reason: 'x' })).status,
+    ).toBe(404)
   })
 
   it('sets groups from checkboxes, audited; an unknown group is refused and changes nothing', async () => {
@@ -502,7 +592,14 @@ describe('members', () => {
     const client = await admin(s)
     for (let i = 1; i <= 120; i++) await addMember(s, 10_000 + i, `Member ${String(i)}`, `user_${String(i)}`)
     await addMember(s, 424_242, 'Grace', 'grace_h', 'Hopper')
-    await s.store.karma.append({ member: { externalId: 'site-77' }, delta: 5, reason: 'linked', source: 'api', actor: 'test', idempotencyKey: 'k1' })
+    await s.store.karma.append({
+      member: { externalId: 'site-77' },
+      delta: 5,
+      reason: 'linked',
+      source: 'api',
+      actor: 'test',
+      idempotencyKey: 'k1',
+    })
 
     const rows = (body: string) => [...body.matchAll(/<tr data-member="(\d+)">/g)].map((m) => Number(m[1]))
     const first = await client.page('/admin/members')
@@ -512,7 +609,9 @@ describe('members', () => {
     const second = await client.page(next!)
     expect(rows(second.body)).toHaveLength(50)
     expect(second.body).toContain('id="first-page"')
-    const third = await client.page(/id="next-page" rel="next" href="([^"]+)"/.exec(second.body)![1]!.replaceAll('&amp;', '&'))
+    const third = await client.page(
+      /id="next-page" rel="next" href="([^"]+)"/.exec(second.body)![1]!.replaceAll('&amp;', '&'),
+    )
     expect(rows(third.body)).toHaveLength(23) // 120 + Grace + the external member + the admin
     expect(third.body).not.toContain('id="next-page"')
     const all = [...rows(first.body), ...rows(second.body), ...rows(third.body)]
@@ -520,7 +619,8 @@ describe('members', () => {
     expect(all).toEqual([...all].sort((a, b) => b - a))
     expect(first.body).not.toContain('id="prev-page"')
     // And back: each page's "previous" link gives the page before it, row for row.
-    const prevOf = (body: string) => /id="prev-page" rel="prev" href="([^"]+)"/.exec(body)?.[1]?.replaceAll('&amp;', '&')
+    const prevOf = (body: string) =>
+      /id="prev-page" rel="prev" href="([^"]+)"/.exec(body)?.[1]?.replaceAll('&amp;', '&')
     const backToSecond = await client.page(prevOf(third.body)!)
     expect(rows(backToSecond.body)).toEqual(rows(second.body))
     expect(backToSecond.body).toContain('id="next-page"')
@@ -528,7 +628,9 @@ describe('members', () => {
     expect(rows(backToFirst.body)).toEqual(rows(first.body))
     expect(backToFirst.body).not.toContain('id="prev-page"')
     expect(backToFirst.body).not.toContain('id="first-page"')
-    expect(/id="next-page" rel="next" href="([^"]+)"/.exec(backToFirst.body)?.[1]).toBe(/id="next-page" rel="next" href="([^"]+)"/.exec(first.body)?.[1])
+    expect(/id="next-page" rel="next" href="([^"]+)"/.exec(backToFirst.body)?.[1]).toBe(
+      /id="next-page" rel="next" href="([^"]+)"/.exec(first.body)?.[1],
+    )
 
     const search = async (q: string) => rows((await client.page(`/admin/members?q=${encodeURIComponent(q)}`)).body)
     const grace = (await s.store.members.findByTelegramId(424_242))!.id
@@ -545,7 +647,9 @@ describe('members', () => {
     expect(rows(paged.body)).toHaveLength(50)
     expect(paged.body).toContain('href="/admin/members?q=%40user&amp;before=')
     // A search keeps its words on the way back too.
-    const pagedNext = await client.page(/id="next-page" rel="next" href="([^"]+)"/.exec(paged.body)![1]!.replaceAll('&amp;', '&'))
+    const pagedNext = await client.page(
+      /id="next-page" rel="next" href="([^"]+)"/.exec(paged.body)![1]!.replaceAll('&amp;', '&'),
+    )
     expect(pagedNext.body).toContain('href="/admin/members?q=%40user&amp;after=')
     expect(rows((await client.page(prevOf(pagedNext.body)!)).body)).toEqual(rows(paged.body))
 
@@ -563,11 +667,33 @@ describe('members', () => {
     const s = await site()
     const client = await admin(s)
     const evil = '<script>alert(1)</script>'
-    const memberId = await addMember(s, 6006, `<img src=x onerror=alert(1)>${evil}`, 'x"><svg onload=alert(1)>', `"'&${evil}`)
-    await s.store.karma.append({ member: { memberId }, delta: 100, reason: evil, source: 'api', actor: `<b>api</b>`, idempotencyKey: 'xss-1' })
+    const memberId = await addMember(
+      s,
+      6006,
+      `<img src=x onerror=alert(1)>${evil}`,
+      'x"><svg onload=alert(1)>',
+      `"'&${evil}`,
+    )
+    await s.store.karma.append({
+      member: { memberId },
+      delta: 100,
+      reason: evil,
+      source: 'api',
+      actor: `<b>api</b>`,
+      idempotencyKey: 'xss-1',
+    })
     await s.store.chats.create(evil, evil, now())
     await s.store.apiKeys.create(evil, now())
-    for (const path of ['/admin', '/admin/members', `/admin/members/${String(memberId)}`, '/admin/members?q=%3Cscript', '/admin/chats', '/admin/rules/new', '/admin/api-keys', '/admin/audit']) {
+    for (const path of [
+      '/admin',
+      '/admin/members',
+      `/admin/members/${String(memberId)}`,
+      '/admin/members?q=%3Cscript',
+      '/admin/chats',
+      '/admin/rules/new',
+      '/admin/api-keys',
+      '/admin/audit',
+    ]) {
       const { body } = await client.page(path)
       expect(body, path).not.toContain('<script')
       expect(body, path).not.toContain('<img')
@@ -575,7 +701,9 @@ describe('members', () => {
       expect(body, path).not.toContain('<b>api')
     }
     const detail = (await client.page(`/admin/members/${String(memberId)}`)).body
-    expect(detail).toContain('&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(1)&lt;/script&gt; &quot;&#39;&amp;&lt;script&gt;')
+    expect(detail).toContain(
+      '&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(1)&lt;/script&gt; &quot;&#39;&amp;&lt;script&gt;',
+    )
     expect(detail).toContain('@x&quot;&gt;&lt;svg onload=alert(1)&gt;')
   })
 })
@@ -587,11 +715,22 @@ describe('dashboard', () => {
     const karma = [0, 0, 0, 5, 20, 45, 60, 120, 130, 350]
     for (const [i, k] of karma.entries()) {
       const id = await addMember(s, 20_000 + i, `M${String(i)}`)
-      if (k !== 0) await s.store.karma.append({ member: { memberId: id }, delta: k, reason: 'seed', source: 'api', actor: 'test', idempotencyKey: `seed-${String(i)}` })
+      if (k !== 0)
+        await s.store.karma.append({
+          member: { memberId: id },
+          delta: k,
+          reason: 'seed',
+          source: 'api',
+          actor: 'test',
+          idempotencyKey: `seed-${String(i)}`,
+        })
     }
     const chat = await s.store.chats.create('Inner circle', '', now())
     const on = await s.store.rules.create({ groupId: null, chatId: chat.id, minKarma: 100, removeBelow: 50 }, now())
-    const off = await s.store.rules.create({ groupId: null, chatId: chat.id, minKarma: 777, removeBelow: null, enabled: false }, now())
+    const off = await s.store.rules.create(
+      { groupId: null, chatId: chat.id, minKarma: 777, removeBelow: null, enabled: false },
+      now(),
+    )
     const dead = (await s.store.jobs.enqueue({ kind: 'test.job', owner: 'worker', payload: {} }, Date.now()))!
     await s.store.jobs.kill(dead, 'boom', Date.now())
 
@@ -600,7 +739,10 @@ describe('dashboard', () => {
     const svg = /<svg id="karma-histogram"[\s\S]*?<\/svg>/.exec(body)?.[0]
     expect(svg).toBeDefined()
     expect(svg).not.toContain('style=')
-    const bars = [...svg!.matchAll(/<rect class="bar"[^>]*data-from="(-?\d+)" data-count="(\d+)"/g)].map((m) => [Number(m[1]), Number(m[2])])
+    const bars = [...svg!.matchAll(/<rect class="bar"[^>]*data-from="(-?\d+)" data-count="(\d+)"/g)].map((m) => [
+      Number(m[1]),
+      Number(m[2]),
+    ])
     expect(bars.reduce((sum, [, n]) => sum + n!, 0)).toBe(11)
     expect(bars.find(([from]) => from === 0)?.[1]).toBe(5) // 0, 0, 0, the admin's 0, and 5
     expect(svg).toContain(`data-rule="${String(on.id)}" data-kind="min" data-karma="100"`)
@@ -610,7 +752,9 @@ describe('dashboard', () => {
     expect(svg).toContain('stroke-dasharray="6 4"')
     expect(svg).not.toContain(`data-rule="${String(off.id)}"`)
     expect(body).toMatch(/<tr data-owner="worker">[\s\S]*?data-jobs="dead"><a href="\/admin\/jobs\?state=dead">1</)
-    expect(body).toMatch(/<tr data-chat="\d+">\s*<td>Inner circle<\/td>\s*<td><span class="state state-pending">pending/)
+    expect(body).toMatch(
+      /<tr data-chat="\d+">\s*<td>Inner circle<\/td>\s*<td><span class="state state-pending">pending/,
+    )
   })
 
   it('shows an empty dashboard without a histogram when nobody has karma', async () => {
@@ -627,9 +771,15 @@ describe('jobs', () => {
   it('filters by state and retries a dead job, audited; a live job cannot be retried', async () => {
     const s = await site()
     const client = await admin(s)
-    const dead = (await s.store.jobs.enqueue({ kind: 'member.invite', owner: 'bot', payload: { memberId: 1, chatId: 1 } }, Date.now()))!
+    const dead = (await s.store.jobs.enqueue(
+      { kind: 'member.invite', owner: 'bot', payload: { memberId: 1, chatId: 1 } },
+      Date.now(),
+    ))!
     await s.store.jobs.kill(dead, 'Forbidden: <bot was blocked>', Date.now())
-    const live = (await s.store.jobs.enqueue({ kind: 'chat.create', owner: 'worker', payload: { chatId: 1 } }, Date.now()))!
+    const live = (await s.store.jobs.enqueue(
+      { kind: 'chat.create', owner: 'worker', payload: { chatId: 1 } },
+      Date.now(),
+    ))!
 
     const deadOnly = await client.page('/admin/jobs?state=dead')
     expect(deadOnly.body).toContain(`data-job="${String(dead)}"`)
@@ -641,7 +791,11 @@ describe('jobs', () => {
     expect(res.status).toBe(303)
     expect(await s.store.jobs.findById(dead)).toMatchObject({ state: 'queued', attempts: 0 })
     const [entry] = await s.store.audit.recent(1)
-    expect(entry).toMatchObject({ action: 'job.retry', subject: `job:${String(dead)}`, actor: `admin:${String(ADMIN_ID)}` })
+    expect(entry).toMatchObject({
+      action: 'job.retry',
+      subject: `job:${String(dead)}`,
+      actor: `admin:${String(ADMIN_ID)}`,
+    })
     expect((await client.page('/admin/jobs?retried=1')).body).toContain('The job is queued again.')
 
     const again = await client.submit('/admin/jobs', `/admin/jobs/${String(dead)}/retry`)
@@ -689,8 +843,14 @@ describe('API keys', () => {
     const nonce = /name="nonce" value="([A-Za-z0-9_-]+)"/.exec(form)?.[1]
     expect(nonce).toBeDefined()
     const fields = { _csrf: csrf, nonce: nonce!, name: 'forum' }
-    const [first, second] = await Promise.all([client.post('/admin/api-keys', fields), client.post('/admin/api-keys', fields)])
-    const answers = [{ status: first.status, body: await first.text() }, { status: second.status, body: await second.text() }].sort((a, b) => a.status - b.status)
+    const [first, second] = await Promise.all([
+      client.post('/admin/api-keys', fields),
+      client.post('/admin/api-keys', fields),
+    ])
+    const answers = [
+      { status: first.status, body: await first.text() },
+      { status: second.status, body: await second.text() },
+    ].sort((a, b) => a.status - b.status)
     expect(answers.map((a) => a.status)).toEqual([200, 409])
     const secret = /id="api-key-secret" class="secret">(kg_[A-Za-z0-9_-]{43})</.exec(answers[0]!.body)?.[1]
     expect(secret).toBeDefined()

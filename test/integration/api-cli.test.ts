@@ -15,7 +15,12 @@ function workDir(): { dir: string; env: Record<string, string> } {
   cleanups.push(tmp.remove)
   return {
     dir: tmp.dir,
-    env: { BOT_TOKEN: TEST_BOT_TOKEN, BOT_USERNAME: 'karmagate_test_bot', SESSION_SECRET: TEST_SESSION_SECRET, DATABASE_PATH: join(tmp.dir, 'data', 'karmagate.db') },
+    env: {
+      BOT_TOKEN: TEST_BOT_TOKEN,
+      BOT_USERNAME: 'karmagate_test_bot',
+      SESSION_SECRET: TEST_SESSION_SECRET,
+      DATABASE_PATH: join(tmp.dir, 'data', 'karmagate.db'),
+    },
   }
 }
 

@@ -24,7 +24,12 @@ function headersOf(headers: Headers): Record<string, string> {
   return Object.fromEntries([...headers].filter(([name]) => !transport.has(name)))
 }
 
-const event = (key: string, delta = 5) => ({ member: { externalId: 'u-lanes' }, delta, reason: 'both lanes', idempotencyKey: key })
+const event = (key: string, delta = 5) => ({
+  member: { externalId: 'u-lanes' },
+  delta,
+  reason: 'both lanes',
+  idempotencyKey: key,
+})
 
 describe('POST /api/v1/karma-events: the fast lane and the router answer alike', () => {
   it('a new event, its replay through the other lane, and a conflicting payload', async () => {

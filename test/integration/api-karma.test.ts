@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { type ApiTestSite, errorOf, ledgerCheck, snapshot, startApiSite } from './api-kit.js'
 
-
 async function siteWithMember(telegramId = 123): Promise<ApiTestSite> {
   const s = await startApiSite()
-  await s.store.members.recordBotContact({ telegramId, firstName: 'Ada', lastName: null, username: 'ada' }, s.nowSeconds())
+  await s.store.members.recordBotContact(
+    { telegramId, firstName: 'Ada', lastName: null, username: 'ada' },
+    s.nowSeconds(),
+  )
   return s
 }
 
@@ -79,10 +81,14 @@ describe('POST /api/v1/karma-events: one event', () => {
 describe('POST /api/v1/karma-events: a batch', () => {
   it('applies events in order and answers each, 201; replaying the whole batch is 200', async () => {
     const s = await siteWithMember()
-    const batch = { events: [event('b1'), event('b2', { delta: -3 }), event('b3', { member: { externalId: 'u-7' }, delta: 2 })] }
+    const batch = {
+      events: [event('b1'), event('b2', { delta: -3 }), event('b3', { member: { externalId: 'u-7' }, delta: 2 })],
+    }
     const res = await s.call('POST', '/karma-events', batch)
     expect(res.status).toBe(201)
-    const { results } = res.body as { results: { event: { karmaAfter: number }; member: { karma: number }; replayed: boolean }[] }
+    const { results } = res.body as {
+      results: { event: { karmaAfter: number }; member: { karma: number }; replayed: boolean }[]
+    }
     expect(results.map((r) => [r.event.karmaAfter, r.member.karma, r.replayed])).toEqual([
       [10, 10, false],
       [7, 7, false],
@@ -97,9 +103,19 @@ describe('POST /api/v1/karma-events: a batch', () => {
     const s = await siteWithMember()
     await s.call('POST', '/karma-events', event('before'))
     const before = snapshot(s.dbPath)
-    const notFound = await s.call('POST', '/karma-events', { events: [event('x1'), event('x2', { member: { externalId: 'u-new' } }), event('x3', { member: { telegramId: 404 } })] })
+    const notFound = await s.call('POST', '/karma-events', {
+      events: [
+        event('x1'),
+        event('x2', { member: { externalId: 'u-new' } }),
+        event('x3', { member: { telegramId: 404 } }),
+      ],
+    })
     expect(notFound.status).toBe(404)
-    expect(errorOf(notFound)).toMatchObject({ code: 'member_not_found', index: 2, field: 'events[2].member.telegramId' })
+    expect(errorOf(notFound)).toMatchObject({
+      code: 'member_not_found',
+      index: 2,
+      field: 'events[2].member.telegramId',
+    })
     expect(errorOf(notFound).message).toContain('events[2]')
     const conflict = await s.call('POST', '/karma-events', { events: [event('y1'), event('before', { delta: 99 })] })
     expect(conflict.status).toBe(409)
@@ -112,7 +128,9 @@ describe('POST /api/v1/karma-events: a batch', () => {
 
   it('413 batch_too_large over 1000 events; 1000 is fine; an empty batch is 400', async () => {
     const s = await siteWithMember()
-    const many = (n: number, prefix: string) => ({ events: Array.from({ length: n }, (_, i) => event(`${prefix}-${String(i)}`, { delta: 1 })) })
+    const many = (n: number, prefix: string) => ({
+      events: Array.from({ length: n }, (_, i) => event(`${prefix}-${String(i)}`, { delta: 1 })),
+    })
     const tooMany = await s.call('POST', '/karma-events', many(1001, 'big'))
     expect(tooMany.status).toBe(413)
     expect(errorOf(tooMany).code).toBe('batch_too_large')
@@ -130,10 +148,18 @@ describe('POST /api/v1/karma-events: a batch', () => {
     const s = await siteWithMember()
     const stored = await s.call('POST', '/karma-events', event('old', { delta: 4 }))
     const res = await s.call('POST', '/karma-events', {
-      events: [event('n1'), event('old', { delta: 4 }), event('n2', { delta: -3 }), event('n1'), event('n3', { member: { externalId: 'u-5' }, delta: 2 })],
+      events: [
+        event('n1'),
+        event('old', { delta: 4 }),
+        event('n2', { delta: -3 }),
+        event('n1'),
+        event('n3', { member: { externalId: 'u-5' }, delta: 2 }),
+      ],
     })
     expect(res.status).toBe(201)
-    const { results } = res.body as { results: { event: { id: number; karmaAfter: number }; member: { karma: number }; replayed: boolean }[] }
+    const { results } = res.body as {
+      results: { event: { id: number; karmaAfter: number }; member: { karma: number }; replayed: boolean }[]
+    }
     expect(results.map((r) => [r.event.karmaAfter, r.member.karma, r.replayed])).toEqual([
       [14, 14, false],
       [4, 4, true],
@@ -147,7 +173,11 @@ describe('POST /api/v1/karma-events: a batch', () => {
     const before = snapshot(s.dbPath)
     const conflict = await s.call('POST', '/karma-events', { events: [event('n4'), event('n4', { delta: 9 })] })
     expect(conflict.status).toBe(409)
-    expect(errorOf(conflict)).toMatchObject({ code: 'idempotency_conflict', index: 1, field: 'events[1].idempotencyKey' })
+    expect(errorOf(conflict)).toMatchObject({
+      code: 'idempotency_conflict',
+      index: 1,
+      field: 'events[1].idempotencyKey',
+    })
     expect(snapshot(s.dbPath)).toEqual(before)
     for (const row of ledgerCheck(s.dbPath)) expect(row.karma).toBe(row.sum)
   })
@@ -174,9 +204,11 @@ describe('POST /api/v1/karma-events: a batch', () => {
     expect((await s.store.members.findByTelegramId(123))?.karma).toBe(0)
   })
 
-  it('keeps every member\'s karma equal to the sum of their ledger', async () => {
+  it("keeps every member's karma equal to the sum of their ledger", async () => {
     const s = await siteWithMember()
-    await s.call('POST', '/karma-events', { events: [event('l1'), event('l2', { member: { externalId: 'u-1' }, delta: -4 })] })
+    await s.call('POST', '/karma-events', {
+      events: [event('l1'), event('l2', { member: { externalId: 'u-1' }, delta: -4 })],
+    })
     await s.call('POST', '/karma-events', event('l3', { delta: -2 }))
     await s.call('POST', '/karma-events', { events: [event('l4'), event('l5', { member: { telegramId: 1 } })] })
     for (const row of ledgerCheck(s.dbPath)) expect(row.karma).toBe(row.sum)

@@ -36,7 +36,12 @@ export async function startApiSite(env: Record<string, string> = {}): Promise<Ap
   const site = await startTestSite(env)
   sites.push(site)
   const { secret } = await site.store.apiKeys.create('php-site', site.nowSeconds())
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse> => {
     const res = await fetch(`${site.url}/api/v1${path}`, {
       method,
       redirect: 'manual',
@@ -54,12 +59,20 @@ export async function startApiSite(env: Record<string, string> = {}): Promise<Ap
 }
 
 /** Every row of the tables a link or a karma event may touch, read from the file itself. */
-export function snapshot(dbPath: string): Record<'users' | 'karma_events' | 'user_groups' | 'memberships' | 'login_replays', unknown[]> {
+export function snapshot(
+  dbPath: string,
+): Record<'users' | 'karma_events' | 'user_groups' | 'memberships' | 'login_replays', unknown[]> {
   const db = new Database(dbPath, { readonly: true })
   try {
     // Some tables are WITHOUT ROWID: order every one by its leading columns.
     const rows = (table: string) => db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all()
-    return { users: rows('users'), karma_events: rows('karma_events'), user_groups: rows('user_groups'), memberships: rows('memberships'), login_replays: rows('login_replays') }
+    return {
+      users: rows('users'),
+      karma_events: rows('karma_events'),
+      user_groups: rows('user_groups'),
+      memberships: rows('memberships'),
+      login_replays: rows('login_replays'),
+    }
   } finally {
     db.close()
   }

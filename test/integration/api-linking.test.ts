@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { sessionCookie, TEST_SESSION_SECRET } from '../support/site.js'
 import { type ApiTestSite, ledgerCheck, snapshot, startApiSite } from './api-kit.js'
 
-const get = (url: string, cookie?: string, accept = 'text/html') => fetch(url, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } })
+const get = (url: string, cookie?: string, accept = 'text/html') =>
+  fetch(url, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } })
 
 /** Asks the API for a link URL, rewritten from PUBLIC_URL to where the test site listens. */
 async function linkUrl(s: ApiTestSite, externalId: string, returnTo?: string): Promise<string> {
@@ -21,7 +22,10 @@ async function confirm(s: ApiTestSite, url: string, cookie: string, accept = 'te
   const body = await page.text()
   const token = /name="_csrf" value="([^"]+)"/.exec(body)?.[1]
   const action = /<form method="post" action="([^"]+)"/.exec(body)?.[1]
-  const csrfCookie = page.headers.getSetCookie().find((c) => c.startsWith('kg_csrf='))?.split(';')[0]
+  const csrfCookie = page.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('kg_csrf='))
+    ?.split(';')[0]
   expect(token && action && csrfCookie).toBeTruthy()
   return fetch(`${s.url}${action!}`, {
     method: 'POST',
@@ -59,19 +63,44 @@ describe('account linking', () => {
     const byExternal = await s.call('GET', '/members/external/u-42')
     expect(byExternal.status).toBe(200)
     expect(byExternal.body).toMatchObject({ telegramId: 424242, externalId: 'u-42', firstName: 'Ada' })
-    const karma = await s.call('POST', '/karma-events', { member: { externalId: 'u-42' }, delta: 3, reason: 'after linking', idempotencyKey: 'k1' })
+    const karma = await s.call('POST', '/karma-events', {
+      member: { externalId: 'u-42' },
+      delta: 3,
+      reason: 'after linking',
+      idempotencyKey: 'k1',
+    })
     expect((karma.body as { member: unknown }).member).toEqual({ telegramId: 424242, externalId: 'u-42', karma: 3 })
     expect(snapshot(s.dbPath).users).toHaveLength(1)
   })
 
   it('merges a member the site created by external id: karma events, groups, karma; the empty row goes', async () => {
     const s = await startApiSite()
-    await s.store.members.recordBotContact({ telegramId: 424242, firstName: 'Ada', lastName: null, username: null }, s.nowSeconds())
-    await s.call('POST', '/karma-events', { member: { telegramId: 424242 }, delta: 5, reason: 'bot', idempotencyKey: 't1' })
-    await s.call('POST', '/karma-events', { events: [30, 12].map((delta, i) => ({ member: { externalId: 'u-42' }, delta, reason: 'site', idempotencyKey: `e${String(i)}` })) })
+    await s.store.members.recordBotContact(
+      { telegramId: 424242, firstName: 'Ada', lastName: null, username: null },
+      s.nowSeconds(),
+    )
+    await s.call('POST', '/karma-events', {
+      member: { telegramId: 424242 },
+      delta: 5,
+      reason: 'bot',
+      idempotencyKey: 't1',
+    })
+    await s.call('POST', '/karma-events', {
+      events: [30, 12].map((delta, i) => ({
+        member: { externalId: 'u-42' },
+        delta,
+        reason: 'site',
+        idempotencyKey: `e${String(i)}`,
+      })),
+    })
     await s.call('PUT', '/members/external/u-42/groups', { groups: ['clients'] })
     // One more for the Telegram member, so the two ledgers interleave when they are merged.
-    await s.call('POST', '/karma-events', { member: { telegramId: 424242 }, delta: 3, reason: 'bot', idempotencyKey: 't2' })
+    await s.call('POST', '/karma-events', {
+      member: { telegramId: 424242 },
+      delta: 3,
+      reason: 'bot',
+      idempotencyKey: 't2',
+    })
     expect(snapshot(s.dbPath).users).toHaveLength(2)
 
     const confirmed = await linkByLogin(s, await linkUrl(s, 'u-42'))
@@ -81,7 +110,12 @@ describe('account linking', () => {
     const rows = snapshot(s.dbPath)
     expect(rows.users).toHaveLength(1)
     const memberId = (rows.users[0] as { id: number }).id
-    expect(rows.karma_events.map((e) => (e as { user_id: number }).user_id)).toEqual([memberId, memberId, memberId, memberId])
+    expect(rows.karma_events.map((e) => (e as { user_id: number }).user_id)).toEqual([
+      memberId,
+      memberId,
+      memberId,
+      memberId,
+    ])
     // ledgerCheck also checks the chains: the merged one is every event, newest first.
     for (const row of ledgerCheck(s.dbPath)) expect(row.karma).toBe(row.sum)
     const ledger = await s.store.adminStats.recentKarmaEvents(memberId, 10)
@@ -113,7 +147,12 @@ describe('account linking', () => {
     const cookie = await logIn(s)
     const url = await linkUrl(s, 'u-42')
     const post = (headers: Record<string, string>, body = '') =>
-      fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body })
+      fetch(url, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body,
+      })
     expect((await post({ cookie })).status).toBe(403)
     expect((await post({ cookie }, '_csrf=forged')).status).toBe(403)
     expect((await post({})).status).toBe(403)
@@ -183,7 +222,11 @@ describe('account linking', () => {
 
   it('only issues tokens for a valid external id and a local returnTo', async () => {
     const s = await startApiSite()
-    for (const body of [{ externalId: '' }, { externalId: 'u-1', returnTo: 'https://evil.example/' }, { externalId: 'u-1', extra: 1 }]) {
+    for (const body of [
+      { externalId: '' },
+      { externalId: 'u-1', returnTo: 'https://evil.example/' },
+      { externalId: 'u-1', extra: 1 },
+    ]) {
       const res = await s.call('POST', '/link-tokens', body)
       expect(res.status, JSON.stringify(body)).toBe(400)
     }

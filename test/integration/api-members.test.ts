@@ -1,15 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { type ApiTestSite, errorOf, snapshot, startApiSite } from './api-kit.js'
 
-
 /** A site with member 123 (Ada) in webmasters, member of one active chat, eligible for another. */
 async function siteWithAda(): Promise<ApiTestSite & { memberId: number }> {
   const s = await startApiSite()
   const now = s.nowSeconds()
-  const memberId = await s.store.members.recordBotContact({ telegramId: 123, firstName: 'Ada', lastName: 'Lovelace', username: 'ada' }, now)
+  const memberId = await s.store.members.recordBotContact(
+    { telegramId: 123, firstName: 'Ada', lastName: 'Lovelace', username: 'ada' },
+    now,
+  )
   const webmasters = await s.store.groups.findBySlug('webmasters')
   s.store.groups.setMemberGroupsSync(memberId, [webmasters!.id])
-  for (const [title, chatId, state] of [['Inner circle', -1001, 'member'], ['Builders', -1002, 'eligible']] as const) {
+  for (const [title, chatId, state] of [
+    ['Inner circle', -1001, 'member'],
+    ['Builders', -1002, 'eligible'],
+  ] as const) {
     const chat = await s.store.chats.create(title, '', now)
     await s.store.chats.markActive(chat.id, chatId, now)
     await s.store.memberships.set(memberId, chat.id, state, 'rule holds', now)
@@ -41,10 +46,24 @@ describe('GET /api/v1/members/…', () => {
 
   it('answers a member by external id, URL-encoded', async () => {
     const s = await siteWithAda()
-    await s.call('POST', '/karma-events', { member: { externalId: 'u/42 é' }, delta: 5, reason: 'signed up', idempotencyKey: 'e1' })
+    await s.call('POST', '/karma-events', {
+      member: { externalId: 'u/42 é' },
+      delta: 5,
+      reason: 'signed up',
+      idempotencyKey: 'e1',
+    })
     const res = await s.call('GET', `/members/external/${encodeURIComponent('u/42 é')}`)
     expect(res.status).toBe(200)
-    expect(res.body).toEqual({ telegramId: null, externalId: 'u/42 é', username: null, firstName: null, lastName: null, karma: 5, groups: [], chats: [] })
+    expect(res.body).toEqual({
+      telegramId: null,
+      externalId: 'u/42 é',
+      username: null,
+      firstName: null,
+      lastName: null,
+      karma: 5,
+      groups: [],
+      chats: [],
+    })
   })
 
   it('404 member_not_found for nobody; 400 naming the parameter for a bad one', async () => {
@@ -69,7 +88,11 @@ describe('PUT /api/v1/members/…/groups', () => {
     const cleared = await s.call('PUT', '/members/123/groups', { groups: [] })
     expect((cleared.body as { groups: string[] }).groups).toEqual([])
     const audit = await s.store.audit.recent(5)
-    expect(audit[0]).toMatchObject({ actor: 'api:php-site', action: 'member.groups', subject: `member:${String(s.memberId)}` })
+    expect(audit[0]).toMatchObject({
+      actor: 'api:php-site',
+      action: 'member.groups',
+      subject: `member:${String(s.memberId)}`,
+    })
   })
 
   it('400 unknown_group naming the slug and its place, and changes nothing', async () => {
@@ -97,7 +120,9 @@ describe('PUT /api/v1/members/…/groups', () => {
     const s = await siteWithAda()
     const missing = await s.call('PUT', '/members/999/groups', { groups: [] })
     expect(missing.status).toBe(404)
-    const form = await s.call('PUT', '/members/123/groups', 'groups=clients', { 'content-type': 'application/x-www-form-urlencoded' })
+    const form = await s.call('PUT', '/members/123/groups', 'groups=clients', {
+      'content-type': 'application/x-www-form-urlencoded',
+    })
     expect(form.status).toBe(415)
   })
 })

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { errorOf, startApiSite } from './api-kit.js'
 
-
 describe('REST API: authentication', () => {
   it('refuses a request without a key: 401 missing_api_key with a Bearer challenge', async () => {
     const s = await startApiSite()
@@ -82,7 +81,10 @@ describe('REST API: errors are JSON, never a 500 on bad input', () => {
       expect(res.status).toBe(415)
       expect(errorOf(res).code).toBe('unsupported_media_type')
     }
-    const none = await fetch(`${s.url}/api/v1/karma-events`, { method: 'POST', headers: { authorization: `Bearer ${s.key}` } })
+    const none = await fetch(`${s.url}/api/v1/karma-events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.key}` },
+    })
     expect(none.status).toBe(415)
   })
 
@@ -99,8 +101,15 @@ describe('REST API: errors are JSON, never a 500 on bad input', () => {
 
   it('reads JSON however a client frames it: a charset, a byte order mark, spaces, a chunked body', async () => {
     const s = await startApiSite()
-    const event = (key: string) => ({ member: { externalId: 'u-frames' }, delta: 1, reason: 'framing', idempotencyKey: key })
-    const bom = await s.call('POST', '/karma-events', `\uFEFF  ${JSON.stringify(event('f-1'))}`, { 'content-type': 'application/json; charset=utf-8' })
+    const event = (key: string) => ({
+      member: { externalId: 'u-frames' },
+      delta: 1,
+      reason: 'framing',
+      idempotencyKey: key,
+    })
+    const bom = await s.call('POST', '/karma-events', `\uFEFF  ${JSON.stringify(event('f-1'))}`, {
+      'content-type': 'application/json; charset=utf-8',
+    })
     expect(bom.status).toBe(201)
     // No Content-Length: the body goes through express.json(), with the same answer.
     const chunked = await fetch(`${s.url}/api/v1/karma-events`, {
@@ -129,13 +138,22 @@ describe('REST API: errors are JSON, never a 500 on bad input', () => {
 
   it('answers odd bodies and parameters with a 4xx that names the field', async () => {
     const s = await startApiSite()
-    await s.store.members.recordBotContact({ telegramId: 7, firstName: 'Seven', lastName: null, username: null }, s.nowSeconds())
+    await s.store.members.recordBotContact(
+      { telegramId: 7, firstName: 'Seven', lastName: null, username: null },
+      s.nowSeconds(),
+    )
     const odd: [string, string, unknown][] = [
       ['POST', '/karma-events', { member: { telegramId: 7 }, delta: 1e300, reason: 'r', idempotencyKey: 'k' }],
       ['POST', '/karma-events', { member: { telegramId: 2 ** 60 }, delta: 1, reason: 'r', idempotencyKey: 'k' }],
       ['POST', '/karma-events', { member: { telegramId: '7' }, delta: 1, reason: 'r', idempotencyKey: 'k' }],
       ['POST', '/karma-events', { member: [7], delta: 1, reason: 'r', idempotencyKey: 'k' }],
-      ['POST', '/karma-events', JSON.parse('{"__proto__": {"admin": true}, "member": {"telegramId": 7}, "delta": 1, "reason": "r", "idempotencyKey": "k"}')],
+      [
+        'POST',
+        '/karma-events',
+        JSON.parse(
+          '{"__proto__": {"admin": true}, "member": {"telegramId": 7}, "delta": 1, "reason": "r", "idempotencyKey": "k"}',
+        ),
+      ],
       ['POST', '/karma-events', { member: { telegramId: 7 }, delta: 1, reason: 'r'.repeat(501), idempotencyKey: 'k' }],
       ['POST', '/karma-events', { member: { telegramId: 7 }, delta: 1, reason: 'r', idempotencyKey: 'k'.repeat(201) }],
       ['POST', '/karma-events', { member: { externalId: ' padded ' }, delta: 1, reason: 'r', idempotencyKey: 'k' }],
@@ -174,7 +192,15 @@ describe('REST API: errors are JSON, never a 500 on bad input', () => {
       [{ member: { telegramId: 7, externalId: 'u-1' }, delta: 1, reason: 'r', idempotencyKey: 'k' }, 'member'],
       [{ member: {}, delta: 1, reason: 'r', idempotencyKey: 'k' }, 'member'],
       [{ member: { telegramId: 7 }, delta: 1, reason: 'r', idempotencyKey: 'k', source: 'admin' }, 'source'],
-      [{ events: [{ member: { telegramId: 7 }, delta: 1, reason: 'r', idempotencyKey: 'a' }, { member: { telegramId: 7 }, delta: 1.5, reason: 'r', idempotencyKey: 'b' }] }, 'events[1].delta'],
+      [
+        {
+          events: [
+            { member: { telegramId: 7 }, delta: 1, reason: 'r', idempotencyKey: 'a' },
+            { member: { telegramId: 7 }, delta: 1.5, reason: 'r', idempotencyKey: 'b' },
+          ],
+        },
+        'events[1].delta',
+      ],
     ]
     for (const [body, field] of cases) {
       const res = await s.call('POST', '/karma-events', body)
@@ -219,9 +245,27 @@ describe('REST API: OpenAPI document', () => {
     expect(doc.openapi).toBe('3.1.0')
     expect(doc.servers[0]?.url).toBe(`${s.config.publicUrl}/api/v1`)
     expect(Object.keys(doc.paths).sort()).toEqual(
-      ['/karma-events', '/link-tokens', '/members/external/{externalId}', '/members/external/{externalId}/groups', '/members/{telegramId}', '/members/{telegramId}/groups', '/openapi.json'].sort(),
+      [
+        '/karma-events',
+        '/link-tokens',
+        '/members/external/{externalId}',
+        '/members/external/{externalId}/groups',
+        '/members/{telegramId}',
+        '/members/{telegramId}/groups',
+        '/openapi.json',
+      ].sort(),
     )
-    expect(Object.keys(doc.paths['/karma-events']?.post?.responses ?? {}).sort()).toEqual(['200', '201', '400', '401', '404', '409', '413', '415', '429'])
+    expect(Object.keys(doc.paths['/karma-events']?.post?.responses ?? {}).sort()).toEqual([
+      '200',
+      '201',
+      '400',
+      '401',
+      '404',
+      '409',
+      '413',
+      '415',
+      '429',
+    ])
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(\w+)\/(\w+)"/g)]
     expect(refs.length).toBeGreaterThan(10)
     for (const [, kind, name] of refs) expect(doc.components[kind!]?.[name!], `${kind!}/${name!}`).toBeDefined()

@@ -101,7 +101,11 @@ describe('the bot over polling', () => {
     const ada = tg.emulator.createUser({ firstName: 'Ada' })
     await tg.emulator.sendText(ada.id, '/help')
     await tg.emulator.sendText(ada.id, '/help')
-    await eventually(() => (tg.emulator.chatHistory(ada.id).filter((m) => m.from?.is_bot === true).length === 2 ? true : undefined), 8000, 'two replies')
+    await eventually(
+      () => (tg.emulator.chatHistory(ada.id).filter((m) => m.from?.is_bot === true).length === 2 ? true : undefined),
+      8000,
+      'two replies',
+    )
     expect(tg.emulator.stats().tooManyRequests).toBeGreaterThanOrEqual(1)
   })
 
@@ -117,7 +121,9 @@ describe('the bot over polling', () => {
     expect((await web.store.members.findByTelegramId(ada.id))?.canDm).toBe(false)
     tg.emulator.unblockBot(ada.id)
     await tg.emulator.sendText(ada.id, '/start')
-    await eventually(async () => ((await web.store.members.findByTelegramId(ada.id))?.canDm === true ? true : undefined))
+    await eventually(async () =>
+      (await web.store.members.findByTelegramId(ada.id))?.canDm === true ? true : undefined,
+    )
   })
 })
 
@@ -127,7 +133,9 @@ describe('shutdown', () => {
     const ada = tg.emulator.createUser({ firstName: 'Ada' })
     const record = web.store.members.recordBotContact.bind(web.store.members)
     let entered!: () => void
-    const handlerEntered = new Promise<void>((resolve) => { entered = resolve })
+    const handlerEntered = new Promise<void>((resolve) => {
+      entered = resolve
+    })
     // A slow /start: the stop request arrives while it runs.
     web.store.members.recordBotContact = async (contact, now) => {
       entered()
@@ -137,7 +145,9 @@ describe('shutdown', () => {
     await tg.emulator.sendText(ada.id, '/start')
     await handlerEntered
     await web.stop()
-    expect(tg.emulator.chatHistory(ada.id).some((m) => m.from?.is_bot === true && m.text?.startsWith('Welcome') === true)).toBe(true)
+    expect(
+      tg.emulator.chatHistory(ada.id).some((m) => m.from?.is_bot === true && m.text?.startsWith('Welcome') === true),
+    ).toBe(true)
     await expect(web.store.ping()).rejects.toThrow()
   })
 })
@@ -147,7 +157,13 @@ describe('the bot over a webhook', () => {
     const { tg, webhookUrl } = await startWebhookMode()
     const info = tg.emulator.webhookInfo()
     expect(info.url).toBe(webhookUrl)
-    expect(info.allowed_updates).toEqual(['message', 'callback_query', 'chat_join_request', 'chat_member', 'my_chat_member'])
+    expect(info.allowed_updates).toEqual([
+      'message',
+      'callback_query',
+      'chat_join_request',
+      'chat_member',
+      'my_chat_member',
+    ])
     const ada = tg.emulator.createUser({ firstName: 'Ada' })
     await tg.emulator.sendText(ada.id, '/start')
     const reply = await tg.emulator.waitForBotMessage(ada.id, (m) => m.reply_markup !== undefined)
@@ -157,7 +173,11 @@ describe('the bot over a webhook', () => {
   it('refuses an update without the secret header, or with a wrong one, and runs nothing', async () => {
     const { web, webhookUrl } = await startWebhookMode()
     const post = (headers: Record<string, string>) =>
-      fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(textUpdate({ id: 555, first_name: 'Eve' }, '/start', 900)) })
+      fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(textUpdate({ id: 555, first_name: 'Eve' }, '/start', 900)),
+      })
     expect((await post({})).status).toBe(401)
     expect((await post({ 'x-telegram-bot-api-secret-token': 'wrong-secret-0123456789' })).status).toBe(401)
     expect((await post({ 'x-telegram-bot-api-secret-token': `${WEBHOOK_SECRET}x` })).status).toBe(401)
@@ -198,7 +218,11 @@ describe('logs', () => {
     })
     try {
       await tg.close()
-      await eventually(() => (web.logs.text.includes('fetching updates failed') ? true : undefined), 8000, 'a polling failure')
+      await eventually(
+        () => (web.logs.text.includes('fetching updates failed') ? true : undefined),
+        8000,
+        'a polling failure',
+      )
     } finally {
       spy.mockRestore()
     }

@@ -36,7 +36,11 @@ async function emulatorApi(): Promise<TestEmulator> {
 describe('karmagate CLI', () => {
   it('stops with exit code 2 and one message naming every bad variable, printing no secret', async () => {
     const dir = workDir()
-    const proc = runCli(['web'], { NODE_ENV: 'production', BOT_TOKEN: 'secret-but-malformed', PORT: 'x', SESSION_SECRET: 'tiny-secret' }, dir)
+    const proc = runCli(
+      ['web'],
+      { NODE_ENV: 'production', BOT_TOKEN: 'secret-but-malformed', PORT: 'x', SESSION_SECRET: 'tiny-secret' },
+      dir,
+    )
     expect(await proc.exited).toBe(2)
     expect(proc.stderr).toMatch(/Invalid configuration/)
     for (const name of ['BOT_TOKEN', 'PORT', 'PUBLIC_URL', 'SESSION_SECRET']) expect(proc.stderr).toContain(name)
@@ -133,7 +137,16 @@ describe('karmagate CLI', () => {
 
   it('refuses to run without BOT_TOKEN in production, with exit code 2', async () => {
     const dir = workDir()
-    const proc = runCli(['web'], { NODE_ENV: 'production', PUBLIC_URL: 'https://karma.example.com', SESSION_SECRET: TEST_SESSION_SECRET, WEBHOOK_SECRET: 'webhook-secret-0123456789' }, dir)
+    const proc = runCli(
+      ['web'],
+      {
+        NODE_ENV: 'production',
+        PUBLIC_URL: 'https://karma.example.com',
+        SESSION_SECRET: TEST_SESSION_SECRET,
+        WEBHOOK_SECRET: 'webhook-secret-0123456789',
+      },
+      dir,
+    )
     expect(await proc.exited).toBe(2)
     expect(proc.stderr).toContain('BOT_TOKEN is required in production')
   })

@@ -51,10 +51,22 @@ describe('the Bot API surface', () => {
   it('answers getMe for the bot, 401 for another token, 404 for an unknown method, over POST, GET and forms', async () => {
     const { api, apiRoot } = await start({ botFirstName: 'Test Sandbox' })
     const me = await api.getMe()
-    expect(me).toMatchObject({ id: 123456789, is_bot: true, first_name: 'Test Sandbox', username: TEST_BOT_USERNAME, can_join_groups: true })
+    expect(me).toMatchObject({
+      id: 123456789,
+      is_bot: true,
+      first_name: 'Test Sandbox',
+      username: TEST_BOT_USERNAME,
+      can_join_groups: true,
+    })
 
-    expect(await raw(`${apiRoot}/bot123456789:wrong/getMe`)).toEqual({ status: 401, body: { ok: false, error_code: 401, description: 'Unauthorized' } })
-    expect(await raw(`${apiRoot}/bot${TEST_BOT_TOKEN}/noSuchMethod`)).toEqual({ status: 404, body: { ok: false, error_code: 404, description: 'Not Found' } })
+    expect(await raw(`${apiRoot}/bot123456789:wrong/getMe`)).toEqual({
+      status: 401,
+      body: { ok: false, error_code: 401, description: 'Unauthorized' },
+    })
+    expect(await raw(`${apiRoot}/bot${TEST_BOT_TOKEN}/noSuchMethod`)).toEqual({
+      status: 404,
+      body: { ok: false, error_code: 404, description: 'Not Found' },
+    })
     expect((await raw(`${apiRoot}/elsewhere`)).status).toBe(404)
     // Method names ignore case, as Telegram's do; GET with query parameters works.
     const get = await raw(`${apiRoot}/bot${TEST_BOT_TOKEN}/getme`)
@@ -66,16 +78,33 @@ describe('the Bot API surface', () => {
     })
     expect(form).toEqual({ status: 200, body: { ok: true, result: true } })
     expect(await api.getMyCommands()).toEqual([{ command: 'start', description: 'Begin' }])
-    expect((await raw(`${apiRoot}/bot${TEST_BOT_TOKEN}/getMe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{oops' })).status).toBe(400)
-    await apiError(api.setMyCommands([{ command: 'Bad Command', description: 'x' }]), 400, 'Bad Request: BOT_COMMAND_INVALID')
+    expect(
+      (
+        await raw(`${apiRoot}/bot${TEST_BOT_TOKEN}/getMe`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{oops',
+        })
+      ).status,
+    ).toBe(400)
+    await apiError(
+      api.setMyCommands([{ command: 'Bad Command', description: 'x' }]),
+      400,
+      'Bad Request: BOT_COMMAND_INVALID',
+    )
   })
 
-  it('sends messages with inline keyboards in Telegram\'s shapes and keeps both directions in the history', async () => {
+  it("sends messages with inline keyboards in Telegram's shapes and keeps both directions in the history", async () => {
     const { api, emulator } = await start()
     const ada = emulator.createUser({ firstName: 'Ada', lastName: 'Lovelace', username: 'ada_l' })
     expect(ada.id).toBe(100001)
     const hello = await emulator.sendText(ada.id, '/start hello')
-    expect(hello).toMatchObject({ message_id: 1, text: '/start hello', chat: { id: ada.id, type: 'private', first_name: 'Ada' }, from: { id: ada.id, is_bot: false } })
+    expect(hello).toMatchObject({
+      message_id: 1,
+      text: '/start hello',
+      chat: { id: ada.id, type: 'private', first_name: 'Ada' },
+      from: { id: ada.id, is_bot: false },
+    })
     expect(hello.entities).toEqual([{ type: 'bot_command', offset: 0, length: 6 }])
 
     const keyboard = new InlineKeyboard()
@@ -83,14 +112,25 @@ describe('the Bot API surface', () => {
       .text('Karma', 'karma')
       .row()
       .login('Log in', { url: 'https://example.com/auth/telegram', request_write_access: true })
-    const sent = await api.sendMessage(ada.id, '<b>Hello</b> &amp; welcome', { parse_mode: 'HTML', reply_markup: keyboard })
+    const sent = await api.sendMessage(ada.id, '<b>Hello</b> &amp; welcome', {
+      parse_mode: 'HTML',
+      reply_markup: keyboard,
+    })
     expect(sent).toMatchObject({
       message_id: 2,
       chat: { id: ada.id, type: 'private' },
       from: { id: 123456789, is_bot: true, username: TEST_BOT_USERNAME },
       text: 'Hello & welcome',
       entities: [{ type: 'bold', offset: 0, length: 5 }],
-      reply_markup: { inline_keyboard: [[{ text: 'Site', url: 'https://example.com/' }, { text: 'Karma', callback_data: 'karma' }], [{ text: 'Log in', login_url: { url: 'https://example.com/auth/telegram', request_write_access: true } }]] },
+      reply_markup: {
+        inline_keyboard: [
+          [
+            { text: 'Site', url: 'https://example.com/' },
+            { text: 'Karma', callback_data: 'karma' },
+          ],
+          [{ text: 'Log in', login_url: { url: 'https://example.com/auth/telegram', request_write_access: true } }],
+        ],
+      },
     })
     expect(typeof sent.date).toBe('number')
     expect((await emulator.waitForBotMessage(ada.id)).message_id).toBe(2)
@@ -104,25 +144,41 @@ describe('the Bot API surface', () => {
     ])
   })
 
-  it('refuses bad messages with Telegram\'s 400 descriptions', async () => {
+  it("refuses bad messages with Telegram's 400 descriptions", async () => {
     const { api, emulator } = await start()
     const ada = emulator.createUser({ firstName: 'Ada' })
     await emulator.sendText(ada.id, 'hi')
     await apiError(api.sendMessage(ada.id, ''), 400, 'Bad Request: message text is empty')
     await apiError(api.sendMessage(ada.id, 'x'.repeat(4097)), 400, 'Bad Request: message is too long')
     await apiError(api.sendMessage(999, 'hi'), 400, 'Bad Request: chat not found')
-    await apiError(api.sendMessage(ada.id, '<b>open', { parse_mode: 'HTML' }), 400, /^Bad Request: can't parse entities: /)
     await apiError(
-      api.sendMessage(ada.id, 'x', { reply_markup: { inline_keyboard: [[{ text: 'Go', login_url: { url: 'javascript:alert(1)' } }]] } }),
+      api.sendMessage(ada.id, '<b>open', { parse_mode: 'HTML' }),
+      400,
+      /^Bad Request: can't parse entities: /,
+    )
+    await apiError(
+      api.sendMessage(ada.id, 'x', {
+        reply_markup: { inline_keyboard: [[{ text: 'Go', login_url: { url: 'javascript:alert(1)' } }]] },
+      }),
       400,
       'Bad Request: BUTTON_URL_INVALID',
     )
-    await apiError(api.sendMessage(ada.id, 'x', { reply_markup: { inline_keyboard: [[{ text: 'D', callback_data: 'd'.repeat(65) }]] } }), 400, 'Bad Request: BUTTON_DATA_INVALID')
+    await apiError(
+      api.sendMessage(ada.id, 'x', {
+        reply_markup: { inline_keyboard: [[{ text: 'D', callback_data: 'd'.repeat(65) }]] },
+      }),
+      400,
+      'Bad Request: BUTTON_DATA_INVALID',
+    )
     const sent = await api.sendMessage(ada.id, 'same')
     await apiError(api.editMessageText(ada.id, sent.message_id, 'same'), 400, /^Bad Request: message is not modified/)
     await apiError(api.editMessageText(ada.id, 999, 'x'), 400, 'Bad Request: message to edit not found')
     await apiError(api.editMessageText(ada.id, 1, 'x'), 400, "Bad Request: message can't be edited")
-    await apiError(api.answerCallbackQuery('123'), 400, 'Bad Request: query is too old and response timeout expired or query ID is invalid')
+    await apiError(
+      api.answerCallbackQuery('123'),
+      400,
+      'Bad Request: query is too old and response timeout expired or query ID is invalid',
+    )
   })
 
   it('is 403 for a user who blocked the bot or never wrote to it', async () => {
@@ -133,7 +189,10 @@ describe('the Bot API surface', () => {
     await api.sendMessage(ada.id, 'hi')
     emulator.blockBot(ada.id)
     await apiError(api.sendMessage(ada.id, 'again'), 403, 'Forbidden: bot was blocked by the user')
-    await expect(emulator.sendText(ada.id, 'hello?')).rejects.toMatchObject({ name: 'SandboxError', code: 'bot_blocked' })
+    await expect(emulator.sendText(ada.id, 'hello?')).rejects.toMatchObject({
+      name: 'SandboxError',
+      code: 'bot_blocked',
+    })
     emulator.unblockBot(ada.id)
     await api.sendMessage(ada.id, 'welcome back')
     await apiError(api.sendMessage(123456789, 'me'), 403, "Forbidden: bot can't send messages to bots")
@@ -166,7 +225,10 @@ describe('the Bot API surface', () => {
 
   it('honours configured limits and reports whole seconds until a slot frees', async () => {
     const clock = manualClock()
-    const { api, emulator } = await start({ clock: clock.now, limits: { messagesPerSecond: 100, messagesPerChatPerSecond: 3 } })
+    const { api, emulator } = await start({
+      clock: clock.now,
+      limits: { messagesPerSecond: 100, messagesPerChatPerSecond: 3 },
+    })
     const ada = emulator.createUser({ firstName: 'Ada' })
     await emulator.sendText(ada.id, '/start')
     for (let i = 0; i < 3; i++) await api.sendMessage(ada.id, `m${String(i)}`)
@@ -175,23 +237,38 @@ describe('the Bot API surface', () => {
 })
 
 describe('Seamless Login', () => {
-  it('round-trips a login_url button into a URL the site\'s verifier accepts, keeping the URL\'s own query', async () => {
+  it("round-trips a login_url button into a URL the site's verifier accepts, keeping the URL's own query", async () => {
     const clock = manualClock()
     const { api, emulator } = await start({ clock: clock.now, loginDomain: 'karma.example.com' })
     const ada = emulator.createUser({ firstName: 'Ada', lastName: 'Lovelace', username: 'ada_l' })
     await emulator.sendText(ada.id, '/start')
     const sent = await api.sendMessage(ada.id, 'Log in to the site', {
-      reply_markup: new InlineKeyboard().login('Open karmagate', { url: 'https://karma.example.com/auth/telegram?from=bot', request_write_access: true }),
+      reply_markup: new InlineKeyboard().login('Open karmagate', {
+        url: 'https://karma.example.com/auth/telegram?from=bot',
+        request_write_access: true,
+      }),
     })
 
     const prompt = emulator.tapLoginButton(ada.id, ada.id, sent.message_id, 'Open karmagate')
-    expect(prompt).toMatchObject({ botUsername: TEST_BOT_USERNAME, botName: 'Karmagate Sandbox', domain: 'karma.example.com', requestWriteAccess: true, userName: 'Ada Lovelace' })
+    expect(prompt).toMatchObject({
+      botUsername: TEST_BOT_USERNAME,
+      botName: 'Karmagate Sandbox',
+      domain: 'karma.example.com',
+      requestWriteAccess: true,
+      userName: 'Ada Lovelace',
+    })
     expect(emulator.tapLoginButton(ada.id, ada.id, sent.message_id, [0, 0]).domain).toBe('karma.example.com')
 
     const url = new URL(emulator.confirmLogin(prompt, { allowWrite: true }))
     expect(url.origin + url.pathname).toBe('https://karma.example.com/auth/telegram')
     expect(url.searchParams.get('from')).toBe('bot')
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ id: String(ada.id), first_name: 'Ada', last_name: 'Lovelace', username: 'ada_l', auth_date: String(Math.floor(clock.now() / 1000)) })
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      id: String(ada.id),
+      first_name: 'Ada',
+      last_name: 'Lovelace',
+      username: 'ada_l',
+      auth_date: String(Math.floor(clock.now() / 1000)),
+    })
 
     // Telegram signs only its own fields; the site gets exactly those.
     const signed = new URLSearchParams(url.search)
@@ -199,7 +276,10 @@ describe('Seamless Login', () => {
     const verifier = createLoginVerifier({ botToken: TEST_BOT_TOKEN, maxAgeSeconds: 600 })
     const result = verifier.verify(signed.toString(), Math.floor(clock.now() / 1000))
     expect(result).toMatchObject({ ok: true, login: { telegramId: ada.id, firstName: 'Ada', username: 'ada_l' } })
-    expect(verifier.verify(url.search.slice(1), Math.floor(clock.now() / 1000))).toMatchObject({ ok: false, reason: 'bad_signature' })
+    expect(verifier.verify(url.search.slice(1), Math.floor(clock.now() / 1000))).toMatchObject({
+      ok: false,
+      reason: 'bad_signature',
+    })
     // A prompt is used once.
     expect(() => emulator.confirmLogin(prompt, { allowWrite: true })).toThrow(SandboxError)
   })
@@ -211,7 +291,10 @@ describe('Seamless Login', () => {
     const alan = emulator.createUser({ firstName: 'Alan' })
     await emulator.sendText(ada.id, '/start')
     const sent = await api.sendMessage(ada.id, 'x', {
-      reply_markup: new InlineKeyboard().login('Log in', { url: 'http://127.0.0.1:9/auth', request_write_access: true }),
+      reply_markup: new InlineKeyboard().login('Log in', {
+        url: 'http://127.0.0.1:9/auth',
+        request_write_access: true,
+      }),
     })
     // Grace and Alan log in from a message the bot sent to a group they are both in.
     const group = emulator.createSupergroup({ title: 'Club' })
@@ -219,7 +302,9 @@ describe('Seamless Login', () => {
     emulator.addMember(group.id, grace.id)
     emulator.addMember(group.id, alan.id)
     const post = await api.sendMessage(group.id, 'Log in here', { reply_markup: sent.reply_markup! })
-    const url = emulator.confirmLogin(emulator.tapLoginButton(grace.id, group.id, post.message_id, 'Log in'), { allowWrite: true })
+    const url = emulator.confirmLogin(emulator.tapLoginButton(grace.id, group.id, post.message_id, 'Log in'), {
+      allowWrite: true,
+    })
     expect(new URL(url).searchParams.get('id')).toBe(String(grace.id))
     emulator.confirmLogin(emulator.tapLoginButton(alan.id, group.id, post.message_id, 'Log in'), { allowWrite: false })
 
@@ -238,12 +323,16 @@ describe('Seamless Login', () => {
         .login('Other bot', { url: 'https://karma.example.com/auth', bot_username: 'other_bot' }),
     })
     const tap = (text: string) => () => emulator.tapLoginButton(ada.id, ada.id, sent.message_id, text)
-    expect(tap('Elsewhere')).toThrow(expect.objectContaining({ code: 'bot_domain_invalid', message: 'Bot domain invalid' }) as Error)
+    expect(tap('Elsewhere')).toThrow(
+      expect.objectContaining({ code: 'bot_domain_invalid', message: 'Bot domain invalid' }) as Error,
+    )
     expect(tap('Other bot')).toThrow(expect.objectContaining({ code: 'bot_invalid' }) as Error)
     expect(tap('Missing')).toThrow(expect.objectContaining({ code: 'button_not_found' }) as Error)
     // Another user cannot press buttons in Ada's chat.
     const eve = emulator.createUser({ firstName: 'Eve' })
-    expect(() => emulator.tapLoginButton(eve.id, ada.id, sent.message_id, 'Elsewhere')).toThrow(expect.objectContaining({ code: 'chat_not_found' }) as Error)
+    expect(() => emulator.tapLoginButton(eve.id, ada.id, sent.message_id, 'Elsewhere')).toThrow(
+      expect.objectContaining({ code: 'chat_not_found' }) as Error,
+    )
   })
 })
 
@@ -288,7 +377,11 @@ describe('updates by long polling', () => {
     const second = await api.getUpdates()
     // my_chat_member is now left out: allowed_updates persists until changed.
     expect(kinds(second)).toEqual(['chat_member', 'message'])
-    expect(second[0]?.chat_member).toMatchObject({ chat: { id: group.id, type: 'supergroup' }, old_chat_member: { status: 'member' }, new_chat_member: { status: 'left', user: { id: ada.id } } })
+    expect(second[0]?.chat_member).toMatchObject({
+      chat: { id: group.id, type: 'supergroup' },
+      old_chat_member: { status: 'member' },
+      new_chat_member: { status: 'left', user: { id: ada.id } },
+    })
   })
 
   it('ends a waiting poll with 409 when another starts, and refuses getUpdates while a webhook is set', async () => {
@@ -296,10 +389,18 @@ describe('updates by long polling', () => {
     const waiting = api.getUpdates({ timeout: 10 })
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(await api.getUpdates({ timeout: 0 })).toEqual([])
-    await apiError(waiting, 409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running')
+    await apiError(
+      waiting,
+      409,
+      'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+    )
 
     await api.setWebhook('http://127.0.0.1:9/hook')
-    await apiError(api.getUpdates(), 409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
+    await apiError(
+      api.getUpdates(),
+      409,
+      "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+    )
     await api.deleteWebhook()
     expect(await api.getUpdates()).toEqual([])
   })
@@ -309,7 +410,9 @@ describe('updates by long polling', () => {
     const bot = new Bot(token, { client: { apiRoot } })
     bot.command('start', (ctx) =>
       ctx.reply(`Hello, ${ctx.from?.first_name ?? 'stranger'}`, {
-        reply_markup: new InlineKeyboard().login('Log in', { url: 'https://example.com/auth', request_write_access: true }).text('Karma', 'karma'),
+        reply_markup: new InlineKeyboard()
+          .login('Log in', { url: 'https://example.com/auth', request_write_access: true })
+          .text('Karma', 'karma'),
       }),
     )
     bot.callbackQuery('karma', async (ctx) => {
@@ -320,21 +423,30 @@ describe('updates by long polling', () => {
     const ready = new Promise<void>((resolve) => {
       started = resolve
     })
-    const polling = bot.start({ onStart: () => { started() } })
+    const polling = bot.start({
+      onStart: () => {
+        started()
+      },
+    })
     await ready
     try {
       const ada = emulator.createUser({ firstName: 'Ada' })
       await emulator.sendText(ada.id, '/start')
       const reply = await emulator.waitForBotMessage(ada.id)
       expect(reply.text).toBe('Hello, Ada')
-      expect(reply.reply_markup?.inline_keyboard[0]?.[0]).toEqual({ text: 'Log in', login_url: { url: 'https://example.com/auth', request_write_access: true } })
+      expect(reply.reply_markup?.inline_keyboard[0]?.[0]).toEqual({
+        text: 'Log in',
+        login_url: { url: 'https://example.com/auth', request_write_access: true },
+      })
 
       const answer = await emulator.pressCallbackButton(ada.id, ada.id, reply.message_id, 'karma')
       expect(answer).toEqual({ text: 'You have 10 karma', showAlert: false })
       const edited = await emulator.waitForBotMessage(ada.id, (m) => m.text === 'Karma: 10')
       expect(edited.message_id).toBe(reply.message_id)
       expect(edited.edit_date).toBeTypeOf('number')
-      await expect(emulator.pressCallbackButton(ada.id, ada.id, reply.message_id, 'nope')).rejects.toMatchObject({ code: 'button_not_found' })
+      await expect(emulator.pressCallbackButton(ada.id, ada.id, reply.message_id, 'nope')).rejects.toMatchObject({
+        code: 'button_not_found',
+      })
     } finally {
       await bot.stop()
       await polling
@@ -376,8 +488,16 @@ describe('updates by webhook', () => {
 
     await api.deleteWebhook()
     expect(await api.getWebhookInfo()).toMatchObject({ url: '', pending_update_count: 0 })
-    await apiError(api.setWebhook('ftp://example.com/'), 400, 'Bad Request: bad webhook: An HTTPS URL must be provided for webhook')
-    await apiError(api.setWebhook(`${receiver.url}/hook`, { secret_token: 'no spaces' }), 400, 'Bad Request: secret token contains unallowed characters')
+    await apiError(
+      api.setWebhook('ftp://example.com/'),
+      400,
+      'Bad Request: bad webhook: An HTTPS URL must be provided for webhook',
+    )
+    await apiError(
+      api.setWebhook(`${receiver.url}/hook`, { secret_token: 'no spaces' }),
+      400,
+      'Bad Request: secret token contains unallowed characters',
+    )
   })
 
   it('keeps updates while the webhook is down and drops them on drop_pending_updates', async () => {
@@ -400,7 +520,9 @@ describe('supergroups', () => {
     const emu = await start()
     const group = emu.emulator.createSupergroup({ title: 'Webmasters', description: 'For webmasters' })
     emu.emulator.setBotAdmin(group.id, rights)
-    await emu.api.getUpdates({ allowed_updates: ['message', 'callback_query', 'chat_join_request', 'chat_member', 'my_chat_member'] })
+    await emu.api.getUpdates({
+      allowed_updates: ['message', 'callback_query', 'chat_join_request', 'chat_member', 'my_chat_member'],
+    })
     return { ...emu, group }
   }
 
@@ -417,9 +539,19 @@ describe('supergroups', () => {
     expect(update?.my_chat_member).toMatchObject({
       chat: { id: group.id, type: 'supergroup', title: 'Webmasters' },
       old_chat_member: { status: 'left' },
-      new_chat_member: { status: 'administrator', can_invite_users: true, can_restrict_members: true, user: { id: 123456789 } },
+      new_chat_member: {
+        status: 'administrator',
+        can_invite_users: true,
+        can_restrict_members: true,
+        user: { id: 123456789 },
+      },
     })
-    expect(await api.getChat(group.id)).toMatchObject({ id: group.id, type: 'supergroup', title: 'Webmasters', description: 'For webmasters' })
+    expect(await api.getChat(group.id)).toMatchObject({
+      id: group.id,
+      type: 'supergroup',
+      title: 'Webmasters',
+      description: 'For webmasters',
+    })
     expect(await api.getChatMember(group.id, 123456789)).toMatchObject({ status: 'administrator' })
     const owner = emulator.chatMembers(group.id).find((m) => m.status === 'creator')
     expect(owner?.user.first_name).toBe('Sandbox')
@@ -431,15 +563,29 @@ describe('supergroups', () => {
     const ada = emulator.createUser({ firstName: 'Ada' })
     const bob = emulator.createUser({ firstName: 'Bob' })
     const link = await api.createChatInviteLink(group.id, { creates_join_request: true, name: 'karma' })
-    expect(link).toMatchObject({ creates_join_request: true, name: 'karma', is_primary: false, is_revoked: false, creator: { id: 123456789 } })
+    expect(link).toMatchObject({
+      creates_join_request: true,
+      name: 'karma',
+      is_primary: false,
+      is_revoked: false,
+      creator: { id: 123456789 },
+    })
     expect(link.invite_link).toMatch(/^https:\/\/t\.me\/\+[A-Za-z0-9_-]+$/)
-    await apiError(api.createChatInviteLink(group.id, { creates_join_request: true, member_limit: 5 }), 400, /^Bad Request: member limit can't be specified/)
+    await apiError(
+      api.createChatInviteLink(group.id, { creates_join_request: true, member_limit: 5 }),
+      400,
+      /^Bad Request: member limit can't be specified/,
+    )
 
     expect(emulator.requestToJoin(ada.id, link.invite_link)).toBe('requested')
     expect(emulator.requestToJoin(bob.id, link.invite_link)).toBe('requested')
     const requests = await drain(api)
     expect(requests.map((u) => u.chat_join_request?.from.id)).toEqual([ada.id, bob.id])
-    expect(requests[0]?.chat_join_request).toMatchObject({ chat: { id: group.id }, user_chat_id: ada.id, invite_link: { invite_link: link.invite_link } })
+    expect(requests[0]?.chat_join_request).toMatchObject({
+      chat: { id: group.id },
+      user_chat_id: ada.id,
+      invite_link: { invite_link: link.invite_link },
+    })
 
     // A pending request lets the bot write to the user first.
     await api.sendMessage(ada.id, 'Your request is being reviewed')
@@ -451,8 +597,14 @@ describe('supergroups', () => {
     expect(emulator.memberStatus(group.id, bob.id)).toBe('left')
     const joined = await drain(api)
     expect(joined).toHaveLength(1)
-    expect(joined[0]?.chat_member).toMatchObject({ new_chat_member: { status: 'member', user: { id: ada.id } }, via_join_request: true, invite_link: { invite_link: link.invite_link } })
-    expect(() => emulator.requestToJoin(ada.id, link.invite_link)).toThrow(expect.objectContaining({ code: 'already_member' }) as Error)
+    expect(joined[0]?.chat_member).toMatchObject({
+      new_chat_member: { status: 'member', user: { id: ada.id } },
+      via_join_request: true,
+      invite_link: { invite_link: link.invite_link },
+    })
+    expect(() => emulator.requestToJoin(ada.id, link.invite_link)).toThrow(
+      expect.objectContaining({ code: 'already_member' }) as Error,
+    )
   })
 
   it('joins directly through a plain link, honouring member_limit and expiry', async () => {
@@ -461,10 +613,18 @@ describe('supergroups', () => {
     const [ada, bob] = [emulator.createUser({ firstName: 'Ada' }), emulator.createUser({ firstName: 'Bob' })]
     const link = await api.createChatInviteLink(group.id, { member_limit: 1 })
     expect(emulator.requestToJoin(ada.id, link.invite_link)).toBe('joined')
-    expect(() => emulator.requestToJoin(bob.id, link.invite_link)).toThrow(expect.objectContaining({ code: 'invite_link_expired' }) as Error)
-    expect(() => emulator.requestToJoin(bob.id, 'https://t.me/+doesnotexist')).toThrow(expect.objectContaining({ code: 'invite_link_invalid' }) as Error)
+    expect(() => emulator.requestToJoin(bob.id, link.invite_link)).toThrow(
+      expect.objectContaining({ code: 'invite_link_expired' }) as Error,
+    )
+    expect(() => emulator.requestToJoin(bob.id, 'https://t.me/+doesnotexist')).toThrow(
+      expect.objectContaining({ code: 'invite_link_invalid' }) as Error,
+    )
     const [update] = await drain(api)
-    expect(update?.chat_member).toMatchObject({ from: { id: ada.id }, new_chat_member: { status: 'member' }, invite_link: { invite_link: link.invite_link } })
+    expect(update?.chat_member).toMatchObject({
+      from: { id: ada.id },
+      new_chat_member: { status: 'member' },
+      invite_link: { invite_link: link.invite_link },
+    })
     expect(update?.chat_member?.via_join_request).toBeUndefined()
   })
 
@@ -484,7 +644,10 @@ describe('supergroups', () => {
     expect(await api.getChatMember(group.id, ada.id)).toMatchObject({ status: 'kicked', until_date: 0 })
     await api.unbanChatMember(group.id, ada.id, { only_if_banned: true })
     expect(emulator.memberStatus(group.id, ada.id)).toBe('left')
-    const statuses = (await drain(api)).map((u) => [u.chat_member?.old_chat_member.status, u.chat_member?.new_chat_member.status])
+    const statuses = (await drain(api)).map((u) => [
+      u.chat_member?.old_chat_member.status,
+      u.chat_member?.new_chat_member.status,
+    ])
     expect(statuses).toEqual([
       ['member', 'kicked'],
       ['kicked', 'left'],
@@ -498,7 +661,11 @@ describe('supergroups', () => {
     const owner = emulator.chatMembers(group.id).find((m) => m.status === 'creator')!.user.id
     await apiError(api.banChatMember(group.id, owner), 400, "Bad Request: can't remove chat owner")
     await apiError(api.banChatMember(group.id, 123456789), 400, 'Bad Request: user is an administrator of the chat')
-    await apiError(api.banChatMember(ada.id, ada.id), 400, 'Bad Request: method is available for supergroup and channel chats only')
+    await apiError(
+      api.banChatMember(ada.id, ada.id),
+      400,
+      'Bad Request: method is available for supergroup and channel chats only',
+    )
     await apiError(api.banChatMember(-1009999999999, ada.id), 400, 'Bad Request: chat not found')
   })
 
@@ -507,8 +674,16 @@ describe('supergroups', () => {
     const ada = emulator.createUser({ firstName: 'Ada' })
     emulator.addMember(group.id, ada.id)
     await apiError(api.createChatInviteLink(group.id), 400, 'Bad Request: not enough rights to manage chat invite link')
-    await apiError(api.banChatMember(group.id, ada.id), 400, 'Bad Request: not enough rights to restrict/unrestrict chat member')
-    await apiError(api.unbanChatMember(group.id, ada.id), 400, 'Bad Request: not enough rights to restrict/unrestrict chat member')
+    await apiError(
+      api.banChatMember(group.id, ada.id),
+      400,
+      'Bad Request: not enough rights to restrict/unrestrict chat member',
+    )
+    await apiError(
+      api.unbanChatMember(group.id, ada.id),
+      400,
+      'Bad Request: not enough rights to restrict/unrestrict chat member',
+    )
     await apiError(api.approveChatJoinRequest(group.id, ada.id), 400, /^Bad Request: /)
 
     emulator.setBotAdmin(group.id, null)

@@ -10,7 +10,11 @@ afterEach(async () => {
   await Promise.all(
     servers.splice(0).map(async (server) => {
       server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => { resolve() }))
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve()
+        }),
+      )
     }),
   )
 })
@@ -24,7 +28,9 @@ async function serve(routes: readonly FastRoute[]): Promise<{ url: string; error
     res.send(`express ${req.path}`)
   })
   const errors: unknown[] = []
-  const server = createServer(withFastLane(routes, app, { onError: (error: unknown, _req: IncomingMessage) => errors.push(error) }))
+  const server = createServer(
+    withFastLane(routes, app, { onError: (error: unknown, _req: IncomingMessage) => errors.push(error) }),
+  )
   servers.push(server)
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')

@@ -11,7 +11,12 @@ afterEach(() => {
 })
 
 /** A table on a temp SQLite file, a GroupCommit over it, and a second connection to look. */
-function setup(maxBatch?: number): { db: SqliteDatabase; other: SqliteDatabase; writes: GroupCommit; insert: (n: number) => number } {
+function setup(maxBatch?: number): {
+  db: SqliteDatabase
+  other: SqliteDatabase
+  writes: GroupCommit
+  insert: (n: number) => number
+} {
   const tmp = tempDir()
   const path = join(tmp.dir, 'group-commit.db')
   const db = openDatabase(path)
@@ -27,13 +32,18 @@ function setup(maxBatch?: number): { db: SqliteDatabase; other: SqliteDatabase; 
   return { db, other, writes, insert: (n) => Number(statement.run(n).lastInsertRowid) }
 }
 
-const count = (db: SqliteDatabase): number => db.prepare<[], { c: number }>('SELECT count(*) AS c FROM t').get()?.c ?? -1
+const count = (db: SqliteDatabase): number =>
+  db.prepare<[], { c: number }>('SELECT count(*) AS c FROM t').get()?.c ?? -1
 
 /**
  * A second connection holding nothing yet (`lockHolder`, to `BEGIN IMMEDIATE` as another process
  * would) and a group commit over a third connection that waits only 10 ms for the write lock.
  */
-function lockedByAnother(other: SqliteDatabase): { lockHolder: SqliteDatabase; impatient: SqliteDatabase; shortTimeout: GroupCommit } {
+function lockedByAnother(other: SqliteDatabase): {
+  lockHolder: SqliteDatabase
+  impatient: SqliteDatabase
+  shortTimeout: GroupCommit
+} {
   const lockHolder = openDatabase(other.name)
   const impatient = openDatabase(other.name, { busyTimeoutMs: 10 })
   cleanups.push(() => {

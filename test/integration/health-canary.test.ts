@@ -28,7 +28,10 @@ describe('GET /healthz?deep=1', () => {
     const s = await site()
     expect(await deep(s)).toEqual({ status: 200, body: { status: 'ok', database: 'ok', canary: null } })
     await s.store.canary.record({ ok: false, checkedAt: s.nowSeconds(), error: 'bot silent', durationMs: 12 })
-    expect(await deep(s)).toMatchObject({ status: 200, body: { status: 'ok', canary: { ok: false, error: 'bot silent', stale: false } } })
+    expect(await deep(s)).toMatchObject({
+      status: 200,
+      body: { status: 'ok', canary: { ok: false, error: 'bot silent', stale: false } },
+    })
   })
 
   it('with the canary on: 503 before the first run, 200 after a pass, 503 after a failure or when stale', async () => {
@@ -38,7 +41,11 @@ describe('GET /healthz?deep=1', () => {
     await s.store.canary.record({ ok: true, checkedAt: at, error: null, durationMs: 840 })
     expect(await deep(s)).toEqual({
       status: 200,
-      body: { status: 'ok', database: 'ok', canary: { ok: true, checkedAt: new Date(at * 1000).toISOString(), error: null, durationMs: 840, stale: false } },
+      body: {
+        status: 'ok',
+        database: 'ok',
+        canary: { ok: true, checkedAt: new Date(at * 1000).toISOString(), error: null, durationMs: 840, stale: false },
+      },
     })
     // Plain /healthz stays about the database only.
     const plain = await fetch(`${s.url}/healthz`)
@@ -47,10 +54,21 @@ describe('GET /healthz?deep=1', () => {
     s.setNow((at + 180) * 1000)
     expect((await deep(s)).status).toBe(200)
     s.setNow((at + 181) * 1000)
-    expect(await deep(s)).toMatchObject({ status: 503, body: { status: 'unavailable', canary: { ok: true, stale: true } } })
+    expect(await deep(s)).toMatchObject({
+      status: 503,
+      body: { status: 'unavailable', canary: { ok: true, stale: true } },
+    })
 
-    await s.store.canary.record({ ok: false, checkedAt: at + 181, error: 'Telegram would not sign the login (urlAuthResultDefault): the domain is not linked with /setdomain', durationMs: 300 })
-    expect(await deep(s)).toMatchObject({ status: 503, body: { canary: { ok: false, error: expect.stringContaining('/setdomain') as unknown, stale: false } } })
+    await s.store.canary.record({
+      ok: false,
+      checkedAt: at + 181,
+      error: 'Telegram would not sign the login (urlAuthResultDefault): the domain is not linked with /setdomain',
+      durationMs: 300,
+    })
+    expect(await deep(s)).toMatchObject({
+      status: 503,
+      body: { canary: { ok: false, error: expect.stringContaining('/setdomain') as unknown, stale: false } },
+    })
   })
 
   it('answers 503 when the database does not, deep or not', async () => {
@@ -64,7 +82,12 @@ describe('the worker process runs the canary', () => {
   it('logs in to the site through the bot on its timer, and /healthz?deep=1 turns 200', async () => {
     const s = await site({ CANARY_INTERVAL_SECONDS: '60' })
     const { stub, tg } = stubClient()
-    const button: tl.RawKeyboardButtonUrlAuth = { _: 'keyboardButtonUrlAuth', text: 'Log in', url: `${s.url}/auth/telegram`, buttonId: 1 }
+    const button: tl.RawKeyboardButtonUrlAuth = {
+      _: 'keyboardButtonUrlAuth',
+      text: 'Log in',
+      url: `${s.url}/auth/telegram`,
+      buttonId: 1,
+    }
     const incoming = (id: number, out: boolean, markup?: tl.TypeReplyMarkup): tl.RawMessage => ({
       _: 'message',
       id,
@@ -76,17 +99,40 @@ describe('the worker process runs the canary', () => {
     })
     stub
       .respondWith('users.getUsers', () => [SELF])
-      .respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({ _: 'contacts.resolvedPeer', peer: { _: 'peerUser', userId: BOT.id }, chats: [], users: [BOT] }))
-      .respondWith('messages.sendMessage', (): tl.RawUpdateShortSentMessage => ({ _: 'updateShortSentMessage', out: true, id: 20, pts: 1, ptsCount: 1, date: 0 }))
+      .respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({
+        _: 'contacts.resolvedPeer',
+        peer: { _: 'peerUser', userId: BOT.id },
+        chats: [],
+        users: [BOT],
+      }))
+      .respondWith('messages.sendMessage', (): tl.RawUpdateShortSentMessage => ({
+        _: 'updateShortSentMessage',
+        out: true,
+        id: 20,
+        pts: 1,
+        ptsCount: 1,
+        date: 0,
+      }))
       .respondWith('messages.getHistory', (): tl.messages.RawMessages => ({
         _: 'messages.messages',
-        messages: [incoming(21, false, { _: 'replyInlineMarkup', rows: [{ _: 'keyboardButtonRow', buttons: [button] }] }), incoming(20, true)],
+        messages: [
+          incoming(21, false, { _: 'replyInlineMarkup', rows: [{ _: 'keyboardButtonRow', buttons: [button] }] }),
+          incoming(20, true),
+        ],
         topics: [],
         chats: [],
         users: [BOT],
       }))
-      .respondWith('messages.requestUrlAuth', (): tl.TypeUrlAuthResult => ({ _: 'urlAuthResultRequest', requestWriteAccess: true, bot: BOT, domain: '127.0.0.1' }))
-      .respondWith('messages.acceptUrlAuth', (): tl.TypeUrlAuthResult => ({ _: 'urlAuthResultAccepted', url: s.loginUrl({ id: String(SELF.id), first_name: 'Worker', username: 'kg_worker' }) }))
+      .respondWith('messages.requestUrlAuth', (): tl.TypeUrlAuthResult => ({
+        _: 'urlAuthResultRequest',
+        requestWriteAccess: true,
+        bot: BOT,
+        domain: '127.0.0.1',
+      }))
+      .respondWith('messages.acceptUrlAuth', (): tl.TypeUrlAuthResult => ({
+        _: 'urlAuthResultAccepted',
+        url: s.loginUrl({ id: String(SELF.id), first_name: 'Worker', username: 'kg_worker' }),
+      }))
     const config = loadConfig({
       DATABASE_PATH: s.dbPath,
       WORKER_SESSION_PATH: join(s.dbPath, '..', 'worker.session'),
@@ -96,7 +142,11 @@ describe('the worker process runs the canary', () => {
       CANARY_INTERVAL_SECONDS: '60',
     })
     expect((await deep(s)).status).toBe(503)
-    const running = await startWorkerProcess(config, pino({ level: 'silent' }), { client: tg, idleMs: 20, canary: { firstRunDelayMs: 0, run: { pollIntervalMs: 1, maxPolls: 3 } } })
+    const running = await startWorkerProcess(config, pino({ level: 'silent' }), {
+      client: tg,
+      idleMs: 20,
+      canary: { firstRunDelayMs: 0, run: { pollIntervalMs: 1, maxPolls: 3 } },
+    })
     try {
       await expect.poll(async () => (await deep(s)).status, { timeout: 5000 }).toBe(200)
       expect((await deep(s)).body).toMatchObject({ canary: { ok: true, error: null } })

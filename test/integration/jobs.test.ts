@@ -27,16 +27,24 @@ function runner(t: TestStore, handlers: Record<string, JobHandler>, jobs = t.sto
 }
 
 const stateOf = (t: TestStore, id: number) =>
-  t.db.prepare<[number], { state: string; attempts: number; run_after: number; last_error: string | null }>('SELECT state, attempts, run_after, last_error FROM jobs WHERE id = ?').get(id)!
+  t.db
+    .prepare<[number], { state: string; attempts: number; run_after: number; last_error: string | null }>(
+      'SELECT state, attempts, run_after, last_error FROM jobs WHERE id = ?',
+    )
+    .get(id)!
 
 describe('the job queue', () => {
   it('never queues the same work twice while it waits or runs, but again once done', async () => {
     const t = store()
     const first = await t.store.jobs.enqueue({ kind: 'x', owner: 'bot', payload: {}, dedupeKey: 'same' }, t.now())
     expect(first).toBeDefined()
-    expect(await t.store.jobs.enqueue({ kind: 'x', owner: 'bot', payload: {}, dedupeKey: 'same' }, t.now())).toBeUndefined()
+    expect(
+      await t.store.jobs.enqueue({ kind: 'x', owner: 'bot', payload: {}, dedupeKey: 'same' }, t.now()),
+    ).toBeUndefined()
     await runner(t, { x: async () => {} }).runOnce()
-    expect(await t.store.jobs.enqueue({ kind: 'x', owner: 'bot', payload: {}, dedupeKey: 'same' }, t.now())).toBeDefined()
+    expect(
+      await t.store.jobs.enqueue({ kind: 'x', owner: 'bot', payload: {}, dedupeKey: 'same' }, t.now()),
+    ).toBeDefined()
   })
 
   it('retries a failure with exponential backoff, then dead-letters it after max attempts', async () => {
@@ -44,7 +52,12 @@ describe('the job queue', () => {
     const id = (await t.store.jobs.enqueue({ kind: 'flaky', owner: 'bot', payload: {}, maxAttempts: 3 }, t.now()))!
     const r = runner(t, { flaky: () => Promise.reject(new Error('chat not found')) })
     expect(await r.runOnce()).toBe(true)
-    expect(stateOf(t, id)).toMatchObject({ state: 'queued', attempts: 1, run_after: t.now() + 1000, last_error: 'Error: chat not found' })
+    expect(stateOf(t, id)).toMatchObject({
+      state: 'queued',
+      attempts: 1,
+      run_after: t.now() + 1000,
+      last_error: 'Error: chat not found',
+    })
     expect(await r.runOnce()).toBe(false) // not due yet
     t.advance(1000)
     await r.runOnce()
@@ -57,7 +70,7 @@ describe('the job queue', () => {
     expect(stateOf(t, id)).toMatchObject({ state: 'queued', attempts: 0 })
   })
 
-  it('waits exactly Telegram\'s retry_after, without charging an attempt', async () => {
+  it("waits exactly Telegram's retry_after, without charging an attempt", async () => {
     const t = store()
     const id = (await t.store.jobs.enqueue({ kind: 'send', owner: 'bot', payload: {}, maxAttempts: 2 }, t.now()))!
     let calls = 0
@@ -84,7 +97,10 @@ describe('the job queue', () => {
     await r.runOnce()
     await r.runOnce()
     expect(stateOf(t, a).state).toBe('dead')
-    expect(stateOf(t, b)).toMatchObject({ state: 'dead', last_error: 'PermanentJobError: no handler for job kind unknown' })
+    expect(stateOf(t, b)).toMatchObject({
+      state: 'dead',
+      last_error: 'PermanentJobError: no handler for job kind unknown',
+    })
   })
 
   it('resumes a job whose runner died mid-job once its lease runs out (a restart)', async () => {
@@ -97,7 +113,16 @@ describe('the job queue', () => {
     // A new process over the same file.
     const { store: restarted } = openStore(t.dbPath, () => t.now())
     const seen: unknown[] = []
-    const r = runner(t, { invite: (job) => { seen.push(job.payload); return Promise.resolve() } }, restarted.jobs)
+    const r = runner(
+      t,
+      {
+        invite: (job) => {
+          seen.push(job.payload)
+          return Promise.resolve()
+        },
+      },
+      restarted.jobs,
+    )
     expect(await r.runOnce()).toBe(false) // still leased
     t.advance(60_000)
     expect(await r.runOnce()).toBe(true)
@@ -112,7 +137,12 @@ describe('the job queue', () => {
     const r = new JobRunner({
       owner: 'bot',
       jobs: t.store.jobs,
-      handlers: { n: (job) => { done.push((job.payload as { i: number }).i); return Promise.resolve() } },
+      handlers: {
+        n: (job) => {
+          done.push((job.payload as { i: number }).i)
+          return Promise.resolve()
+        },
+      },
       logger: pino({ level: 'silent' }),
       idleMs: 20,
       perSecond: 1000,

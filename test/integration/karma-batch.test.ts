@@ -38,7 +38,12 @@ describe('a karma batch', () => {
   it('replays a key repeated inside it with the first result, counting the event once', async () => {
     const t = store()
     await addMember(t, 1)
-    const results = await t.store.karma.appendBatch([event('a'), event('b', { delta: 5 }), event('a'), event('c', { delta: -1 })])
+    const results = await t.store.karma.appendBatch([
+      event('a'),
+      event('b', { delta: 5 }),
+      event('a'),
+      event('c', { delta: -1 }),
+    ])
     expect(results.map((r) => [r.event.idempotencyKey, r.event.karmaAfter, r.member.karma, r.replayed])).toEqual([
       ['a', 10, 10, false],
       ['b', 15, 15, false],
@@ -53,7 +58,9 @@ describe('a karma batch', () => {
   it('refuses, all of it, a key repeated inside it for a different event (409 at the second place)', async () => {
     const t = store()
     await addMember(t, 1)
-    const err = await t.store.karma.appendBatch([event('a'), event('b'), event('a', { delta: 11 })]).catch((e: unknown) => e)
+    const err = await t.store.karma
+      .appendBatch([event('a'), event('b'), event('a', { delta: 11 })])
+      .catch((e: unknown) => e)
     expect(err).toBeInstanceOf(KarmaError)
     expect(err).toMatchObject({ code: 'idempotency_conflict', index: 2, field: 'idempotencyKey' })
     expect(eventCount(t)).toBe(0)
@@ -86,8 +93,14 @@ describe('a karma batch', () => {
     expect(results.filter((r) => !r.replayed).map((r) => r.event.id)).toEqual([3, 4, 5])
     for (const row of ledger(t)) expect(row.karma).toBe(row.sum)
     // The whole batch again: every result a replay, the same body.
-    const again = await t.store.karma.appendBatch(results.map((r) => event(r.event.idempotencyKey, { member: { telegramId: r.member.telegramId! }, delta: r.event.delta })))
-    expect(again).toEqual(results.map((r) => ({ ...r, replayed: true, member: { ...r.member, karma: r.event.karmaAfter } })))
+    const again = await t.store.karma.appendBatch(
+      results.map((r) =>
+        event(r.event.idempotencyKey, { member: { telegramId: r.member.telegramId! }, delta: r.event.delta }),
+      ),
+    )
+    expect(again).toEqual(
+      results.map((r) => ({ ...r, replayed: true, member: { ...r.member, karma: r.event.karmaAfter } })),
+    )
   })
 
   it('moves a member named many times by the sum, with each event’s karma after it', async () => {
@@ -98,7 +111,11 @@ describe('a karma batch', () => {
     const refs: MemberRef[] = [{ telegramId: 1 }, { externalId: 'u-9' }, { externalId: 'u-new' }]
     const batch = deltas.map((delta, i) => event(`m-${String(i)}`, { member: refs[i % 3]!, delta }))
     const results = await t.store.karma.appendBatch(batch)
-    const running = new Map<string, number>([['t1', 0], ['eu-9', 1], ['eu-new', 0]])
+    const running = new Map<string, number>([
+      ['t1', 0],
+      ['eu-9', 1],
+      ['eu-new', 0],
+    ])
     results.forEach((r, i) => {
       const ref = refs[i % 3]!
       const name = 'telegramId' in ref ? `t${String(ref.telegramId)}` : 'externalId' in ref ? `e${ref.externalId}` : ''
@@ -117,7 +134,11 @@ describe('a karma batch', () => {
     const t = store()
     const odd = 'u-\ud800'
     await t.store.karma.append(event('first', { member: { externalId: odd }, delta: 2 }))
-    const results = await t.store.karma.appendBatch([event('a', { member: { externalId: odd } }), event('b', { member: { externalId: 'plain' } }), event('c', { member: { externalId: odd }, delta: 1 })])
+    const results = await t.store.karma.appendBatch([
+      event('a', { member: { externalId: odd } }),
+      event('b', { member: { externalId: 'plain' } }),
+      event('c', { member: { externalId: odd }, delta: 1 }),
+    ])
     expect(results.map((r) => r.member.karma)).toEqual([12, 10, 13])
     expect(new Set([results[0]!.member.id, results[2]!.member.id]).size).toBe(1)
     expect(ledger(t).map((r) => r.karma)).toEqual([13, 10])
@@ -132,12 +153,16 @@ describe('a karma batch', () => {
     const chat = await addActiveChat(t)
     await t.store.rules.create({ groupId: null, chatId: chat, minKarma: 100, removeBelow: 50 }, now(t))
     // Cy and Dee are in the chat with 120.
-    await t.store.karma.appendBatch([event('seed-cy', { member: { telegramId: 3 }, delta: 120 }), event('seed-dee', { member: { telegramId: 4 }, delta: 120 })])
+    await t.store.karma.appendBatch([
+      event('seed-cy', { member: { telegramId: 3 }, delta: 120 }),
+      event('seed-dee', { member: { telegramId: 4 }, delta: 120 }),
+    ])
     await t.store.memberships.set(cy, chat, 'member', 'approved', now(t))
     await t.store.memberships.set(dee, chat, 'member', 'approved', now(t))
     const before = queuedJobs(t).length
 
-    const ups = (who: number, prefix: string, deltas: number[]) => deltas.map((delta, i) => event(`${prefix}-${String(i)}`, { member: { telegramId: who }, delta }))
+    const ups = (who: number, prefix: string, deltas: number[]) =>
+      deltas.map((delta, i) => event(`${prefix}-${String(i)}`, { member: { telegramId: who }, delta }))
     await t.store.karma.appendBatch([
       ...ups(1, 'ada', [60, 60, -100]), // 120 then 20: crossed up and back within the batch
       ...ups(2, 'bob', [60, -30, 80]), // 110 at the end: in
@@ -160,54 +185,76 @@ describe('a karma batch', () => {
     // Mostly events that go through, so most batches succeed; now and then an unknown member, a
     // zero delta or a key used before (the same event or not).
     const who = fc.oneof(
-      { arbitrary: fc.constantFrom<MemberRef>({ telegramId: 1 }, { telegramId: 2 }, { externalId: 'e-1' }, { externalId: 'e-2' }), weight: 30 },
+      {
+        arbitrary: fc.constantFrom<MemberRef>(
+          { telegramId: 1 },
+          { telegramId: 2 },
+          { externalId: 'e-1' },
+          { externalId: 'e-2' },
+        ),
+        weight: 30,
+      },
       { arbitrary: fc.constant<MemberRef>({ telegramId: 404 }), weight: 1 },
     )
-    const delta = fc.oneof({ arbitrary: fc.integer({ min: -60, max: 60 }).filter((d) => d !== 0), weight: 30 }, { arbitrary: fc.constant(0), weight: 1 })
-    const key = fc.oneof({ arbitrary: fc.uuid(), weight: 10 }, { arbitrary: fc.integer({ min: 1, max: 8 }).map((k) => `k${String(k)}`), weight: 1 })
+    const delta = fc.oneof(
+      { arbitrary: fc.integer({ min: -60, max: 60 }).filter((d) => d !== 0), weight: 30 },
+      { arbitrary: fc.constant(0), weight: 1 },
+    )
+    const key = fc.oneof(
+      { arbitrary: fc.uuid(), weight: 10 },
+      { arbitrary: fc.integer({ min: 1, max: 8 }).map((k) => `k${String(k)}`), weight: 1 },
+    )
     const item = fc.record({ who, delta, key })
     await fc.assert(
-      fc.asyncProperty(fc.array(item, { maxLength: 6 }), fc.array(item, { minLength: 1, maxLength: 30 }), async (history, batch) => {
-        const stores = [store(), store()] as const
-        for (const s of stores) {
-          await addMember(s, 1)
-          await addMember(s, 2)
-          const chat = await addActiveChat(s)
-          await s.store.rules.create({ groupId: null, chatId: chat, minKarma: 40, removeBelow: 10 }, now(s))
-          for (const h of history) await s.store.karma.append(event(h.key, { member: h.who, delta: h.delta })).catch((e: unknown) => e)
-        }
-        const [bulk, oneByOne] = stores
-        const requests = batch.map((b) => event(b.key, { member: b.who, delta: b.delta }))
-        const outcome = await bulk.store.karma.appendBatch(requests).catch((e: unknown) => e)
-        // The reference: each event in its own transaction, stopping at the first refusal.
-        const expected: KarmaAppendResult[] = []
-        let refusal: unknown
-        for (const [index, request] of requests.entries()) {
-          try {
-            expected.push(await oneByOne.store.karma.append(request))
-          } catch (err) {
-            refusal = err
-            if (err instanceof KarmaError) err.index = index
-            break
+      fc.asyncProperty(
+        fc.array(item, { maxLength: 6 }),
+        fc.array(item, { minLength: 1, maxLength: 30 }),
+        async (history, batch) => {
+          const stores = [store(), store()] as const
+          for (const s of stores) {
+            await addMember(s, 1)
+            await addMember(s, 2)
+            const chat = await addActiveChat(s)
+            await s.store.rules.create({ groupId: null, chatId: chat, minKarma: 40, removeBelow: 10 }, now(s))
+            for (const h of history)
+              await s.store.karma.append(event(h.key, { member: h.who, delta: h.delta })).catch((e: unknown) => e)
           }
-        }
-        if (refusal === undefined) {
-          expect(outcome).toEqual(expected)
-          expect(ledger(bulk)).toEqual(ledger(oneByOne))
-        } else {
-          expect(outcome).toBeInstanceOf(KarmaError)
-          const { code, index, field } = refusal as KarmaError
-          expect(outcome).toMatchObject({ code, index, field })
-        }
-        for (const row of ledger(bulk)) expect(row.karma).toBe(row.sum)
-        // Who is let in (or on the way in) is the same: the batch reconciles once, at its end, so a
-        // member who crossed up and back down has no row where the one-by-one path left 'removed'.
-        if (refusal === undefined) {
-          const inside = (s: TestStore) => s.db.prepare(`SELECT user_id, chat_id, state FROM memberships WHERE state <> 'removed' ORDER BY 1, 2`).all()
-          expect(inside(bulk)).toEqual(inside(oneByOne))
-          runs.succeeded++
-        }
-      }),
+          const [bulk, oneByOne] = stores
+          const requests = batch.map((b) => event(b.key, { member: b.who, delta: b.delta }))
+          const outcome = await bulk.store.karma.appendBatch(requests).catch((e: unknown) => e)
+          // The reference: each event in its own transaction, stopping at the first refusal.
+          const expected: KarmaAppendResult[] = []
+          let refusal: unknown
+          for (const [index, request] of requests.entries()) {
+            try {
+              expected.push(await oneByOne.store.karma.append(request))
+            } catch (err) {
+              refusal = err
+              if (err instanceof KarmaError) err.index = index
+              break
+            }
+          }
+          if (refusal === undefined) {
+            expect(outcome).toEqual(expected)
+            expect(ledger(bulk)).toEqual(ledger(oneByOne))
+          } else {
+            expect(outcome).toBeInstanceOf(KarmaError)
+            const { code, index, field } = refusal as KarmaError
+            expect(outcome).toMatchObject({ code, index, field })
+          }
+          for (const row of ledger(bulk)) expect(row.karma).toBe(row.sum)
+          // Who is let in (or on the way in) is the same: the batch reconciles once, at its end, so a
+          // member who crossed up and back down has no row where the one-by-one path left 'removed'.
+          if (refusal === undefined) {
+            const inside = (s: TestStore) =>
+              s.db
+                .prepare(`SELECT user_id, chat_id, state FROM memberships WHERE state <> 'removed' ORDER BY 1, 2`)
+                .all()
+            expect(inside(bulk)).toEqual(inside(oneByOne))
+            runs.succeeded++
+          }
+        },
+      ),
       { numRuns: 80 },
     )
     // The comparison above must mostly be of batches that went through.

@@ -15,7 +15,7 @@ const event = (over: Partial<KarmaEventRequest> & Pick<KarmaEventRequest, 'idemp
 })
 
 describe('the karma ledger', () => {
-  it('appends an event and moves the member\'s karma in the same transaction', async () => {
+  it("appends an event and moves the member's karma in the same transaction", async () => {
     const t = store()
     await addMember(t, 1)
     const result = await t.store.karma.append(event({ idempotencyKey: 'site-1' }))
@@ -32,13 +32,17 @@ describe('the karma ledger', () => {
     await t.store.karma.append(event({ idempotencyKey: 'k2', delta: 5 }))
     const replay = await t.store.karma.append(event({ idempotencyKey: 'k' }))
     expect(replay).toEqual({ ...first, replayed: true })
-    await expect(t.store.karma.append(event({ idempotencyKey: 'k', delta: 11 }))).rejects.toMatchObject({ code: 'idempotency_conflict' })
+    await expect(t.store.karma.append(event({ idempotencyKey: 'k', delta: 11 }))).rejects.toMatchObject({
+      code: 'idempotency_conflict',
+    })
     expect((await t.store.members.findByTelegramId(1))?.karma).toBe(15)
   })
 
   it('refuses an unknown Telegram id, but creates a member for an external id not linked yet', async () => {
     const t = store()
-    await expect(t.store.karma.append(event({ idempotencyKey: 'a', member: { telegramId: 99 } }))).rejects.toMatchObject({ code: 'member_not_found' })
+    await expect(
+      t.store.karma.append(event({ idempotencyKey: 'a', member: { telegramId: 99 } })),
+    ).rejects.toMatchObject({ code: 'member_not_found' })
     const result = await t.store.karma.append(event({ idempotencyKey: 'b', member: { externalId: 'u-42' } }))
     expect(result.member).toMatchObject({ telegramId: null, externalId: 'u-42', karma: 10 })
     const again = await t.store.karma.append(event({ idempotencyKey: 'c', member: { externalId: 'u-42' }, delta: -2 }))
@@ -71,38 +75,57 @@ describe('the karma ledger', () => {
       .catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'member_not_found', index: 1 })
     expect((await t.store.members.findByTelegramId(1))?.karma).toBe(0)
-    const ok = await t.store.karma.appendBatch([event({ idempotencyKey: 'b1' }), event({ idempotencyKey: 'b2', delta: -3 })])
+    const ok = await t.store.karma.appendBatch([
+      event({ idempotencyKey: 'b1' }),
+      event({ idempotencyKey: 'b2', delta: -3 }),
+    ])
     expect(ok.map((r) => r.member.karma)).toEqual([10, 7])
   })
 
-  it('keeps every member\'s karma equal to the sum of their ledger under random operations', async () => {
+  it("keeps every member's karma equal to the sum of their ledger under random operations", async () => {
     const t = store()
     for (const id of [1, 2, 3]) await addMember(t, id)
     const op = fc.oneof(
       fc.record({
         kind: fc.constant('one' as const),
-        who: fc.oneof(fc.constantFrom(1, 2, 3, 404).map((telegramId) => ({ telegramId })), fc.constantFrom('e-1', 'e-2').map((externalId) => ({ externalId }))),
+        who: fc.oneof(
+          fc.constantFrom(1, 2, 3, 404).map((telegramId) => ({ telegramId })),
+          fc.constantFrom('e-1', 'e-2').map((externalId) => ({ externalId })),
+        ),
         delta: fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.constant(0)),
         key: fc.integer({ min: 1, max: 40 }).map(String),
       }),
       fc.record({
         kind: fc.constant('batch' as const),
-        items: fc.array(fc.record({ who: fc.constantFrom(1, 2, 3), delta: fc.integer({ min: -50, max: 50 }), key: fc.integer({ min: 1, max: 40 }).map(String) }), { minLength: 1, maxLength: 5 }),
+        items: fc.array(
+          fc.record({
+            who: fc.constantFrom(1, 2, 3),
+            delta: fc.integer({ min: -50, max: 50 }),
+            key: fc.integer({ min: 1, max: 40 }).map(String),
+          }),
+          { minLength: 1, maxLength: 5 },
+        ),
       }),
     )
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
         for (const o of ops) {
           try {
-            if (o.kind === 'one') await t.store.karma.append(event({ member: o.who, delta: o.delta, idempotencyKey: o.key }))
-            else await t.store.karma.appendBatch(o.items.map((i) => event({ member: { telegramId: i.who }, delta: i.delta, idempotencyKey: i.key })))
+            if (o.kind === 'one')
+              await t.store.karma.append(event({ member: o.who, delta: o.delta, idempotencyKey: o.key }))
+            else
+              await t.store.karma.appendBatch(
+                o.items.map((i) => event({ member: { telegramId: i.who }, delta: i.delta, idempotencyKey: i.key })),
+              )
           } catch (err) {
             if (!(err instanceof KarmaError)) throw err
           }
         }
-        const rows = t.db.prepare<[], { id: number; karma: number; sum: number }>(
-          'SELECT u.id, u.karma, coalesce((SELECT sum(delta) FROM karma_events e WHERE e.user_id = u.id), 0) AS sum FROM users u',
-        ).all()
+        const rows = t.db
+          .prepare<[], { id: number; karma: number; sum: number }>(
+            'SELECT u.id, u.karma, coalesce((SELECT sum(delta) FROM karma_events e WHERE e.user_id = u.id), 0) AS sum FROM users u',
+          )
+          .all()
         for (const row of rows) expect(row.karma).toBe(row.sum)
         expect(brokenChains(t.db)).toEqual([])
       }),

@@ -30,7 +30,10 @@ function migratedAcross(before: number, between: (db: SqliteDatabase) => void): 
   const tmp = tempDir()
   const db = openDatabase(join(tmp.dir, 'k.db'))
   const all = readMigrations()
-  migrate(db, all.filter((m) => m.version < before))
+  migrate(
+    db,
+    all.filter((m) => m.version < before),
+  )
   between(db)
   migrate(db, all)
   const store = createStore(db, () => NOW * 1000)
@@ -45,7 +48,10 @@ describe('login replay records (keyed by auth_date and hash)', () => {
   it('refuses the same signed login twice, and accepts another hash of the same second', async () => {
     const { store } = migratedAcross(1_000, () => undefined)
     await expect(store.logins.complete(login('a'.repeat(64), NOW), NOW)).resolves.toMatchObject({ ok: true })
-    await expect(store.logins.complete(login('a'.repeat(64), NOW), NOW)).resolves.toEqual({ ok: false, reason: 'replayed' })
+    await expect(store.logins.complete(login('a'.repeat(64), NOW), NOW)).resolves.toEqual({
+      ok: false,
+      reason: 'replayed',
+    })
     await expect(store.logins.complete(login('b'.repeat(64), NOW), NOW)).resolves.toMatchObject({ ok: true })
   })
 
@@ -54,8 +60,13 @@ describe('login replay records (keyed by auth_date and hash)', () => {
     const { db, store } = migratedAcross(8, (old) => {
       old.prepare('INSERT INTO login_replays (hash, expires_at) VALUES (?, ?)').run(legacy, NOW + 300)
     })
-    expect(db.prepare('SELECT auth_date, hash, expires_at FROM login_replays').all()).toEqual([{ auth_date: -1, hash: legacy, expires_at: NOW + 300 }])
-    await expect(store.logins.complete(login(legacy, NOW - 100), NOW)).resolves.toEqual({ ok: false, reason: 'replayed' })
+    expect(db.prepare('SELECT auth_date, hash, expires_at FROM login_replays').all()).toEqual([
+      { auth_date: -1, hash: legacy, expires_at: NOW + 300 },
+    ])
+    await expect(store.logins.complete(login(legacy, NOW - 100), NOW)).resolves.toEqual({
+      ok: false,
+      reason: 'replayed',
+    })
     // Nothing of the refused login was written.
     expect(db.prepare('SELECT count(*) FROM users').pluck().get()).toBe(0)
     expect(await store.logins.purgeExpired(NOW + 300)).toBe(1)

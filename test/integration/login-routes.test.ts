@@ -1,7 +1,15 @@
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { signedLoginQuery } from '../../src/login/sign.js'
-import { loginFields, sessionCookie, startTestSite, TEST_BOT_TOKEN, TEST_BOT_USERNAME, TEST_SESSION_SECRET, type TestSite } from '../support/site.js'
+import {
+  loginFields,
+  sessionCookie,
+  startTestSite,
+  TEST_BOT_TOKEN,
+  TEST_BOT_USERNAME,
+  TEST_SESSION_SECRET,
+  type TestSite,
+} from '../support/site.js'
 
 const sites: TestSite[] = []
 afterEach(async () => {
@@ -30,7 +38,11 @@ function countRows(dbPath: string): Record<string, number> {
 }
 
 /** Logs in with a fresh signed URL; returns the session cookie. */
-async function logIn(s: TestSite, fields: Record<string, string | undefined> = {}, cookie?: string): Promise<{ res: Response; cookie: string }> {
+async function logIn(
+  s: TestSite,
+  fields: Record<string, string | undefined> = {},
+  cookie?: string,
+): Promise<{ res: Response; cookie: string }> {
   const res = await get(s.loginUrl(fields), cookie ? { cookie } : {})
   expect(res.status).toBe(302)
   const set = sessionCookie(res)
@@ -152,7 +164,17 @@ describe('GET /auth/telegram: a valid login', () => {
     const s = await site()
     const page = await get(`${s.url}/`)
     const { res } = await logIn(s)
-    const transport = new Set(['date', 'connection', 'keep-alive', 'content-length', 'content-type', 'etag', 'set-cookie', 'location', 'cache-control'])
+    const transport = new Set([
+      'date',
+      'connection',
+      'keep-alive',
+      'content-length',
+      'content-type',
+      'etag',
+      'set-cookie',
+      'location',
+      'cache-control',
+    ])
     const pageHeaders = Object.fromEntries([...page.headers].filter(([name]) => !transport.has(name)))
     const loginHeaders = Object.fromEntries([...res.headers].filter(([name]) => !transport.has(name)))
     expect(loginHeaders).toEqual(pageHeaders)
@@ -209,7 +231,11 @@ describe('GET /auth/telegram: refusals change nothing', () => {
   })
 
   const unauthorized: [string, string, (s: TestSite) => string][] = [
-    ['bad signature', 'bad_signature', (s) => `${s.url}/auth/telegram?${signedLoginQuery('1:AAotherTOKENotherTOKENotherTOKEN0', loginFields(now()))}`],
+    [
+      'bad signature',
+      'bad_signature',
+      (s) => `${s.url}/auth/telegram?${signedLoginQuery('1:AAotherTOKENotherTOKENotherTOKEN0', loginFields(now()))}`,
+    ],
     ['too old', 'expired', (s) => s.loginUrl({ auth_date: String(now() - 601) })],
     ['from the future', 'from_future', (s) => s.loginUrl({ auth_date: String(now() + 3600) })],
   ]
@@ -264,7 +290,9 @@ describe('GET /auth/telegram: refusals change nothing', () => {
     expect((await get(behindProxy.loginUrl({ id: '2' }), { 'x-forwarded-for': '203.0.113.7' })).status).toBe(429)
     expect((await get(behindProxy.loginUrl({ id: '3' }), { 'x-forwarded-for': '203.0.113.8' })).status).toBe(302)
     // Only the nearest hop is trusted: an address the client itself put further left is not.
-    expect((await get(behindProxy.loginUrl({ id: '4' }), { 'x-forwarded-for': '198.51.100.1, 203.0.113.8' })).status).toBe(429)
+    expect(
+      (await get(behindProxy.loginUrl({ id: '4' }), { 'x-forwarded-for': '198.51.100.1, 203.0.113.8' })).status,
+    ).toBe(429)
 
     const direct = await site({ LOGIN_RATE_LIMIT_PER_MINUTE: '1' })
     expect((await get(direct.loginUrl({ id: '1' }), { 'x-forwarded-for': '203.0.113.7' })).status).toBe(302)
@@ -321,13 +349,21 @@ describe('POST /logout', () => {
   async function csrfFor(s: TestSite, cookie: string): Promise<{ token: string; cookies: string }> {
     const page = await get(`${s.url}/me`, { cookie })
     const token = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1]
-    const csrfCookie = page.headers.getSetCookie().find((c) => c.startsWith('kg_csrf='))?.split(';')[0]
+    const csrfCookie = page.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('kg_csrf='))
+      ?.split(';')[0]
     expect(token).toBeDefined()
     expect(csrfCookie).toBeDefined()
     return { token: token!, cookies: `${cookie}; ${csrfCookie!}` }
   }
   const post = (url: string, cookie: string, body: string) =>
-    fetch(url, { method: 'POST', redirect: 'manual', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body })
+    fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    })
 
   it('refuses a request without a valid CSRF token and keeps the session', async () => {
     const s = await site()

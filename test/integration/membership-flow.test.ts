@@ -11,7 +11,11 @@ afterEach(async () => {
 /** The sandbox web process: site, bot, job runners, the emulator and its emulated account. */
 async function sandbox(): Promise<TestWebProcess & { tg: TelegramEmulator }> {
   const port = await freePort()
-  const web = await startTestWebProcess({ PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${String(port)}`, BOT_MESSAGES_PER_SECOND: '30' })
+  const web = await startTestWebProcess({
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${String(port)}`,
+    BOT_MESSAGES_PER_SECOND: '30',
+  })
   cleanups.push(() => web.close())
   await web.botStarted
   return Object.assign(web, { tg: web.emulator! })
@@ -19,7 +23,14 @@ async function sandbox(): Promise<TestWebProcess & { tg: TelegramEmulator }> {
 
 let key = 0
 async function karma(web: TestWebProcess, telegramId: number, delta: number): Promise<void> {
-  await web.store.karma.append({ member: { telegramId }, delta, reason: 'test', source: 'admin', actor: 'test', idempotencyKey: `flow-${String(++key)}` })
+  await web.store.karma.append({
+    member: { telegramId },
+    delta,
+    reason: 'test',
+    source: 'admin',
+    actor: 'test',
+    idempotencyKey: `flow-${String(++key)}`,
+  })
   web.botJobs.poke()
 }
 
@@ -32,14 +43,27 @@ async function member(web: TestWebProcess & { tg: TelegramEmulator }, firstName:
 }
 
 /** A rule over a new chat; resolves once the emulated account created it and the bot has its link. */
-async function ruleWithChat(web: TestWebProcess, minKarma: number, removeBelow: number | null, directAdd = false): Promise<{ chatId: number; telegramChatId: number; link: string }> {
+async function ruleWithChat(
+  web: TestWebProcess,
+  minKarma: number,
+  removeBelow: number | null,
+  directAdd = false,
+): Promise<{ chatId: number; telegramChatId: number; link: string }> {
   const chat = await web.store.chats.create('Inner circle', 'For members with karma', Math.floor(Date.now() / 1000))
-  await saveRule(web.store, { rule: { groupId: null, chatId: chat.id, minKarma, removeBelow, directAdd }, actor: 'test', now: Date.now() })
+  await saveRule(web.store, {
+    rule: { groupId: null, chatId: chat.id, minKarma, removeBelow, directAdd },
+    actor: 'test',
+    now: Date.now(),
+  })
   web.workerJobs?.poke()
-  const ready = await eventually(async () => {
-    const c = await web.store.chats.findById(chat.id)
-    return c?.telegramChatId != null && c.inviteLink !== null && c.botCanInvite && c.botCanRestrict ? c : undefined
-  }, 8000, 'the chat to be created, the bot promoted and the link made')
+  const ready = await eventually(
+    async () => {
+      const c = await web.store.chats.findById(chat.id)
+      return c?.telegramChatId != null && c.inviteLink !== null && c.botCanInvite && c.botCanRestrict ? c : undefined
+    },
+    8000,
+    'the chat to be created, the bot promoted and the link made',
+  )
   return { chatId: chat.id, telegramChatId: ready.telegramChatId!, link: ready.inviteLink! }
 }
 
@@ -53,11 +77,15 @@ describe('membership in the sandbox', () => {
     const invite = await web.tg.waitForBotMessage(ada, (m) => m.text?.includes('Inner circle') === true, 8000)
     expect(invite.reply_markup?.inline_keyboard[0]?.[0]).toMatchObject({ text: 'Join Inner circle', url: link })
     const adaId = (await web.store.members.findByTelegramId(ada))!.id
-    await eventually(async () => ((await web.store.memberships.get(adaId, chatId))?.state === 'invited' ? true : undefined))
+    await eventually(async () =>
+      (await web.store.memberships.get(adaId, chatId))?.state === 'invited' ? true : undefined,
+    )
 
     expect(web.tg.requestToJoin(ada, link)).toBe('requested')
     await eventually(() => (web.tg.memberStatus(telegramChatId, ada) === 'member' ? true : undefined), 8000, 'approval')
-    await eventually(async () => ((await web.store.memberships.get(adaId, chatId))?.state === 'member' ? true : undefined))
+    await eventually(async () =>
+      (await web.store.memberships.get(adaId, chatId))?.state === 'member' ? true : undefined,
+    )
 
     // Between the lines: stays.
     await karma(web, ada, -60)
@@ -74,9 +102,17 @@ describe('membership in the sandbox', () => {
 
     // Back above the line: invited again, and the kick did not ban them for good.
     await karma(web, ada, 100)
-    await web.tg.waitForBotMessage(ada, (m) => m.text?.includes('opens the private chat') === true && m.message_id !== invite.message_id, 8000)
+    await web.tg.waitForBotMessage(
+      ada,
+      (m) => m.text?.includes('opens the private chat') === true && m.message_id !== invite.message_id,
+      8000,
+    )
     expect(web.tg.requestToJoin(ada, link)).toBe('requested')
-    await eventually(() => (web.tg.memberStatus(telegramChatId, ada) === 'member' ? true : undefined), 8000, 'second approval')
+    await eventually(
+      () => (web.tg.memberStatus(telegramChatId, ada) === 'member' ? true : undefined),
+      8000,
+      'second approval',
+    )
   })
 
   it('declines a join request from someone not eligible (a leaked link), saying why', async () => {
@@ -85,7 +121,11 @@ describe('membership in the sandbox', () => {
     const { telegramChatId, link } = await ruleWithChat(web, 100, null)
     await karma(web, eve, 10)
     expect(web.tg.requestToJoin(eve, link)).toBe('requested')
-    const notice = await web.tg.waitForBotMessage(eve, (m) => m.text?.startsWith('I could not let you in') === true, 8000)
+    const notice = await web.tg.waitForBotMessage(
+      eve,
+      (m) => m.text?.startsWith('I could not let you in') === true,
+      8000,
+    )
     expect(notice.text).toContain('needs 100 karma; you have 10')
     expect(web.tg.memberStatus(telegramChatId, eve)).toBe('left')
     expect(web.tg.joinRequests(telegramChatId)).toEqual([])
@@ -96,7 +136,11 @@ describe('membership in the sandbox', () => {
     const mallory = await member(web, 'Mallory')
     const { telegramChatId } = await ruleWithChat(web, 100, null)
     web.tg.addMember(telegramChatId, mallory)
-    await eventually(() => (web.tg.memberStatus(telegramChatId, mallory) === 'left' ? true : undefined), 8000, 'removal of the manual add')
+    await eventually(
+      () => (web.tg.memberStatus(telegramChatId, mallory) === 'left' ? true : undefined),
+      8000,
+      'removal of the manual add',
+    )
   })
 
   it('records the bot losing its admin rights, for the admin page', async () => {
@@ -109,7 +153,7 @@ describe('membership in the sandbox', () => {
     })
   })
 
-  it('/chats and the site\'s /me show the join button of an open chat', async () => {
+  it("/chats and the site's /me show the join button of an open chat", async () => {
     const web = await sandbox()
     const ada = await member(web, 'Ada')
     const { link } = await ruleWithChat(web, 100, null)
@@ -123,7 +167,10 @@ describe('membership in the sandbox', () => {
 
 describe('direct add in the sandbox', () => {
   /** A member who started the bot, then blocked it: the invite's DM is a 403. */
-  async function unreachable(web: TestWebProcess & { tg: TelegramEmulator }, firstName: string): Promise<{ userId: number; memberId: number }> {
+  async function unreachable(
+    web: TestWebProcess & { tg: TelegramEmulator },
+    firstName: string,
+  ): Promise<{ userId: number; memberId: number }> {
     const userId = await member(web, firstName)
     web.tg.blockBot(userId)
     const found = await web.store.members.findByTelegramId(userId)
@@ -131,18 +178,27 @@ describe('direct add in the sandbox', () => {
     return { userId, memberId: found.id }
   }
 
-  const addJobs = (web: TestWebProcess) => web.store.jobs.recent(50).then((jobs) => jobs.filter((j) => j.kind === 'member.add'))
+  const addJobs = (web: TestWebProcess) =>
+    web.store.jobs.recent(50).then((jobs) => jobs.filter((j) => j.kind === 'member.add'))
 
   it('a member the bot cannot DM is added to the chat by the account, and stays', async () => {
     const web = await sandbox()
     const { chatId, telegramChatId } = await ruleWithChat(web, 100, null, true)
     const ada = await unreachable(web, 'Ada')
     await karma(web, ada.userId, 150)
-    await eventually(() => (web.tg.memberStatus(telegramChatId, ada.userId) === 'member' ? true : undefined), 8000, 'the direct add')
-    await eventually(async () => {
-      const m = await web.store.memberships.get(ada.memberId, chatId)
-      return m?.state === 'member' && m.reason === 'added by the account' ? m : undefined
-    }, 8000, 'the membership to say so')
+    await eventually(
+      () => (web.tg.memberStatus(telegramChatId, ada.userId) === 'member' ? true : undefined),
+      8000,
+      'the direct add',
+    )
+    await eventually(
+      async () => {
+        const m = await web.store.memberships.get(ada.memberId, chatId)
+        return m?.state === 'member' && m.reason === 'added by the account' ? m : undefined
+      },
+      8000,
+      'the membership to say so',
+    )
     expect((await addJobs(web)).map((j) => j.state)).toEqual(['done'])
     // The chat_member update the add caused did not get them removed as an unapproved arrival.
     await new Promise((resolve) => setTimeout(resolve, 300))
@@ -156,18 +212,32 @@ describe('direct add in the sandbox', () => {
     const bea = await unreachable(web, 'Bea')
     web.tg.setGroupAddPrivacy(bea.userId, true)
     await karma(web, bea.userId, 150)
-    const fallback = await eventually(async () => {
-      const m = await web.store.memberships.get(bea.memberId, chatId)
-      return m?.reason.includes('USER_PRIVACY_RESTRICTED') === true ? m : undefined
-    }, 8000, 'the refused add to be recorded')
-    expect(fallback).toMatchObject({ state: 'invited', reason: 'link on the site (USER_PRIVACY_RESTRICTED: their privacy settings do not let the account add them)' })
+    const fallback = await eventually(
+      async () => {
+        const m = await web.store.memberships.get(bea.memberId, chatId)
+        return m?.reason.includes('USER_PRIVACY_RESTRICTED') === true ? m : undefined
+      },
+      8000,
+      'the refused add to be recorded',
+    )
+    expect(fallback).toMatchObject({
+      state: 'invited',
+      reason: 'link on the site (USER_PRIVACY_RESTRICTED: their privacy settings do not let the account add them)',
+    })
     expect(web.tg.memberStatus(telegramChatId, bea.userId)).toBe('left')
     expect((await addJobs(web)).map((j) => [j.state, j.attempts])).toEqual([['done', 1]])
     expect((await web.store.audit.recent(20)).some((e) => e.action === 'member.add_refused')).toBe(true)
     // The link on the site is the way in, as for anyone the bot cannot write to.
-    expect((await web.store.memberships.openChats(bea.memberId))[0]).toMatchObject({ inviteLink: link, state: 'invited' })
+    expect((await web.store.memberships.openChats(bea.memberId))[0]).toMatchObject({
+      inviteLink: link,
+      state: 'invited',
+    })
     expect(web.tg.requestToJoin(bea.userId, link)).toBe('requested')
-    await eventually(() => (web.tg.memberStatus(telegramChatId, bea.userId) === 'member' ? true : undefined), 8000, 'approval of the join request')
+    await eventually(
+      () => (web.tg.memberStatus(telegramChatId, bea.userId) === 'member' ? true : undefined),
+      8000,
+      'approval of the join request',
+    )
   })
 
   it('direct add off: a member the bot cannot DM only gets the link on the site', async () => {
@@ -175,11 +245,17 @@ describe('direct add in the sandbox', () => {
     const { chatId, telegramChatId } = await ruleWithChat(web, 100, null)
     const cy = await unreachable(web, 'Cy')
     await karma(web, cy.userId, 150)
-    await eventually(async () => {
-      const m = await web.store.memberships.get(cy.memberId, chatId)
-      return m?.state === 'invited' ? m : undefined
-    }, 8000, 'the invite')
-    expect((await web.store.memberships.get(cy.memberId, chatId))?.reason).toBe('link on the site (the bot may not write to them)')
+    await eventually(
+      async () => {
+        const m = await web.store.memberships.get(cy.memberId, chatId)
+        return m?.state === 'invited' ? m : undefined
+      },
+      8000,
+      'the invite',
+    )
+    expect((await web.store.memberships.get(cy.memberId, chatId))?.reason).toBe(
+      'link on the site (the bot may not write to them)',
+    )
     await new Promise((resolve) => setTimeout(resolve, 1200))
     expect(await addJobs(web)).toEqual([])
     expect(web.tg.memberStatus(telegramChatId, cy.userId)).toBe('left')

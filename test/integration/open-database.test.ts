@@ -12,7 +12,9 @@ afterEach(() => {
 describe('openDatabase', () => {
   it('creates a new file with the page size asked for, in WAL mode; an existing file keeps its own', () => {
     const tmp = tempDir()
-    cleanups.push(() => { tmp.remove(); })
+    cleanups.push(() => {
+      tmp.remove()
+    })
     const path = join(tmp.dir, 'paged.db')
     const created = openDatabase(path, { pageSize: 8192 })
     created.exec('CREATE TABLE t (n INTEGER PRIMARY KEY) STRICT; INSERT INTO t VALUES (1)')

@@ -5,7 +5,16 @@ const store = testStores()
 
 let key = 0
 async function karma(t: TestStore, telegramId: number, delta: number): Promise<number> {
-  return (await t.store.karma.append({ member: { telegramId }, delta, reason: 'test', source: 'admin', actor: 'test', idempotencyKey: `k${String(++key)}` })).member.karma
+  return (
+    await t.store.karma.append({
+      member: { telegramId },
+      delta,
+      reason: 'test',
+      source: 'admin',
+      actor: 'test',
+      idempotencyKey: `k${String(++key)}`,
+    })
+  ).member.karma
 }
 const now = (t: TestStore) => Math.floor(t.now() / 1000)
 
@@ -37,7 +46,9 @@ describe('reconcile', () => {
     expect(queuedJobs(t).filter(([k]) => k === 'member.remove')).toEqual([])
     expect((await t.store.memberships.get(ada, chat))?.state).toBe('member')
     await karma(t, 1, -9) // 49
-    expect(queuedJobs(t).filter(([k]) => k === 'member.remove')).toEqual([['member.remove', { memberId: ada, chatId: chat }]])
+    expect(queuedJobs(t).filter(([k]) => k === 'member.remove')).toEqual([
+      ['member.remove', { memberId: ada, chatId: chat }],
+    ])
   })
 
   it('remove_below null never removes', async () => {
@@ -106,22 +117,40 @@ describe('reconcile', () => {
     const chat = await addActiveChat(t)
     const plain = await t.store.rules.create({ groupId: null, chatId: chat, minKarma: 10, removeBelow: null }, now(t))
     expect(plain.directAdd).toBe(false)
-    const direct = await t.store.rules.create({ groupId: null, chatId: chat, minKarma: 100, removeBelow: null, directAdd: true }, now(t))
+    const direct = await t.store.rules.create(
+      { groupId: null, chatId: chat, minKarma: 100, removeBelow: null, directAdd: true },
+      now(t),
+    )
     expect(direct.directAdd).toBe(true)
-    expect((await t.store.rules.update(direct.id, { groupId: null, chatId: chat, minKarma: 90, removeBelow: null }, now(t)))?.directAdd).toBe(true)
+    expect(
+      (await t.store.rules.update(direct.id, { groupId: null, chatId: chat, minKarma: 90, removeBelow: null }, now(t)))
+        ?.directAdd,
+    ).toBe(true)
     await karma(t, 1, 50)
     // Eligible through the plain rule only: the direct rule's minimum is not reached.
     expect(await t.store.memberships.eligibility(ada, chat)).toMatchObject({ eligible: true, directAdd: false })
     await karma(t, 1, 50)
     expect(await t.store.memberships.eligibility(ada, chat)).toMatchObject({ eligible: true, directAdd: true })
-    expect((await t.store.rules.update(direct.id, { groupId: null, chatId: chat, minKarma: 90, removeBelow: null, directAdd: false }, now(t)))?.directAdd).toBe(false)
+    expect(
+      (
+        await t.store.rules.update(
+          direct.id,
+          { groupId: null, chatId: chat, minKarma: 90, removeBelow: null, directAdd: false },
+          now(t),
+        )
+      )?.directAdd,
+    ).toBe(false)
     expect((await t.store.memberships.eligibility(ada, chat)).directAdd).toBe(false)
   })
 
   it('refuses a rule whose remove_below is above its min_karma, or whose chat is unknown', async () => {
     const t = store()
     const chat = await addActiveChat(t)
-    await expect(t.store.rules.create({ groupId: null, chatId: chat, minKarma: 10, removeBelow: 11 }, now(t))).rejects.toMatchObject({ field: 'removeBelow' })
-    await expect(t.store.rules.create({ groupId: null, chatId: 999, minKarma: 10, removeBelow: null }, now(t))).rejects.toMatchObject({ name: 'RuleError' })
+    await expect(
+      t.store.rules.create({ groupId: null, chatId: chat, minKarma: 10, removeBelow: 11 }, now(t)),
+    ).rejects.toMatchObject({ field: 'removeBelow' })
+    await expect(
+      t.store.rules.create({ groupId: null, chatId: 999, minKarma: 10, removeBelow: null }, now(t)),
+    ).rejects.toMatchObject({ name: 'RuleError' })
   })
 })

@@ -34,7 +34,10 @@ describe('EmulatedAccount.addMember', () => {
   it('adds the member as the owner, tells the bot (chat_member), and a second add finds them in', async () => {
     const { emulator, account, telegramChatId, drain } = await club()
     const ada = emulator.createUser({ firstName: 'Ada' })
-    await expect(account.addMember({ telegramChatId, telegramUserId: ada.id, username: null })).resolves.toEqual({ added: true, alreadyMember: false })
+    await expect(account.addMember({ telegramChatId, telegramUserId: ada.id, username: null })).resolves.toEqual({
+      added: true,
+      alreadyMember: false,
+    })
     expect(emulator.memberStatus(telegramChatId, ada.id)).toBe('member')
     const [update, ...rest] = await drain()
     expect(rest).toEqual([])
@@ -44,19 +47,31 @@ describe('EmulatedAccount.addMember', () => {
       old_chat_member: { status: 'left', user: { id: ada.id } },
       new_chat_member: { status: 'member', user: { id: ada.id } },
     })
-    await expect(account.addMember({ telegramChatId, telegramUserId: ada.id, username: null })).resolves.toEqual({ added: true, alreadyMember: true })
+    await expect(account.addMember({ telegramChatId, telegramUserId: ada.id, username: null })).resolves.toEqual({
+      added: true,
+      alreadyMember: true,
+    })
     expect(await drain()).toEqual([])
   })
 
   it('refuses like Telegram: privacy settings, a ban in the chat, a user who does not exist', async () => {
     const { emulator, api, account, telegramChatId, drain } = await club()
     const bea = emulator.createUser({ firstName: 'Bea', restrictsGroupAdds: true })
-    await expect(account.addMember({ telegramChatId, telegramUserId: bea.id, username: null })).resolves.toEqual({ added: false, refusal: 'USER_PRIVACY_RESTRICTED' })
+    await expect(account.addMember({ telegramChatId, telegramUserId: bea.id, username: null })).resolves.toEqual({
+      added: false,
+      refusal: 'USER_PRIVACY_RESTRICTED',
+    })
     emulator.setGroupAddPrivacy(bea.id, false)
     await api.banChatMember(telegramChatId, bea.id)
     await drain()
-    await expect(account.addMember({ telegramChatId, telegramUserId: bea.id, username: null })).resolves.toEqual({ added: false, refusal: 'USER_KICKED' })
-    await expect(account.addMember({ telegramChatId, telegramUserId: 999_999_999, username: null })).resolves.toEqual({ added: false, refusal: 'USER_ID_INVALID' })
+    await expect(account.addMember({ telegramChatId, telegramUserId: bea.id, username: null })).resolves.toEqual({
+      added: false,
+      refusal: 'USER_KICKED',
+    })
+    await expect(account.addMember({ telegramChatId, telegramUserId: 999_999_999, username: null })).resolves.toEqual({
+      added: false,
+      refusal: 'USER_ID_INVALID',
+    })
     expect(emulator.memberStatus(telegramChatId, bea.id)).toBe('kicked')
     expect(await drain()).toEqual([])
   })

@@ -30,7 +30,9 @@ describe('security headers', () => {
     // helmet itself with the same settings, run on every request.
     const theirs = await headersOf(siteHelmet({ https }))
     expect(ours).toEqual(theirs)
-    expect(securityHeaderList({ https }).find(([name]) => name === 'content-security-policy')?.[1]).toContain("frame-ancestors 'none'")
+    expect(securityHeaderList({ https }).find(([name]) => name === 'content-security-policy')?.[1]).toContain(
+      "frame-ancestors 'none'",
+    )
     expect(Object.keys(ours).length).toBeGreaterThan(8)
     expect('strict-transport-security' in ours).toBe(https)
     expect(ours['content-security-policy']?.includes('upgrade-insecure-requests')).toBe(https)

@@ -40,10 +40,14 @@ async function startTelegram(): Promise<TestEmulator> {
   return tg
 }
 
-async function startWebhookSite(options: { init?: boolean; admins?: string; tg?: TestEmulator } = {}): Promise<WebhookSite> {
+async function startWebhookSite(
+  options: { init?: boolean; admins?: string; tg?: TestEmulator } = {},
+): Promise<WebhookSite> {
   const tg = options.tg ?? (await startTelegram())
   const t = openTestStore()
-  cleanups.push(() => { t.close() })
+  cleanups.push(() => {
+    t.close()
+  })
   const config = loadConfig({
     NODE_ENV: 'test',
     BOT_TOKEN: TEST_BOT_TOKEN,
@@ -61,12 +65,22 @@ async function startWebhookSite(options: { init?: boolean; admins?: string; tg?:
   const logger = createLogger(config, logs)
   const bot = createBot({ config, store: t.store, logger, clock: () => t.now() })
   if (options.init !== false) await bot.init()
-  const app = createApp({ config, botUsername: TEST_BOT_USERNAME, store: t.store, logger, webhook: webhookRoutes(bot, { secretToken: WEBHOOK_SECRET, logger }) })
+  const app = createApp({
+    config,
+    botUsername: TEST_BOT_USERNAME,
+    store: t.store,
+    logger,
+    webhook: webhookRoutes(bot, { secretToken: WEBHOOK_SECRET, logger }),
+  })
   const server: Server = createServer(app).listen(0, '127.0.0.1')
   await once(server, 'listening')
   cleanups.push(async () => {
     server.closeAllConnections()
-    await new Promise<void>((resolve) => server.close(() => { resolve() }))
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve()
+      }),
+    )
   })
   const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`
   return {
@@ -74,8 +88,15 @@ async function startWebhookSite(options: { init?: boolean; admins?: string; tg?:
     t,
     bot,
     logs,
-    post: (body, { path = '/telegram/webhook', headers = { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET }, raw } = {}) =>
-      fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: raw ?? JSON.stringify(body) }),
+    post: (
+      body,
+      { path = '/telegram/webhook', headers = { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET }, raw } = {},
+    ) =>
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: raw ?? JSON.stringify(body),
+      }),
   }
 }
 
@@ -87,13 +108,27 @@ async function expectStartReply(res: Response, chatId: number): Promise<void> {
     method: 'sendMessage',
     chat_id: chatId,
     text: expect.stringMatching(/^Welcome!/) as unknown,
-    reply_markup: { inline_keyboard: [[{ login_url: { url: `${PUBLIC_URL}/auth/telegram`, bot_username: TEST_BOT_USERNAME, request_write_access: true } }]] },
+    reply_markup: {
+      inline_keyboard: [
+        [
+          {
+            login_url: {
+              url: `${PUBLIC_URL}/auth/telegram`,
+              bot_username: TEST_BOT_USERNAME,
+              request_write_access: true,
+            },
+          },
+        ],
+      ],
+    },
   })
 }
 
 /** `updated_at` of the member with this Telegram id, read through a second connection. */
 function updatedAt(t: TestStore, telegramId: number): number | undefined {
-  return t.db.prepare<[number], { updated_at: number }>('SELECT updated_at FROM users WHERE telegram_id = ?').get(telegramId)?.updated_at
+  return t.db
+    .prepare<[number], { updated_at: number }>('SELECT updated_at FROM users WHERE telegram_id = ?')
+    .get(telegramId)?.updated_at
 }
 
 describe('the webhook route', () => {
@@ -115,7 +150,13 @@ describe('the webhook route', () => {
     const bad = await site.post(undefined, { headers: {}, raw: '{not json' })
     expect(bad.status).toBe(401)
     expect(await bad.json()).toEqual({ error: { code: 'unauthorized', message: 'Wrong or missing secret token.' } })
-    expect((await site.post(textUpdate({ id: 502, first_name: 'Eve' }, '/start'), { headers: { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET.slice(0, -1) } })).status).toBe(401)
+    expect(
+      (
+        await site.post(textUpdate({ id: 502, first_name: 'Eve' }, '/start'), {
+          headers: { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET.slice(0, -1) },
+        })
+      ).status,
+    ).toBe(401)
     expect(await site.t.store.members.findByTelegramId(502)).toBeUndefined()
   })
 
@@ -133,14 +174,31 @@ describe('the webhook route', () => {
     const site = await startWebhookSite()
     const secret = { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET }
     const post = (body: BodyInit, headers: Record<string, string>) =>
-      fetch(`${site.url}/telegram/webhook`, { method: 'POST', headers: { accept: 'application/json', ...secret, ...headers }, body, duplex: 'half' } as RequestInit)
+      fetch(`${site.url}/telegram/webhook`, {
+        method: 'POST',
+        headers: { accept: 'application/json', ...secret, ...headers },
+        body,
+        duplex: 'half',
+      } as RequestInit)
     const gzipped = gzipSync(JSON.stringify(textUpdate({ id: 507, first_name: 'Gus' }, '/start')))
     await expectStartReply(await post(gzipped, { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 507)
     // No content-length: the body arrives in chunks of unknown total length.
     const chunked = new Blob([JSON.stringify(textUpdate({ id: 508, first_name: 'Chunk' }, '/start'))]).stream()
     await expectStartReply(await post(chunked, { 'content-type': 'application/json' }), 508)
-    expect((await post(JSON.stringify(textUpdate({ id: 509, first_name: 'Wide' }, '/start')), { 'content-type': 'application/json; charset=latin1' })).status).toBe(415)
-    expect((await post(JSON.stringify(textUpdate({ id: 509, first_name: 'Wide' }, '/start')), { 'content-type': 'text/plain' })).status).toBe(400)
+    expect(
+      (
+        await post(JSON.stringify(textUpdate({ id: 509, first_name: 'Wide' }, '/start')), {
+          'content-type': 'application/json; charset=latin1',
+        })
+      ).status,
+    ).toBe(415)
+    expect(
+      (
+        await post(JSON.stringify(textUpdate({ id: 509, first_name: 'Wide' }, '/start')), {
+          'content-type': 'text/plain',
+        })
+      ).status,
+    ).toBe(400)
     expect(await site.t.store.members.findByTelegramId(509)).toBeUndefined()
     // An empty JSON body is no update either, on the direct path as through express.json().
     expect((await post('', { 'content-type': 'application/json' })).status).toBe(400)
@@ -148,10 +206,21 @@ describe('the webhook route', () => {
 
   it('matches its path as an Express route does, and leaves every other request to the site', async () => {
     const site = await startWebhookSite()
-    await expectStartReply(await site.post(textUpdate({ id: 504, first_name: 'Ada' }, '/start'), { path: '/telegram/webhook/' }), 504)
-    await expectStartReply(await site.post(textUpdate({ id: 505, first_name: 'Bob' }, '/start'), { path: '/Telegram/Webhook?from=test' }), 505)
-    expect((await site.post(textUpdate({ id: 506, first_name: 'Cy' }, '/start'), { path: '/telegram/webhooks' })).status).toBe(404)
-    expect((await fetch(`${site.url}/telegram/webhook`, { headers: { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET } })).status).toBe(404)
+    await expectStartReply(
+      await site.post(textUpdate({ id: 504, first_name: 'Ada' }, '/start'), { path: '/telegram/webhook/' }),
+      504,
+    )
+    await expectStartReply(
+      await site.post(textUpdate({ id: 505, first_name: 'Bob' }, '/start'), { path: '/Telegram/Webhook?from=test' }),
+      505,
+    )
+    expect(
+      (await site.post(textUpdate({ id: 506, first_name: 'Cy' }, '/start'), { path: '/telegram/webhooks' })).status,
+    ).toBe(404)
+    expect(
+      (await fetch(`${site.url}/telegram/webhook`, { headers: { 'x-telegram-bot-api-secret-token': WEBHOOK_SECRET } }))
+        .status,
+    ).toBe(404)
     expect((await fetch(`${site.url}/healthz`)).status).toBe(200)
     expect(await site.t.store.members.findByTelegramId(506)).toBeUndefined()
   })
@@ -199,18 +268,25 @@ describe('conversations over the webhook', () => {
     const keys: string[] = []
     const read = storage.read.bind(storage)
     const write = storage.write.bind(storage)
-    storage.read = (key) => { keys.push(`read ${key}`); return read(key) }
-    storage.write = (key, value, now) => { keys.push(`write ${key}`); return write(key, value, now) }
+    storage.read = (key) => {
+      keys.push(`read ${key}`)
+      return read(key)
+    }
+    storage.write = (key, value, now) => {
+      keys.push(`write ${key}`)
+      return write(key, value, now)
+    }
 
     // Telegram (the emulator) delivers to the webhook, as in production.
     await site.bot.api.setWebhook(`${site.url}/telegram/webhook`, { secret_token: WEBHOOK_SECRET })
     const botMessages = (chatId: number) => tg.emulator.chatHistory(chatId).filter((m) => m.from?.is_bot === true)
-    const waitForReplies = (chatId: number, count: number) => tg.emulator.waitForBotMessage(chatId, () => botMessages(chatId).length >= count)
+    const waitForReplies = (chatId: number, count: number) =>
+      tg.emulator.waitForBotMessage(chatId, () => botMessages(chatId).length >= count)
 
     // A member's updates, commands or not, never reach the conversations plugin.
     for (const text of ['hello', '/start', '/help', '/rules']) await tg.emulator.sendText(member.id, text)
     await waitForReplies(member.id, 4)
-    expect(botMessages(member.id).at(-1)?.text).toBe('This command is for the site\'s admins.')
+    expect(botMessages(member.id).at(-1)?.text).toBe("This command is for the site's admins.")
     expect(keys).toEqual([])
 
     // An admin's /rules starts the conversation (stored under the admin's chat), their answer continues it.
@@ -219,7 +295,9 @@ describe('conversations over the webhook', () => {
     expect(botMessages(admin.id)[0]?.text).toContain('(no rules yet)')
     expect(keys.some((k) => k.startsWith('read ') && k.includes(String(admin.id)))).toBe(true)
     // The state is saved once the update's middleware is done, just after the reply went out.
-    await eventually(() => (keys.some((k) => k.startsWith('write ') && k.includes(String(admin.id))) ? true : undefined))
+    await eventually(() =>
+      keys.some((k) => k.startsWith('write ') && k.includes(String(admin.id))) ? true : undefined,
+    )
     await tg.emulator.sendText(admin.id, 'new')
     await waitForReplies(admin.id, 2)
     expect(botMessages(admin.id)[1]?.text).toContain('Which chat?')

@@ -30,13 +30,33 @@ let key = 0
  */
 async function adaBecomesEligible(t: TestStore, directAdd: boolean): Promise<{ memberId: number; chatId: number }> {
   const chatId = await addActiveChat(t, 'Inner circle', botApiChannelId(CHANNEL.id))
-  await saveRule(t.store, { rule: { groupId: null, chatId, minKarma: 100, removeBelow: null, directAdd }, actor: 'test', now: t.now() })
-  const memberId = await t.store.members.recordSeen({ telegramId: ADA.id, firstName: 'Ada', lastName: null, username: 'ada_k' }, Math.floor(t.now() / 1000))
-  await t.store.karma.append({ member: { telegramId: ADA.id }, delta: 120, reason: 'test', source: 'admin', actor: 'test', idempotencyKey: `direct-add-${String(++key)}` })
+  await saveRule(t.store, {
+    rule: { groupId: null, chatId, minKarma: 100, removeBelow: null, directAdd },
+    actor: 'test',
+    now: t.now(),
+  })
+  const memberId = await t.store.members.recordSeen(
+    { telegramId: ADA.id, firstName: 'Ada', lastName: null, username: 'ada_k' },
+    Math.floor(t.now() / 1000),
+  )
+  await t.store.karma.append({
+    member: { telegramId: ADA.id },
+    delta: 120,
+    reason: 'test',
+    source: 'admin',
+    actor: 'test',
+    idempotencyKey: `direct-add-${String(++key)}`,
+  })
   const bot = new JobRunner({
     owner: 'bot',
     jobs: t.store.jobs,
-    handlers: botJobHandlers({ api: new Api('1:unused', { apiRoot: 'http://127.0.0.1:9' }), store: t.store, logger, publicUrl: 'http://127.0.0.1', clock: () => t.now() }),
+    handlers: botJobHandlers({
+      api: new Api('1:unused', { apiRoot: 'http://127.0.0.1:9' }),
+      store: t.store,
+      logger,
+      publicUrl: 'http://127.0.0.1',
+      clock: () => t.now(),
+    }),
     logger,
     clock: () => t.now(),
     random: () => 0,
@@ -52,24 +72,50 @@ function worker(t: TestStore) {
   emulateChats(stub, { channels: [{ channel: CHANNEL, about: '' }] })
   stub
     .respondWith('users.getUsers', () => [])
-    .respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({ _: 'contacts.resolvedPeer', peer: { _: 'peerUser', userId: ADA.id }, chats: [], users: [ADA] }))
-    .respondWith('channels.inviteToChannel', (): tl.messages.RawInvitedUsers => ({ _: 'messages.invitedUsers', updates: updatesWith([CHANNEL], [ADA]), missingInvitees: [] }))
+    .respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({
+      _: 'contacts.resolvedPeer',
+      peer: { _: 'peerUser', userId: ADA.id },
+      chats: [],
+      users: [ADA],
+    }))
+    .respondWith('channels.inviteToChannel', (): tl.messages.RawInvitedUsers => ({
+      _: 'messages.invitedUsers',
+      updates: updatesWith([CHANNEL], [ADA]),
+      missingInvitees: [],
+    }))
   const runner = new JobRunner({
     owner: 'worker',
     jobs: t.store.jobs,
-    handlers: workerJobHandlers({ store: t.store, account: new MtcuteAccount(tg), botUsername: 'karmagate_bot', logger, clock: () => t.now() }),
+    handlers: workerJobHandlers({
+      store: t.store,
+      account: new MtcuteAccount(tg),
+      botUsername: 'karmagate_bot',
+      logger,
+      clock: () => t.now(),
+    }),
     logger,
     retryAfterOf: workerRetryAfter,
     clock: () => t.now(),
     random: () => 0,
   })
-  const invites = () => stub.calls.filter((c): c is tl.channels.RawInviteToChannelRequest => c._ === 'channels.inviteToChannel')
+  const invites = () =>
+    stub.calls.filter((c): c is tl.channels.RawInviteToChannelRequest => c._ === 'channels.inviteToChannel')
   return { stub, tg, runner, invites }
 }
 
 function addJob(t: TestStore) {
   return t.db
-    .prepare<[], { owner: string; state: string; attempts: number; run_after: number; last_error: string | null; dedupe_key: string }>(
+    .prepare<
+      [],
+      {
+        owner: string
+        state: string
+        attempts: number
+        run_after: number
+        last_error: string | null
+        dedupe_key: string
+      }
+    >(
       `SELECT owner, state, attempts, run_after, last_error, dedupe_key FROM jobs WHERE kind = 'member.add' ORDER BY id DESC LIMIT 1`,
     )
     .get()
@@ -79,7 +125,10 @@ describe('direct add (member.add)', () => {
   it('a member the bot cannot DM is added by the account: member in the chat, audited, once', async () => {
     const t = newStore()
     const { memberId, chatId } = await adaBecomesEligible(t, true)
-    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({ state: 'invited', reason: 'link on the site (the bot may not write to them); the account will add them' })
+    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({
+      state: 'invited',
+      reason: 'link on the site (the bot may not write to them); the account will add them',
+    })
     expect(queuedJobs(t)).toEqual([['member.add', { memberId, chatId }]])
     expect(addJob(t)).toMatchObject({ owner: 'worker', dedupe_key: `member.add:${String(memberId)}:${String(chatId)}` })
 
@@ -91,9 +140,16 @@ describe('direct add (member.add)', () => {
       users: [{ _: 'inputUser', userId: ADA.id, accessHash: ADA.accessHash }],
     })
     expect(addJob(t)).toMatchObject({ state: 'done', attempts: 1 })
-    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({ state: 'member', reason: 'added by the account' })
+    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({
+      state: 'member',
+      reason: 'added by the account',
+    })
     const audit = await t.store.audit.recent(5)
-    expect(audit.find((e) => e.action === 'member.add')).toMatchObject({ actor: 'worker', subject: `member:${String(memberId)}`, details: { chatId, alreadyMember: false } })
+    expect(audit.find((e) => e.action === 'member.add')).toMatchObject({
+      actor: 'worker',
+      subject: `member:${String(memberId)}`,
+      details: { chatId, alreadyMember: false },
+    })
 
     // At least once: the same job again (a crash before it was marked done) calls nobody.
     await t.store.jobs.enqueue({ kind: 'member.add', owner: 'worker', payload: { memberId, chatId } }, t.now())
@@ -112,7 +168,10 @@ describe('direct add (member.add)', () => {
       return { _: 'messages.invitedUsers', updates: updatesWith([CHANNEL], [ADA]), missingInvitees: [] }
     })
     await w.runner.runOnce()
-    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({ state: 'member', reason: 'added by the account' })
+    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({
+      state: 'member',
+      reason: 'added by the account',
+    })
     await w.tg.destroy()
   })
 
@@ -130,8 +189,12 @@ describe('direct add (member.add)', () => {
       reason: 'link on the site (USER_PRIVACY_RESTRICTED: their privacy settings do not let the account add them)',
     })
     // What /me and /chats show: the chat with its join-request link.
-    expect(await t.store.memberships.openChats(memberId)).toEqual([{ chatId, title: 'Inner circle', inviteLink: 'https://t.me/+sandboxInvite', state: 'invited' }])
-    expect((await t.store.audit.recent(5)).find((e) => e.action === 'member.add_refused')).toMatchObject({ details: { chatId, refusal: 'USER_PRIVACY_RESTRICTED' } })
+    expect(await t.store.memberships.openChats(memberId)).toEqual([
+      { chatId, title: 'Inner circle', inviteLink: 'https://t.me/+sandboxInvite', state: 'invited' },
+    ])
+    expect((await t.store.audit.recent(5)).find((e) => e.action === 'member.add_refused')).toMatchObject({
+      details: { chatId, refusal: 'USER_PRIVACY_RESTRICTED' },
+    })
     expect((await t.store.workerState.read()).lastError).toBeNull()
     t.advance(3_600_000)
     expect(await w.runner.runOnce()).toBe(false)
@@ -169,7 +232,10 @@ describe('direct add (member.add)', () => {
       throw rpcError(400, 'PEER_FLOOD')
     })
     await w.runner.runOnce()
-    expect(await t.store.workerState.read()).toMatchObject({ pauseReason: 'PEER_FLOOD', pausedUntil: Math.floor(t.now() / 1000) + 86_400 })
+    expect(await t.store.workerState.read()).toMatchObject({
+      pauseReason: 'PEER_FLOOD',
+      pausedUntil: Math.floor(t.now() / 1000) + 86_400,
+    })
     expect(addJob(t)).toMatchObject({ state: 'queued', attempts: 0, run_after: t.now() + 86_400_000 })
     await w.tg.destroy()
   })
@@ -177,7 +243,10 @@ describe('direct add (member.add)', () => {
   it('direct add off: the member only gets the link on the site, and nothing is queued for the worker', async () => {
     const t = newStore()
     const { memberId, chatId } = await adaBecomesEligible(t, false)
-    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({ state: 'invited', reason: 'link on the site (the bot may not write to them)' })
+    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({
+      state: 'invited',
+      reason: 'link on the site (the bot may not write to them)',
+    })
     expect(queuedJobs(t)).toEqual([])
     expect(addJob(t)).toBeUndefined()
   })
@@ -199,22 +268,37 @@ describe('direct add (member.add)', () => {
     const t = newStore()
     const { memberId, chatId } = await adaBecomesEligible(t, false)
     const [rule] = await t.store.rules.forChat(chatId)
-    const on = await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: true }, actor: 'test', now: t.now() })
+    const on = await saveRule(t.store, {
+      ruleId: rule!.id,
+      rule: { ...rule!, directAdd: true },
+      actor: 'test',
+      now: t.now(),
+    })
     expect(on?.directAddsQueued).toBe(1)
     expect(queuedJobs(t)).toEqual([['member.add', { memberId, chatId }]])
-    expect((await t.store.memberships.get(memberId, chatId))?.reason).toBe('link on the site (the bot may not write to them); the account will add them')
+    expect((await t.store.memberships.get(memberId, chatId))?.reason).toBe(
+      'link on the site (the bot may not write to them); the account will add them',
+    )
     // Saving it again (still on) queues nothing more.
-    expect((await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: true }, actor: 'test', now: t.now() }))?.directAddsQueued).toBe(0)
+    expect(
+      (await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: true }, actor: 'test', now: t.now() }))
+        ?.directAddsQueued,
+    ).toBe(0)
 
     const w = worker(t)
     w.stub.respondWith('channels.inviteToChannel', () => {
       throw rpcError(400, 'USER_NOT_MUTUAL_CONTACT')
     })
     await w.runner.runOnce()
-    expect((await t.store.memberships.get(memberId, chatId))?.reason).toBe('link on the site (USER_NOT_MUTUAL_CONTACT: they let only mutual contacts add them)')
+    expect((await t.store.memberships.get(memberId, chatId))?.reason).toBe(
+      'link on the site (USER_NOT_MUTUAL_CONTACT: they let only mutual contacts add them)',
+    )
     // Off and on again: the refusal stands; the account is not asked twice.
     await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: false }, actor: 'test', now: t.now() })
-    expect((await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: true }, actor: 'test', now: t.now() }))?.directAddsQueued).toBe(0)
+    expect(
+      (await saveRule(t.store, { ruleId: rule!.id, rule: { ...rule!, directAdd: true }, actor: 'test', now: t.now() }))
+        ?.directAddsQueued,
+    ).toBe(0)
     expect(queuedJobs(t)).toEqual([])
     await w.tg.destroy()
   })
@@ -227,7 +311,10 @@ describe('direct add (member.add)', () => {
     const w = worker(t)
     expect(await w.runner.runOnce()).toBe(true)
     expect(w.invites()).toHaveLength(1)
-    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({ state: 'member', reason: 'added by the account' })
+    expect(await t.store.memberships.get(memberId, chatId)).toMatchObject({
+      state: 'member',
+      reason: 'added by the account',
+    })
     await w.tg.destroy()
   })
 })

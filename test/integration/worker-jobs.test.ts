@@ -17,7 +17,10 @@ const newStore = testStores()
 
 async function addPendingChat(t: TestStore, title = 'Inner circle'): Promise<number> {
   const chat = await t.store.chats.create(title, 'For the best', Math.floor(t.now() / 1000))
-  await t.store.jobs.enqueue({ kind: 'chat.create', owner: 'worker', payload: { chatId: chat.id }, dedupeKey: `chat.create:${String(chat.id)}` }, t.now())
+  await t.store.jobs.enqueue(
+    { kind: 'chat.create', owner: 'worker', payload: { chatId: chat.id }, dedupeKey: `chat.create:${String(chat.id)}` },
+    t.now(),
+  )
   return chat.id
 }
 
@@ -27,7 +30,14 @@ function worker(t: TestStore, store: Store = t.store, options: { chats?: Emulate
   const runner = new JobRunner({
     owner: 'worker',
     jobs: store.jobs,
-    handlers: workerJobHandlers({ store, account: new MtcuteAccount(tg), botUsername: 'karmagate_bot', logger, clock: () => t.now(), ...(options.chatsPerDay !== undefined ? { chatsPerDay: options.chatsPerDay } : {}) }),
+    handlers: workerJobHandlers({
+      store,
+      account: new MtcuteAccount(tg),
+      botUsername: 'karmagate_bot',
+      logger,
+      clock: () => t.now(),
+      ...(options.chatsPerDay !== undefined ? { chatsPerDay: options.chatsPerDay } : {}),
+    }),
     logger,
     retryAfterOf: workerRetryAfter,
     clock: () => t.now(),
@@ -37,7 +47,11 @@ function worker(t: TestStore, store: Store = t.store, options: { chats?: Emulate
 }
 
 function jobRow(t: TestStore) {
-  return t.db.prepare<[string], { state: string; attempts: number; run_after: number; last_error: string | null }>('SELECT state, attempts, run_after, last_error FROM jobs WHERE kind = ? ORDER BY id DESC LIMIT 1').get('chat.create')
+  return t.db
+    .prepare<[string], { state: string; attempts: number; run_after: number; last_error: string | null }>(
+      'SELECT state, attempts, run_after, last_error FROM jobs WHERE kind = ? ORDER BY id DESC LIMIT 1',
+    )
+    .get('chat.create')
 }
 
 describe('chat.create on the mtcute account', () => {
@@ -46,7 +60,13 @@ describe('chat.create on the mtcute account', () => {
     const chatId = await addPendingChat(t)
     const w = worker(t)
     expect(await w.runner.runOnce()).toBe(true)
-    expect(w.stub.methods()).toEqual(['messages.getDialogs', 'channels.createChannel', 'contacts.resolveUsername', 'channels.inviteToChannel', 'channels.editAdmin'])
+    expect(w.stub.methods()).toEqual([
+      'messages.getDialogs',
+      'channels.createChannel',
+      'contacts.resolveUsername',
+      'channels.inviteToChannel',
+      'channels.editAdmin',
+    ])
     expect(await t.store.chats.findById(chatId)).toMatchObject({ state: 'active', telegramChatId: -1000000005000 })
     expect(queuedJobs(t)).toContainEqual(['chat.link', { chatId }])
     expect(await t.store.workerState.chatsCreatedSince(0)).toMatchObject({ count: 1 })
@@ -58,7 +78,11 @@ describe('chat.create on the mtcute account', () => {
     const chatId = await addPendingChat(t)
     // The first process got as far as Telegram creating the chat, then died.
     const crashed = worker(t)
-    const made = await new MtcuteAccount(crashed.tg).createSupergroup({ chatId, title: 'Inner circle', description: 'For the best' })
+    const made = await new MtcuteAccount(crashed.tg).createSupergroup({
+      chatId,
+      title: 'Inner circle',
+      description: 'For the best',
+    })
     await crashed.tg.destroy()
     // A new process, a new client (an empty peer cache), the same Telegram.
     const restarted = worker(t, t.store, { chats: crashed.chats })
@@ -84,7 +108,13 @@ describe('chat.create on the mtcute account', () => {
     const second = worker(t, t.store, { chats: first.chats })
     expect(await second.runner.runOnce()).toBe(true)
     // resolveChannel misses the cache, mtcute's lookup without an access hash fails, dialogs fill it.
-    expect(second.stub.methods()).toEqual(['channels.getChannels', 'messages.getDialogs', 'contacts.resolveUsername', 'channels.inviteToChannel', 'channels.editAdmin'])
+    expect(second.stub.methods()).toEqual([
+      'channels.getChannels',
+      'messages.getDialogs',
+      'contacts.resolveUsername',
+      'channels.inviteToChannel',
+      'channels.editAdmin',
+    ])
     expect(jobRow(t)?.state).toBe('done')
     expect(await t.store.workerState.chatsCreatedSince(0)).toMatchObject({ count: 1 })
     await second.tg.destroy()
@@ -177,14 +207,24 @@ describe('the worker process', () => {
     const t = newStore()
     const chatId = await addPendingChat(t)
     const sessionPath = join(t.dbPath, '..', 'worker.session')
-    const config = loadConfig({ DATABASE_PATH: t.dbPath, WORKER_SESSION_PATH: sessionPath, BOT_USERNAME: 'karmagate_bot', TG_API_ID: '12345', TG_API_HASH: '0123456789abcdef0123456789abcdef' })
+    const config = loadConfig({
+      DATABASE_PATH: t.dbPath,
+      WORKER_SESSION_PATH: sessionPath,
+      BOT_USERNAME: 'karmagate_bot',
+      TG_API_ID: '12345',
+      TG_API_HASH: '0123456789abcdef0123456789abcdef',
+    })
     const { stub, tg } = stubClient()
     emulateChats(stub)
     stub.respondWith('users.getUsers', () => [SELF])
     const running = await startWorkerProcess(config, logger, { client: tg, idleMs: 20, clock: () => t.now() })
     try {
       expect(running.user).toEqual({ id: SELF.id, name: 'Worker', username: 'kg_worker' })
-      expect(await running.store.workerState.read()).toMatchObject({ userId: SELF.id, userName: '@kg_worker', lastSeenAt: Math.floor(t.now() / 1000) })
+      expect(await running.store.workerState.read()).toMatchObject({
+        userId: SELF.id,
+        userName: '@kg_worker',
+        lastSeenAt: Math.floor(t.now() / 1000),
+      })
       expect(statSync(sessionPath).mode & 0o777).toBe(0o600)
       await expect.poll(async () => (await t.store.chats.findById(chatId))?.state, { timeout: 5000 }).toBe('active')
     } finally {

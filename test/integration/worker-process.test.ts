@@ -19,7 +19,10 @@ async function setUp(): Promise<{ dir: string; dbPath: string; chatId: number; e
   const { store } = openStore(dbPath)
   const now = Math.floor(Date.now() / 1000)
   const chat = await store.chats.create('Inner circle', 'For the best', now)
-  await store.jobs.enqueue({ kind: 'chat.create', owner: 'worker', payload: { chatId: chat.id }, dedupeKey: `chat.create:${String(chat.id)}` }, Date.now())
+  await store.jobs.enqueue(
+    { kind: 'chat.create', owner: 'worker', payload: { chatId: chat.id }, dedupeKey: `chat.create:${String(chat.id)}` },
+    Date.now(),
+  )
   store.close()
   const env = {
     BOT_TOKEN: TEST_BOT_TOKEN,
@@ -50,8 +53,14 @@ function readBack(dbPath: string) {
   const db = new Database(dbPath, { readonly: true })
   try {
     return {
-      job: db.prepare<[], { state: string; attempts: number; run_after: number; last_error: string | null }>("SELECT state, attempts, run_after, last_error FROM jobs WHERE kind = 'chat.create'").get(),
-      chat: db.prepare<[], { state: string; telegram_chat_id: number | null }>('SELECT state, telegram_chat_id FROM chats').get(),
+      job: db
+        .prepare<[], { state: string; attempts: number; run_after: number; last_error: string | null }>(
+          "SELECT state, attempts, run_after, last_error FROM jobs WHERE kind = 'chat.create'",
+        )
+        .get(),
+      chat: db
+        .prepare<[], { state: string; telegram_chat_id: number | null }>('SELECT state, telegram_chat_id FROM chats')
+        .get(),
     }
   } finally {
     db.close()
@@ -59,30 +68,33 @@ function readBack(dbPath: string) {
 }
 
 describe('the worker process (real process, stubbed mtcute client)', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('on %s, finishes the job in flight, closes the database and exits 0', async (signal) => {
-    const { dir, dbPath, env } = await setUp()
-    const proc = runScript(WORKER_PROCESS_SCRIPT, [], env, dir)
-    cleanups.push(() => proc.child.kill('SIGKILL'))
-    await proc.waitFor(/"worker running"/)
-    await proc.waitFor(/stub: channels\.createChannel in flight/)
-    proc.child.kill(signal)
-    expect(await proc.exited).toBe(0)
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'on %s, finishes the job in flight, closes the database and exits 0',
+    async (signal) => {
+      const { dir, dbPath, env } = await setUp()
+      const proc = runScript(WORKER_PROCESS_SCRIPT, [], env, dir)
+      cleanups.push(() => proc.child.kill('SIGKILL'))
+      await proc.waitFor(/"worker running"/)
+      await proc.waitFor(/stub: channels\.createChannel in flight/)
+      proc.child.kill(signal)
+      expect(await proc.exited).toBe(0)
 
-    const msgs = logLines(proc.stdout).map((l) => l.msg)
-    const at = (msg: string) => msgs.indexOf(msg)
-    // The shutdown began while the call was held, waited for the job, and only then stopped.
-    expect(logLines(proc.stdout).find((l) => l.msg === 'stopping')).toMatchObject({ signal })
-    expect(at('stub: channels.createChannel in flight')).toBeLessThan(at('stopping'))
-    expect(at('stopping')).toBeLessThan(at('stub: channels.createChannel answering'))
-    expect(at('stub: channels.createChannel answering')).toBeLessThan(at('job done'))
-    expect(at('job done')).toBeLessThan(at('stopped'))
-    expect(msgs.at(-1)).toBe('stopped')
-    // A clean close of the last connection checkpoints the WAL and removes it.
-    expect(existsSync(`${dbPath}-wal`)).toBe(false)
-    const { job, chat } = readBack(dbPath)
-    expect(job?.state).toBe('done')
-    expect(chat).toEqual({ state: 'active', telegram_chat_id: -1000000005000 })
-  })
+      const msgs = logLines(proc.stdout).map((l) => l.msg)
+      const at = (msg: string) => msgs.indexOf(msg)
+      // The shutdown began while the call was held, waited for the job, and only then stopped.
+      expect(logLines(proc.stdout).find((l) => l.msg === 'stopping')).toMatchObject({ signal })
+      expect(at('stub: channels.createChannel in flight')).toBeLessThan(at('stopping'))
+      expect(at('stopping')).toBeLessThan(at('stub: channels.createChannel answering'))
+      expect(at('stub: channels.createChannel answering')).toBeLessThan(at('job done'))
+      expect(at('job done')).toBeLessThan(at('stopped'))
+      expect(msgs.at(-1)).toBe('stopped')
+      // A clean close of the last connection checkpoints the WAL and removes it.
+      expect(existsSync(`${dbPath}-wal`)).toBe(false)
+      const { job, chat } = readBack(dbPath)
+      expect(job?.state).toBe('done')
+      expect(chat).toEqual({ state: 'active', telegram_chat_id: -1000000005000 })
+    },
+  )
 
   it('a job whose call fails during the shutdown goes back to the queue, not lost', async () => {
     const { dir, dbPath, env } = await setUp()
@@ -92,7 +104,9 @@ describe('the worker process (real process, stubbed mtcute client)', () => {
     const signalledAt = Math.floor(Date.now() / 1000)
     proc.child.kill('SIGTERM')
     expect(await proc.exited).toBe(0)
-    expect(logLines(proc.stdout).map((l) => l.msg)).toEqual(expect.arrayContaining(['job postponed: Telegram asked to wait', 'stopped']))
+    expect(logLines(proc.stdout).map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['job postponed: Telegram asked to wait', 'stopped']),
+    )
     expect(existsSync(`${dbPath}-wal`)).toBe(false)
     const { job, chat } = readBack(dbPath)
     // FLOOD_WAIT_600: queued again for ten minutes on, without charging an attempt.

@@ -98,7 +98,8 @@ export async function watchPageProblems(page: Page, ownOrigin: string): Promise<
   })
   page.on('pageerror', (error) => pageErrors.push(error.message))
   page.on('requestfailed', (request) => {
-    if (request.url().startsWith(ownOrigin)) failedOwnRequests.push(`${request.url()}: ${request.failure()?.errorText ?? ''}`)
+    if (request.url().startsWith(ownOrigin))
+      failedOwnRequests.push(`${request.url()}: ${request.failure()?.errorText ?? ''}`)
   })
   await page.addInitScript(() => {
     const seen: string[] = []
@@ -164,4 +165,3 @@ export function useBrowserSite(env: Record<string, string> = {}): BrowserSite {
     },
   }
 }
-

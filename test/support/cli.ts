@@ -29,7 +29,12 @@ export function runCli(args: readonly string[], env: Record<string, string>, cwd
 export const WORKER_PROCESS_SCRIPT = `${ROOT}test/support/worker-process.ts`
 
 /** Like {@link runCli}, for another TypeScript entry point (e.g. `test/support/worker-process.ts`). */
-export function runScript(script: string, args: readonly string[], env: Record<string, string>, cwd: string): CliProcess {
+export function runScript(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  cwd: string,
+): CliProcess {
   const child = spawn(process.execPath, ['--import', TSX_LOADER, script, ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? '', ...env },

@@ -48,7 +48,11 @@ export async function startEmulator(
     close: async () => {
       emulator.close()
       server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => { resolve() }))
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve()
+        }),
+      )
     },
   }
 }
@@ -73,7 +77,12 @@ export function manualClock(startMs = Date.UTC(2030, 0, 1)): ManualClock {
 /** An HTTP server that records what is posted to it and answers with `respond`'s status. */
 export interface RecordingServer {
   readonly url: string
-  readonly requests: { readonly path: string; readonly headers: Record<string, string | string[] | undefined>; readonly body: unknown; readonly query: string }[]
+  readonly requests: {
+    readonly path: string
+    readonly headers: Record<string, string | string[] | undefined>
+    readonly body: unknown
+    readonly query: string
+  }[]
   close(): Promise<void>
 }
 
@@ -95,7 +104,11 @@ export async function startRecordingServer(respond: (index: number) => number = 
     requests,
     close: async () => {
       server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => { resolve() }))
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve()
+        }),
+      )
     },
   }
 }

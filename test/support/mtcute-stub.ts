@@ -1,7 +1,19 @@
-import { BaseTelegramClient, type ICorePlatform, Long, MemoryStorage, type MaybePromise, type MustEqual, type RpcCallOptions, TelegramClient, tl } from '@mtcute/node'
+import {
+  BaseTelegramClient,
+  type ICorePlatform,
+  Long,
+  MemoryStorage,
+  type MaybePromise,
+  type MustEqual,
+  type RpcCallOptions,
+  TelegramClient,
+  tl,
+} from '@mtcute/node'
 
 /** Answers one RPC method: returns its result or throws (a `tl.RpcError`, say). */
-export type Responder<T extends tl.RpcMethod['_']> = (req: tl.FindByName<tl.RpcMethod, T>) => MaybePromise<tl.RpcCallReturn[T]>
+export type Responder<T extends tl.RpcMethod['_']> = (
+  req: tl.FindByName<tl.RpcMethod, T>,
+) => MaybePromise<tl.RpcCallReturn[T]>
 
 /**
  * An offline mtcute client: `BaseTelegramClient` over `MemoryStorage` with no update loop, whose
@@ -17,7 +29,14 @@ export class StubBaseClient extends BaseTelegramClient {
 
   /** @param platform mtcute's platform, e.g. the worker's (`WorkerPlatform`). @default mtcute's `NodePlatform` */
   constructor(platform?: ICorePlatform) {
-    super({ apiId: 1, apiHash: 'stub', storage: new MemoryStorage(), updates: false, logLevel: 0, ...(platform ? { platform } : {}) })
+    super({
+      apiId: 1,
+      apiHash: 'stub',
+      storage: new MemoryStorage(),
+      updates: false,
+      logLevel: 0,
+      ...(platform ? { platform } : {}),
+    })
   }
 
   /** Registers (or replaces) the answer to `method`. */
@@ -30,7 +49,10 @@ export class StubBaseClient extends BaseTelegramClient {
    * Runs `gate` before answering `method` (after the call is recorded), e.g. to hold a call in
    * flight until the test has done something. Replaces an earlier gate of that method.
    */
-  holdBefore<T extends tl.RpcMethod['_']>(method: T, gate: (req: tl.FindByName<tl.RpcMethod, T>) => Promise<void>): this {
+  holdBefore<T extends tl.RpcMethod['_']>(
+    method: T,
+    gate: (req: tl.FindByName<tl.RpcMethod, T>) => Promise<void>,
+  ): this {
     this.gates.set(method, gate as (req: tl.RpcMethod) => Promise<void>)
     return this
   }
@@ -40,7 +62,10 @@ export class StubBaseClient extends BaseTelegramClient {
     return this.calls.map((c) => c._)
   }
 
-  override async call<T extends tl.RpcMethod>(message: MustEqual<T, tl.RpcMethod>, _params?: RpcCallOptions): Promise<tl.RpcCallReturn[T['_']]> {
+  override async call<T extends tl.RpcMethod>(
+    message: MustEqual<T, tl.RpcMethod>,
+    _params?: RpcCallOptions,
+  ): Promise<tl.RpcCallReturn[T['_']]> {
     await this.prepare()
     const req: tl.RpcMethod = message
     this.calls.push(req)
@@ -49,7 +74,8 @@ export class StubBaseClient extends BaseTelegramClient {
     await this.gates.get(req._)?.(req)
     const res = await fn(req)
     // What the real call() does too: remember peers and access hashes from every answer.
-    if (typeof res === 'object' && res !== null) await this.storage.peers.updatePeersFrom(res as Parameters<typeof this.storage.peers.updatePeersFrom>[0])
+    if (typeof res === 'object' && res !== null)
+      await this.storage.peers.updatePeersFrom(res as Parameters<typeof this.storage.peers.updatePeersFrom>[0])
     return res
   }
 
@@ -60,7 +86,12 @@ export class StubBaseClient extends BaseTelegramClient {
 
   // SRP needs a real server's parameters; the stub checks only that a password was sent.
   override computeSrpParams(_request: tl.account.RawPassword, password: string): Promise<tl.RawInputCheckPasswordSRP> {
-    return Promise.resolve({ _: 'inputCheckPasswordSRP', srpId: Long.ZERO, A: new TextEncoder().encode(password), M1: new Uint8Array(0) })
+    return Promise.resolve({
+      _: 'inputCheckPasswordSRP',
+      srpId: Long.ZERO,
+      A: new TextEncoder().encode(password),
+      M1: new Uint8Array(0),
+    })
   }
 }
 
@@ -76,13 +107,36 @@ export function rpcError(code: number, text: string): tl.RpcError {
 }
 
 /** The logged-in account. */
-export const SELF: tl.RawUser = { _: 'user', id: 100, accessHash: Long.fromNumber(1), self: true, firstName: 'Worker', username: 'kg_worker' }
+export const SELF: tl.RawUser = {
+  _: 'user',
+  id: 100,
+  accessHash: Long.fromNumber(1),
+  self: true,
+  firstName: 'Worker',
+  username: 'kg_worker',
+}
 /** The bot. */
-export const BOT: tl.RawUser = { _: 'user', id: 200, accessHash: Long.fromNumber(2), bot: true, firstName: 'Karmagate', username: 'karmagate_bot' }
+export const BOT: tl.RawUser = {
+  _: 'user',
+  id: 200,
+  accessHash: Long.fromNumber(2),
+  bot: true,
+  firstName: 'Karmagate',
+  username: 'karmagate_bot',
+}
 
 /** A supergroup this account created. */
 export function megagroup(id: number, title: string): tl.RawChannel {
-  return { _: 'channel', id, accessHash: Long.fromNumber(id * 7), title, megagroup: true, creator: true, photo: { _: 'chatPhotoEmpty' }, date: 0 }
+  return {
+    _: 'channel',
+    id,
+    accessHash: Long.fromNumber(id * 7),
+    title,
+    megagroup: true,
+    creator: true,
+    photo: { _: 'chatPhotoEmpty' },
+    date: 0,
+  }
 }
 
 /** An `updates` answer carrying these chats and users. */
@@ -103,7 +157,13 @@ export interface EmulatedChats {
 export function emulateChats(stub: StubBaseClient, state: EmulatedChats = { channels: [] }): EmulatedChats {
   let nextId = 5000 + state.channels.length
   stub
-    .respondWith('messages.getDialogs', (): tl.messages.RawDialogs => ({ _: 'messages.dialogs', dialogs: [], messages: [], chats: state.channels.map((c) => c.channel), users: [] }))
+    .respondWith('messages.getDialogs', (): tl.messages.RawDialogs => ({
+      _: 'messages.dialogs',
+      dialogs: [],
+      messages: [],
+      chats: state.channels.map((c) => c.channel),
+      users: [],
+    }))
     .respondWith('channels.getFullChannel', (req): tl.messages.RawChatFull => {
       const id = req.channel._ === 'inputChannel' ? req.channel.channelId : 0
       const found = state.channels.find((c) => c.channel.id === id)
@@ -121,10 +181,22 @@ export function emulateChats(stub: StubBaseClient, state: EmulatedChats = { chan
       state.channels.push({ channel, about: req.about })
       return updatesWith([channel])
     })
-    .respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({ _: 'contacts.resolvedPeer', peer: { _: 'peerUser', userId: BOT.id }, chats: [], users: [BOT] }))
+    .respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({
+      _: 'contacts.resolvedPeer',
+      peer: { _: 'peerUser', userId: BOT.id },
+      chats: [],
+      users: [BOT],
+    }))
     .respondWith('channels.inviteToChannel', (req): tl.messages.RawInvitedUsers => {
       const id = req.channel._ === 'inputChannel' ? req.channel.channelId : 0
-      return { _: 'messages.invitedUsers', updates: updatesWith(state.channels.filter((c) => c.channel.id === id).map((c) => c.channel), [BOT]), missingInvitees: [] }
+      return {
+        _: 'messages.invitedUsers',
+        updates: updatesWith(
+          state.channels.filter((c) => c.channel.id === id).map((c) => c.channel),
+          [BOT],
+        ),
+        missingInvitees: [],
+      }
     })
     .respondWith('channels.editAdmin', () => updatesWith([], [BOT]))
     // A private channel cannot be fetched without its access hash; mtcute asks with 0.
@@ -217,10 +289,15 @@ export function phoneCodeClient(account: PhoneAccount = {}): { stub: StubBaseCli
   stub
     .respondWith('auth.sendCode', (req): tl.auth.TypeSentCode => {
       if (req.phoneNumber !== phone) throw rpcError(400, 'PHONE_NUMBER_INVALID')
-      return { _: 'auth.sentCode', type: account.type ?? { _: 'auth.sentCodeTypeApp', length: code.length }, phoneCodeHash: PHONE_CODE_HASH }
+      return {
+        _: 'auth.sentCode',
+        type: account.type ?? { _: 'auth.sentCodeTypeApp', length: code.length },
+        phoneCodeHash: PHONE_CODE_HASH,
+      }
     })
     .respondWith('auth.signIn', (req): tl.auth.TypeAuthorization => {
-      if (req.phoneNumber !== phone || req.phoneCodeHash !== PHONE_CODE_HASH || req.phoneCode !== code) throw rpcError(400, 'PHONE_CODE_INVALID')
+      if (req.phoneNumber !== phone || req.phoneCodeHash !== PHONE_CODE_HASH || req.phoneCode !== code)
+        throw rpcError(400, 'PHONE_CODE_INVALID')
       if (account.password !== undefined) throw rpcError(401, 'SESSION_PASSWORD_NEEDED')
       return { _: 'auth.authorization', user: SELF }
     })

@@ -74,7 +74,13 @@ export async function startTestSite(env: Record<string, string> = {}): Promise<T
   const logger = createLogger(config, logs)
   const { store } = openStore(dbPath)
   let now = Date.now()
-  const app = createApp({ config, botUsername: config.botUsername ?? TEST_BOT_USERNAME, store, logger, clock: () => now })
+  const app = createApp({
+    config,
+    botUsername: config.botUsername ?? TEST_BOT_USERNAME,
+    store,
+    logger,
+    clock: () => now,
+  })
   const server: Server = createServer(app).listen(0, '127.0.0.1')
   await once(server, 'listening')
   const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`
@@ -89,10 +95,15 @@ export async function startTestSite(env: Record<string, string> = {}): Promise<T
       now = ms
     },
     nowSeconds,
-    loginUrl: (fields = {}) => `${url}/auth/telegram?${signedLoginQuery(config.botToken, loginFields(nowSeconds(), fields))}`,
+    loginUrl: (fields = {}) =>
+      `${url}/auth/telegram?${signedLoginQuery(config.botToken, loginFields(nowSeconds(), fields))}`,
     close: async () => {
       server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => { resolve() }))
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve()
+        }),
+      )
       store.close()
       tmp.remove()
     },
@@ -100,7 +111,10 @@ export async function startTestSite(env: Record<string, string> = {}): Promise<T
 }
 
 /** Typical login fields for a member, dated `authDate`; `undefined` in overrides drops a field. */
-export function loginFields(authDate: number, overrides: Record<string, string | undefined> = {}): Record<string, string> {
+export function loginFields(
+  authDate: number,
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string> {
   const fields: Record<string, string | undefined> = {
     id: '424242',
     first_name: 'Ada',

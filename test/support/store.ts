@@ -39,12 +39,23 @@ export function openTestStore(startMs = Date.UTC(2030, 0, 1)): TestStore {
 }
 
 /** A member with a Telegram id, created as a login would. */
-export async function addMember(t: TestStore, telegramId: number, name = `Member ${String(telegramId)}`): Promise<number> {
-  return t.store.members.recordBotContact({ telegramId, firstName: name, lastName: null, username: null }, Math.floor(t.now() / 1000))
+export async function addMember(
+  t: TestStore,
+  telegramId: number,
+  name = `Member ${String(telegramId)}`,
+): Promise<number> {
+  return t.store.members.recordBotContact(
+    { telegramId, firstName: name, lastName: null, username: null },
+    Math.floor(t.now() / 1000),
+  )
 }
 
 /** An active chat (as if the worker had created it) with an invite link. */
-export async function addActiveChat(t: TestStore, title = 'Inner circle', telegramChatId = -1001000000001): Promise<number> {
+export async function addActiveChat(
+  t: TestStore,
+  title = 'Inner circle',
+  telegramChatId = -1001000000001,
+): Promise<number> {
   const now = Math.floor(t.now() / 1000)
   const chat = await t.store.chats.create(title, '', now)
   await t.store.chats.markActive(chat.id, telegramChatId, now)

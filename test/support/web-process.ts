@@ -17,7 +17,10 @@ export interface TestWebProcess extends WebProcess {
  * Starts the web process as `cli.ts web` does, on an ephemeral port over a fresh temp
  * database. With no `BOT_TOKEN` in `env` it is the sandbox, with the emulator in process.
  */
-export async function startTestWebProcess(env: Record<string, string> = {}, options: { dbPath?: string } = {}): Promise<TestWebProcess> {
+export async function startTestWebProcess(
+  env: Record<string, string> = {},
+  options: { dbPath?: string } = {},
+): Promise<TestWebProcess> {
   const tmp = tempDir()
   // A given database outlives this process, as after a restart; a temp one is removed with it.
   const dbPath = options.dbPath ?? join(tmp.dir, 'karmagate.db')
@@ -31,7 +34,10 @@ export async function startTestWebProcess(env: Record<string, string> = {}, opti
     ...env,
   })
   const logs = new LogCapture()
-  const web = await startWebProcess(config, createLogger(config, logs), { host: '127.0.0.1', botRetryDelayMs: [50, 500] })
+  const web = await startWebProcess(config, createLogger(config, logs), {
+    host: '127.0.0.1',
+    botRetryDelayMs: [50, 500],
+  })
   return {
     ...web,
     config,
@@ -61,7 +67,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()

@@ -40,7 +40,12 @@ describe('loadConfig', () => {
   })
 
   it('parses a production configuration', () => {
-    const config = loadConfig({ ...production, ADMIN_TELEGRAM_IDS: ' 12, 34 ', LOGIN_MAX_AGE_SECONDS: '86400', BOT_USERNAME: '@my_bot' })
+    const config = loadConfig({
+      ...production,
+      ADMIN_TELEGRAM_IDS: ' 12, 34 ',
+      LOGIN_MAX_AGE_SECONDS: '86400',
+      BOT_USERNAME: '@my_bot',
+    })
     expect(config.publicUrl).toBe('https://karma.example.com')
     expect(config.secureCookies).toBe(true)
     expect([...config.adminTelegramIds]).toEqual([12, 34])
@@ -77,7 +82,16 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
     })
     const text = problems.join('\n')
-    for (const name of ['BOT_TOKEN', 'PUBLIC_URL', 'SESSION_SECRET', 'PORT', 'ADMIN_TELEGRAM_IDS', 'LOGIN_MAX_AGE_SECONDS', 'TELEGRAM_API_ROOT', 'LOG_LEVEL']) {
+    for (const name of [
+      'BOT_TOKEN',
+      'PUBLIC_URL',
+      'SESSION_SECRET',
+      'PORT',
+      'ADMIN_TELEGRAM_IDS',
+      'LOGIN_MAX_AGE_SECONDS',
+      'TELEGRAM_API_ROOT',
+      'LOG_LEVEL',
+    ]) {
       expect(text).toContain(name)
     }
     expect(text).not.toContain(secret)

@@ -44,7 +44,9 @@ describe('login verification: accepted data', () => {
   })
 
   it('matches the data-check-string Telegram documents (sorted key=value lines, hash left out)', () => {
-    expect(dataCheckString({ id: '1', auth_date: '5', hash: 'x', first_name: 'A' })).toBe('auth_date=5\nfirst_name=A\nid=1')
+    expect(dataCheckString({ id: '1', auth_date: '5', hash: 'x', first_name: 'A' })).toBe(
+      'auth_date=5\nfirst_name=A\nid=1',
+    )
   })
 
   it('signs every received field, including ones Telegram adds in future', () => {
@@ -108,9 +110,17 @@ describe('login verification: malformed input is a 400', () => {
     ['an id with a leading zero', () => signed({ id: '0424242' }), 'invalid_id'],
     ['an id beyond 2^53', () => signed({ id: '9007199254740993' }), 'invalid_id'],
     ['a non-numeric id', () => signed({ id: 'abc' }), 'invalid_id'],
-    ['a short hash', () => signed().replace(/hash=([0-9a-f]+)/, (_m, h: string) => `hash=${h.slice(2)}`), 'invalid_hash'],
+    [
+      'a short hash',
+      () => signed().replace(/hash=([0-9a-f]+)/, (_m, h: string) => `hash=${h.slice(2)}`),
+      'invalid_hash',
+    ],
     ['a long hash', () => `${signed()}00`, 'invalid_hash'],
-    ['an uppercase hash', () => signed().replace(/hash=([0-9a-f]+)/, (_m, h: string) => `hash=${h.toUpperCase()}`), 'invalid_hash'],
+    [
+      'an uppercase hash',
+      () => signed().replace(/hash=([0-9a-f]+)/, (_m, h: string) => `hash=${h.toUpperCase()}`),
+      'invalid_hash',
+    ],
     ['a non-hex hash', () => signed().replace(/hash=[0-9a-f]{2}/, 'hash=zz'), 'invalid_hash'],
     ['a query over the size limit', () => `${signed()}&pad=${'x'.repeat(5000)}`, 'query_too_large'],
   ]
@@ -205,7 +215,8 @@ describe('property: no single mutation of a signed login is accepted', () => {
     'changed byte in a key': (pairs, i, _j, byte) => {
       const [key, value] = pairs[i % pairs.length]!
       const pos = byte % key.length
-      const changed = key.slice(0, pos) + String.fromCharCode(key.charCodeAt(pos) ^ (1 + (byte % 31))) + key.slice(pos + 1)
+      const changed =
+        key.slice(0, pos) + String.fromCharCode(key.charCodeAt(pos) ^ (1 + (byte % 31))) + key.slice(pos + 1)
       if (pairs.some((p) => p[0] === changed)) return undefined
       return pairs.map((p) => (p[0] === key ? [changed, value] : p))
     },
@@ -223,7 +234,10 @@ describe('property: no single mutation of a signed login is accepted', () => {
 
   it('holds for every mutation kind', () => {
     // The unmutated payload must pass, or the property would hold vacuously.
-    fc.assert(fc.property(signedPayload, (pairs) => reasonOf(rawQuery(pairs)) === 'ok'), { numRuns: 100 })
+    fc.assert(
+      fc.property(signedPayload, (pairs) => reasonOf(rawQuery(pairs)) === 'ok'),
+      { numRuns: 100 },
+    )
     for (const [name, mutate] of Object.entries(mutations)) {
       fc.assert(
         fc.property(signedPayload, fc.nat(), fc.nat(), fc.nat(255), (pairs, i, j, byte) => {

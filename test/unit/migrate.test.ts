@@ -25,7 +25,9 @@ function setup(files: Record<string, string>): { db: SqliteDatabase; dir: string
 
 const tables = (db: SqliteDatabase) =>
   db
-    .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .prepare<[], { name: string }>(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
     .all()
     .map((r) => r.name)
 
@@ -69,7 +71,9 @@ describe('migrations', () => {
 
   it('refuses badly named or duplicate-numbered files', () => {
     expect(() => readMigrations(setup({ 'init.sql': 'SELECT 1;' }).dir)).toThrow(MigrationError)
-    expect(() => readMigrations(setup({ '001_a.sql': 'SELECT 1;', '1_b.sql': 'SELECT 1;' }).dir)).toThrow(/share number 1/)
+    expect(() => readMigrations(setup({ '001_a.sql': 'SELECT 1;', '1_b.sql': 'SELECT 1;' }).dir)).toThrow(
+      /share number 1/,
+    )
   })
 
   it("applies the project's own migrations to a fresh database", () => {

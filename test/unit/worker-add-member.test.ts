@@ -9,7 +9,13 @@ import { megagroup, rpcError, stubClient, updatesWith } from '../support/mtcute-
 /** The member to add, as Telegram knows them. */
 const ADA: tl.RawUser = { _: 'user', id: 300, accessHash: Long.fromNumber(33), firstName: 'Ada', username: 'ada_k' }
 /** Someone else, who holds the username Ada once had. */
-const MALLORY: tl.RawUser = { _: 'user', id: 301, accessHash: Long.fromNumber(44), firstName: 'Mallory', username: 'ada_k' }
+const MALLORY: tl.RawUser = {
+  _: 'user',
+  id: 301,
+  accessHash: Long.fromNumber(44),
+  firstName: 'Mallory',
+  username: 'ada_k',
+}
 const CHANNEL = megagroup(5000, 'Inner circle')
 const CHAT_ID = botApiChannelId(CHANNEL.id)
 
@@ -27,18 +33,20 @@ async function account(options: { knowsAda: boolean }) {
   const { stub, tg } = stubClient()
   await stub.prepare()
   await stub.storage.peers.updatePeersFrom(updatesWith([CHANNEL], options.knowsAda ? [ADA] : []))
-  stub
-    .respondWith('users.getUsers', () => [])
-    .respondWith('channels.inviteToChannel', () => invited())
+  stub.respondWith('users.getUsers', () => []).respondWith('channels.inviteToChannel', () => invited())
   return { stub, tg }
 }
 
-const inviteCalls = (calls: tl.RpcMethod[]) => calls.filter((c): c is tl.channels.RawInviteToChannelRequest => c._ === 'channels.inviteToChannel')
+const inviteCalls = (calls: tl.RpcMethod[]) =>
+  calls.filter((c): c is tl.channels.RawInviteToChannelRequest => c._ === 'channels.inviteToChannel')
 
 describe('addMember (channels.inviteToChannel)', () => {
   it('invites a member the account knows into its own supergroup, with both access hashes', async () => {
     const { stub, tg } = await account({ knowsAda: true })
-    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).resolves.toEqual({ added: true, alreadyMember: false })
+    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).resolves.toEqual({
+      added: true,
+      alreadyMember: false,
+    })
     expect(stub.methods()).toEqual(['channels.inviteToChannel'])
     const call = inviteCalls(stub.calls)[0]
     expect(call?.channel).toEqual({ _: 'inputChannel', channelId: CHANNEL.id, accessHash: CHANNEL.accessHash })
@@ -52,7 +60,9 @@ describe('addMember (channels.inviteToChannel)', () => {
       expect(req.username).toBe('ada_k')
       return { _: 'contacts.resolvedPeer', peer: { _: 'peerUser', userId: ADA.id }, chats: [], users: [ADA] }
     })
-    await expect(new MtcuteAccount(tg).addMember({ telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: '@ada_k' })).resolves.toEqual({ added: true, alreadyMember: false })
+    await expect(
+      new MtcuteAccount(tg).addMember({ telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: '@ada_k' }),
+    ).resolves.toEqual({ added: true, alreadyMember: false })
     // mtcute asks for the bare id first (no access hash: Telegram shows nothing), then the username.
     expect(stub.methods()).toEqual(['users.getUsers', 'contacts.resolveUsername', 'channels.inviteToChannel'])
     expect(inviteCalls(stub.calls)[0]?.users).toEqual([{ _: 'inputUser', userId: ADA.id, accessHash: ADA.accessHash }])
@@ -61,27 +71,44 @@ describe('addMember (channels.inviteToChannel)', () => {
 
   it('does not add whoever holds the username now when that is someone else', async () => {
     const { stub, tg } = await account({ knowsAda: false })
-    stub.respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({ _: 'contacts.resolvedPeer', peer: { _: 'peerUser', userId: MALLORY.id }, chats: [], users: [MALLORY] }))
-    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: 'ada_k' })).resolves.toEqual({ added: false, refusal: 'USER_NOT_FOUND' })
+    stub.respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({
+      _: 'contacts.resolvedPeer',
+      peer: { _: 'peerUser', userId: MALLORY.id },
+      chats: [],
+      users: [MALLORY],
+    }))
+    await expect(
+      addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: 'ada_k' }),
+    ).resolves.toEqual({ added: false, refusal: 'USER_NOT_FOUND' })
     expect(inviteCalls(stub.calls)).toEqual([])
     await tg.destroy()
   })
 
   it('falls back when the account cannot find the member at all (no access hash, no username)', async () => {
     const { stub, tg } = await account({ knowsAda: false })
-    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).resolves.toEqual({ added: false, refusal: 'USER_NOT_FOUND' })
+    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).resolves.toEqual({
+      added: false,
+      refusal: 'USER_NOT_FOUND',
+    })
     stub.respondWith('contacts.resolveUsername', () => {
       throw rpcError(400, 'USERNAME_NOT_OCCUPIED')
     })
-    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: 'gone_name' })).resolves.toEqual({ added: false, refusal: 'USER_NOT_FOUND' })
+    await expect(
+      addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: 'gone_name' }),
+    ).resolves.toEqual({ added: false, refusal: 'USER_NOT_FOUND' })
     expect(inviteCalls(stub.calls)).toEqual([])
     await tg.destroy()
   })
 
   it('a member Telegram lists in missingInvitees (privacy, no error) falls back', async () => {
     const { stub, tg } = await account({ knowsAda: true })
-    stub.respondWith('channels.inviteToChannel', () => invited([], [{ _: 'missingInvitee', userId: ADA.id, premiumWouldAllowInvite: true }]))
-    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).resolves.toEqual({ added: false, refusal: 'USER_PRIVACY_RESTRICTED' })
+    stub.respondWith('channels.inviteToChannel', () =>
+      invited([], [{ _: 'missingInvitee', userId: ADA.id, premiumWouldAllowInvite: true }]),
+    )
+    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).resolves.toEqual({
+      added: false,
+      refusal: 'USER_PRIVACY_RESTRICTED',
+    })
     await tg.destroy()
   })
 
@@ -91,7 +118,10 @@ describe('addMember (channels.inviteToChannel)', () => {
     stub.respondWith('channels.inviteToChannel', () => {
       throw rpcError(code === 'USER_CHANNELS_TOO_MUCH' ? 403 : 400, code)
     })
-    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).resolves.toEqual({ added: false, refusal: code })
+    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).resolves.toEqual({
+      added: false,
+      refusal: code,
+    })
     expect(stub.methods()).toEqual(['channels.inviteToChannel'])
     await tg.destroy()
   })
@@ -101,7 +131,10 @@ describe('addMember (channels.inviteToChannel)', () => {
     stub.respondWith('channels.inviteToChannel', () => {
       throw rpcError(400, 'USER_ALREADY_PARTICIPANT')
     })
-    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).resolves.toEqual({ added: true, alreadyMember: true })
+    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).resolves.toEqual({
+      added: true,
+      alreadyMember: true,
+    })
     await tg.destroy()
   })
 
@@ -110,7 +143,9 @@ describe('addMember (channels.inviteToChannel)', () => {
     stub.respondWith('channels.inviteToChannel', () => {
       throw rpcError(420, 'FLOOD_WAIT_300')
     })
-    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).rejects.toSatisfy((e) => tl.RpcError.is(e, 'FLOOD_WAIT_%d') && e.seconds === 300)
+    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).rejects.toSatisfy(
+      (e) => tl.RpcError.is(e, 'FLOOD_WAIT_%d') && e.seconds === 300,
+    )
     await tg.destroy()
   })
 
@@ -119,7 +154,9 @@ describe('addMember (channels.inviteToChannel)', () => {
     stub.respondWith('channels.inviteToChannel', () => {
       throw rpcError(400, text)
     })
-    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).rejects.toSatisfy((e) => tl.RpcError.is(e) && e.text === text)
+    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: null })).rejects.toSatisfy(
+      (e) => tl.RpcError.is(e) && e.text === text,
+    )
     await tg.destroy()
   })
 
@@ -128,7 +165,9 @@ describe('addMember (channels.inviteToChannel)', () => {
     stub.respondWith('contacts.resolveUsername', () => {
       throw rpcError(420, 'FLOOD_WAIT_60')
     })
-    await expect(addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: 'ada_k' })).rejects.toSatisfy((e) => tl.RpcError.is(e, 'FLOOD_WAIT_%d'))
+    await expect(
+      addMember(tg, { telegramChatId: CHAT_ID, telegramUserId: ADA.id, username: 'ada_k' }),
+    ).rejects.toSatisfy((e) => tl.RpcError.is(e, 'FLOOD_WAIT_%d'))
     expect(inviteCalls(stub.calls)).toEqual([])
     await tg.destroy()
   })

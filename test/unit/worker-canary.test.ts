@@ -20,10 +20,19 @@ async function site(): Promise<TestSite> {
 }
 
 const SENT_ID = 10
-const button: tl.RawKeyboardButtonUrlAuth = { _: 'keyboardButtonUrlAuth', text: 'Log in', url: 'https://karma.example.com/auth/telegram', buttonId: 3 }
+const button: tl.RawKeyboardButtonUrlAuth = {
+  _: 'keyboardButtonUrlAuth',
+  text: 'Log in',
+  url: 'https://karma.example.com/auth/telegram',
+  buttonId: 3,
+}
 
 /** A message in the chat with the bot; `out` is ours. */
-function message(id: number, text: string, options: { out?: boolean; buttons?: tl.TypeKeyboardButton[] } = {}): tl.RawMessage {
+function message(
+  id: number,
+  text: string,
+  options: { out?: boolean; buttons?: tl.TypeKeyboardButton[] } = {},
+): tl.RawMessage {
   return {
     _: 'message',
     id,
@@ -31,11 +40,18 @@ function message(id: number, text: string, options: { out?: boolean; buttons?: t
     peerId: { _: 'peerUser', userId: BOT.id },
     date: 0,
     message: text,
-    ...(options.buttons ? { replyMarkup: { _: 'replyInlineMarkup', rows: [{ _: 'keyboardButtonRow', buttons: options.buttons }] } } : {}),
+    ...(options.buttons
+      ? { replyMarkup: { _: 'replyInlineMarkup', rows: [{ _: 'keyboardButtonRow', buttons: options.buttons }] } }
+      : {}),
   }
 }
 
-const REQUEST: tl.TypeUrlAuthResult = { _: 'urlAuthResultRequest', requestWriteAccess: true, bot: BOT, domain: '127.0.0.1' }
+const REQUEST: tl.TypeUrlAuthResult = {
+  _: 'urlAuthResultRequest',
+  requestWriteAccess: true,
+  bot: BOT,
+  domain: '127.0.0.1',
+}
 
 /**
  * A stubbed account talking to a bot: `/login` is sent as message 10, the history answers with
@@ -44,17 +60,36 @@ const REQUEST: tl.TypeUrlAuthResult = { _: 'urlAuthResultRequest', requestWriteA
 function canaryClient(options: { history?: tl.TypeMessage[]; request?: tl.TypeUrlAuthResult; acceptedUrl?: string }) {
   const { stub, tg } = stubClient()
   stub
-    .respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({ _: 'contacts.resolvedPeer', peer: { _: 'peerUser', userId: BOT.id }, chats: [], users: [BOT] }))
-    .respondWith('messages.sendMessage', (): tl.RawUpdateShortSentMessage => ({ _: 'updateShortSentMessage', out: true, id: SENT_ID, pts: 1, ptsCount: 1, date: 0 }))
+    .respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({
+      _: 'contacts.resolvedPeer',
+      peer: { _: 'peerUser', userId: BOT.id },
+      chats: [],
+      users: [BOT],
+    }))
+    .respondWith('messages.sendMessage', (): tl.RawUpdateShortSentMessage => ({
+      _: 'updateShortSentMessage',
+      out: true,
+      id: SENT_ID,
+      pts: 1,
+      ptsCount: 1,
+      date: 0,
+    }))
     .respondWith('messages.getHistory', (): tl.messages.RawMessages => ({
       _: 'messages.messages',
-      messages: [...(options.history ?? []), message(SENT_ID, '/login', { out: true }), message(4, 'an older answer', { buttons: [button] })],
+      messages: [
+        ...(options.history ?? []),
+        message(SENT_ID, '/login', { out: true }),
+        message(4, 'an older answer', { buttons: [button] }),
+      ],
       topics: [],
       chats: [],
       users: [BOT],
     }))
     .respondWith('messages.requestUrlAuth', () => options.request ?? REQUEST)
-    .respondWith('messages.acceptUrlAuth', (): tl.TypeUrlAuthResult => ({ _: 'urlAuthResultAccepted', url: options.acceptedUrl ?? 'http://127.0.0.1:1/auth/telegram' }))
+    .respondWith('messages.acceptUrlAuth', (): tl.TypeUrlAuthResult => ({
+      _: 'urlAuthResultAccepted',
+      url: options.acceptedUrl ?? 'http://127.0.0.1:1/auth/telegram',
+    }))
   return { stub, tg }
 }
 
@@ -63,10 +98,23 @@ const fast = { pollIntervalMs: 1, maxPolls: 3 }
 describe('the login canary', () => {
   it('sends /login, presses the button, accepts with write access and gets a session from the site', async () => {
     const s = await site()
-    const { stub, tg } = canaryClient({ history: [message(11, 'Log in to karmagate', { buttons: [{ _: 'keyboardButtonUrl', text: 'Help', url: 'https://example.com' }, button] })], acceptedUrl: s.loginUrl() })
+    const { stub, tg } = canaryClient({
+      history: [
+        message(11, 'Log in to karmagate', {
+          buttons: [{ _: 'keyboardButtonUrl', text: 'Help', url: 'https://example.com' }, button],
+        }),
+      ],
+      acceptedUrl: s.loginUrl(),
+    })
     const pass = await runLoginCanary(tg, { botUsername: '@karmagate_bot', ...fast })
     expect(pass).toEqual({ opened: `${s.url}/auth/telegram`, status: 302 })
-    expect(stub.methods()).toEqual(['contacts.resolveUsername', 'messages.sendMessage', 'messages.getHistory', 'messages.requestUrlAuth', 'messages.acceptUrlAuth'])
+    expect(stub.methods()).toEqual([
+      'contacts.resolveUsername',
+      'messages.sendMessage',
+      'messages.getHistory',
+      'messages.requestUrlAuth',
+      'messages.acceptUrlAuth',
+    ])
     expect(stub.calls[1]).toMatchObject({ message: '/login', peer: { _: 'inputPeerUser', userId: BOT.id } })
     expect(stub.calls[2]).toMatchObject({ minId: SENT_ID })
     expect(stub.calls[3]).toMatchObject({ msgId: 11, buttonId: 3 })
@@ -78,7 +126,10 @@ describe('the login canary', () => {
 
   it('takes an Accepted answer to the request as it is (the bot was allowed before)', async () => {
     const s = await site()
-    const { stub, tg } = canaryClient({ history: [message(11, 'Log in', { buttons: [button] })], request: { _: 'urlAuthResultAccepted', url: s.loginUrl() } })
+    const { stub, tg } = canaryClient({
+      history: [message(11, 'Log in', { buttons: [button] })],
+      request: { _: 'urlAuthResultAccepted', url: s.loginUrl() },
+    })
     await expect(runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast })).resolves.toMatchObject({ status: 302 })
     expect(stub.methods()).not.toContain('messages.acceptUrlAuth')
     await tg.destroy()
@@ -86,14 +137,23 @@ describe('the login canary', () => {
 
   it('fails with bot-silent when no answer comes within the polls', async () => {
     const { stub, tg } = canaryClient({})
-    await expect(runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast })).rejects.toMatchObject({ name: 'CanaryError', reason: 'bot-silent' })
+    await expect(runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast })).rejects.toMatchObject({
+      name: 'CanaryError',
+      reason: 'bot-silent',
+    })
     expect(stub.methods().filter((m) => m === 'messages.getHistory')).toHaveLength(3)
     expect(stub.methods()).not.toContain('messages.requestUrlAuth')
     await tg.destroy()
   })
 
   it('fails with no-button when the bot answers without a login button', async () => {
-    const { tg } = canaryClient({ history: [message(11, 'Something else', { buttons: [{ _: 'keyboardButtonUrl', text: 'Site', url: 'https://example.com' }] })] })
+    const { tg } = canaryClient({
+      history: [
+        message(11, 'Something else', {
+          buttons: [{ _: 'keyboardButtonUrl', text: 'Site', url: 'https://example.com' }],
+        }),
+      ],
+    })
     const err: unknown = await runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(CanaryError)
     expect(err).toMatchObject({ reason: 'no-button', message: '@karmagate_bot answered /login without a login button' })
@@ -101,8 +161,14 @@ describe('the login canary', () => {
   })
 
   it('fails with domain-not-linked on urlAuthResultDefault', async () => {
-    const { tg } = canaryClient({ history: [message(11, 'Log in', { buttons: [button] })], request: { _: 'urlAuthResultDefault' } })
-    await expect(runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast })).rejects.toMatchObject({ reason: 'domain-not-linked', message: expect.stringContaining('/setdomain') as unknown })
+    const { tg } = canaryClient({
+      history: [message(11, 'Log in', { buttons: [button] })],
+      request: { _: 'urlAuthResultDefault' },
+    })
+    await expect(runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast })).rejects.toMatchObject({
+      reason: 'domain-not-linked',
+      message: expect.stringContaining('/setdomain') as unknown,
+    })
     await tg.destroy()
   })
 
@@ -111,23 +177,39 @@ describe('the login canary', () => {
     const forged = s.loginUrl().replace(/hash=[0-9a-f]+/, `hash=${'0'.repeat(64)}`)
     const { tg } = canaryClient({ history: [message(11, 'Log in', { buttons: [button] })], acceptedUrl: forged })
     const err: unknown = await runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast }).catch((e: unknown) => e)
-    expect(err).toMatchObject({ reason: 'http-status', status: 401, message: `${s.url}/auth/telegram answered 401, expected 302` })
+    expect(err).toMatchObject({
+      reason: 'http-status',
+      status: 401,
+      message: `${s.url}/auth/telegram answered 401, expected 302`,
+    })
     await tg.destroy()
   })
 
   it('fails with no-cookie on a 302 without a session, and site-unreachable when nobody answers', async () => {
-    const { tg } = canaryClient({ history: [message(11, 'Log in', { buttons: [button] })], acceptedUrl: 'https://karma.example.com/auth/telegram?hash=secret' })
-    const redirectOnly = () => Promise.resolve(new Response(null, { status: 302, headers: { location: '/', 'set-cookie': 'kg_csrf=x; Path=/' } }))
-    await expect(runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast, fetch: redirectOnly })).rejects.toMatchObject({ reason: 'no-cookie', status: 302 })
+    const { tg } = canaryClient({
+      history: [message(11, 'Log in', { buttons: [button] })],
+      acceptedUrl: 'https://karma.example.com/auth/telegram?hash=secret',
+    })
+    const redirectOnly = () =>
+      Promise.resolve(
+        new Response(null, { status: 302, headers: { location: '/', 'set-cookie': 'kg_csrf=x; Path=/' } }),
+      )
+    await expect(
+      runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast, fetch: redirectOnly }),
+    ).rejects.toMatchObject({ reason: 'no-cookie', status: 302 })
     const refused = () => Promise.reject(new TypeError('fetch failed'))
-    const err: unknown = await runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast, fetch: refused }).catch((e: unknown) => e)
+    const err: unknown = await runLoginCanary(tg, { botUsername: 'karmagate_bot', ...fast, fetch: refused }).catch(
+      (e: unknown) => e,
+    )
     expect(err).toMatchObject({ reason: 'site-unreachable' })
     expect((err as Error).message).not.toContain('secret')
     await tg.destroy()
   })
 
   it('redacts the signed URL to its origin and path', () => {
-    expect(redactedUrl('https://karma.example.com/auth/telegram?id=1&hash=abc')).toBe('https://karma.example.com/auth/telegram')
+    expect(redactedUrl('https://karma.example.com/auth/telegram?id=1&hash=abc')).toBe(
+      'https://karma.example.com/auth/telegram',
+    )
     expect(redactedUrl('not a url')).toBe('(not a URL)')
   })
 })
@@ -144,7 +226,14 @@ describe('checkLoginOnce and its timer', () => {
     const url = s.loginUrl()
     const { tg } = canaryClient({ history: [message(11, 'Log in', { buttons: [button] })], acceptedUrl: url })
     const { logs, logger: log } = logger()
-    const result = await checkLoginOnce({ tg, store: t.store, botUsername: 'karmagate_bot', logger: log, run: fast, clock: () => t.now() })
+    const result = await checkLoginOnce({
+      tg,
+      store: t.store,
+      botUsername: 'karmagate_bot',
+      logger: log,
+      run: fast,
+      clock: () => t.now(),
+    })
     expect(result).toEqual({ ok: true, checkedAt: Math.floor(t.now() / 1000), error: null, durationMs: 0 })
     expect(await t.store.canary.last()).toEqual(result)
     expect(logs.text).toContain('login canary passed')
@@ -155,23 +244,38 @@ describe('checkLoginOnce and its timer', () => {
 
   it('records a failure with its reason, Telegram errors included, and never throws', async () => {
     const t = newStore()
-    const { stub, tg } = canaryClient({ history: [message(11, 'Log in', { buttons: [button] })], request: { _: 'urlAuthResultDefault' } })
+    const { stub, tg } = canaryClient({
+      history: [message(11, 'Log in', { buttons: [button] })],
+      request: { _: 'urlAuthResultDefault' },
+    })
     const { logs, logger: log } = logger()
     const deps = { tg, store: t.store, botUsername: 'karmagate_bot', logger: log, run: fast, clock: () => t.now() }
-    expect(await checkLoginOnce(deps)).toMatchObject({ ok: false, error: expect.stringContaining('not linked with /setdomain') as unknown })
+    expect(await checkLoginOnce(deps)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('not linked with /setdomain') as unknown,
+    })
     expect(logs.text).toContain('login canary failed')
     stub.respondWith('messages.sendMessage', () => {
       throw rpcError(400, 'YOU_BLOCKED_USER')
     })
-    expect(await checkLoginOnce(deps)).toMatchObject({ ok: false, error: expect.stringContaining('YOU_BLOCKED_USER') as unknown })
-    expect(await t.store.canary.last()).toMatchObject({ ok: false, error: expect.stringContaining('YOU_BLOCKED_USER') as unknown })
+    expect(await checkLoginOnce(deps)).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('YOU_BLOCKED_USER') as unknown,
+    })
+    expect(await t.store.canary.last()).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('YOU_BLOCKED_USER') as unknown,
+    })
     await tg.destroy()
   })
 
   it('does nothing when the interval is 0', async () => {
     const t = newStore()
     const { stub, tg } = canaryClient({})
-    const canary = startLoginCanary({ tg, store: t.store, botUsername: 'karmagate_bot', logger: pino({ level: 'silent' }) }, { intervalSeconds: 0, firstRunDelayMs: 0 })
+    const canary = startLoginCanary(
+      { tg, store: t.store, botUsername: 'karmagate_bot', logger: pino({ level: 'silent' }) },
+      { intervalSeconds: 0, firstRunDelayMs: 0 },
+    )
     await new Promise((r) => setTimeout(r, 30))
     await canary.stop()
     expect(stub.calls).toHaveLength(0)
@@ -181,7 +285,10 @@ describe('checkLoginOnce and its timer', () => {
 
   it('runs on its timer, and stop() aborts a run in progress without recording it', async () => {
     const t = newStore()
-    const { stub, tg } = canaryClient({ history: [message(11, 'Log in', { buttons: [button] })], request: { _: 'urlAuthResultDefault' } })
+    const { stub, tg } = canaryClient({
+      history: [message(11, 'Log in', { buttons: [button] })],
+      request: { _: 'urlAuthResultDefault' },
+    })
     const deps = { tg, store: t.store, botUsername: 'karmagate_bot', logger: pino({ level: 'silent' }), run: fast }
     const canary = startLoginCanary(deps, { intervalSeconds: 3600, firstRunDelayMs: 0 })
     await expect.poll(async () => (await t.store.canary.last())?.ok, { timeout: 2000 }).toBe(false)
@@ -189,7 +296,10 @@ describe('checkLoginOnce and its timer', () => {
     // A slow bot: the run is stuck polling when the worker stops.
     t.db.prepare('UPDATE canary_state SET ok = NULL, checked_at = NULL').run()
     const calls = stub.calls.length
-    const slow = startLoginCanary({ ...deps, run: { pollIntervalMs: 60_000, maxPolls: 3 } }, { intervalSeconds: 3600, firstRunDelayMs: 0 })
+    const slow = startLoginCanary(
+      { ...deps, run: { pollIntervalMs: 60_000, maxPolls: 3 } },
+      { intervalSeconds: 3600, firstRunDelayMs: 0 },
+    )
     await expect.poll(() => stub.calls.length, { timeout: 2000 }).toBeGreaterThan(calls)
     const started = Date.now()
     await slow.stop()
@@ -198,4 +308,3 @@ describe('checkLoginOnce and its timer', () => {
     await tg.destroy()
   })
 })
-

@@ -30,7 +30,15 @@ function terminal(answers: Record<string, string[]>) {
       return Promise.resolve()
     },
   } satisfies WorkerPhoneLoginOptions
-  return { io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) }, options, out, err, asked, loggedIn, stderr: () => err.join('') }
+  return {
+    io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t) },
+    options,
+    out,
+    err,
+    asked,
+    loggedIn,
+    stderr: () => err.join(''),
+  }
 }
 
 describe('worker:login arguments', () => {
@@ -59,7 +67,15 @@ describe('worker:login arguments', () => {
   it('normalizes phone numbers as people write them, and refuses what cannot be one', () => {
     expect(normalizePhoneNumber(' +49 (30) 1234-5678 ')).toBe('+493012345678')
     expect(normalizePhoneNumber('442079460958')).toBe('+442079460958')
-    for (const bad of ['', '+', '123456', '+1234567890123456', '+0 20 7946 0958', '+44 20 7946 0958 ext 2', 'tel:+442079460958']) {
+    for (const bad of [
+      '',
+      '+',
+      '123456',
+      '+1234567890123456',
+      '+0 20 7946 0958',
+      '+44 20 7946 0958 ext 2',
+      'tel:+442079460958',
+    ]) {
       expect(normalizePhoneNumber(bad)).toBeUndefined()
     }
   })
@@ -73,8 +89,14 @@ describe('phone-code login', () => {
     expect(stub.methods()).toEqual(['auth.sendCode', 'auth.signIn'])
     // The app's own api_id and api_hash go with sendCode; the digits alone with both calls.
     expect(stub.calls[0]).toMatchObject({ phoneNumber: '442079460958', apiId: 1, apiHash: 'stub' })
-    expect(stub.calls[1]).toMatchObject({ phoneNumber: '442079460958', phoneCodeHash: PHONE_CODE_HASH, phoneCode: '12345' })
-    expect(t.stderr()).toContain('A login code was sent in Telegram: a message from "Telegram" on your other logged-in devices (5 digits).')
+    expect(stub.calls[1]).toMatchObject({
+      phoneNumber: '442079460958',
+      phoneCodeHash: PHONE_CODE_HASH,
+      phoneCode: '12345',
+    })
+    expect(t.stderr()).toContain(
+      'A login code was sent in Telegram: a message from "Telegram" on your other logged-in devices (5 digits).',
+    )
     expect(t.out.join('')).toBe('Logged in as Worker (@kg_worker), id 100.\n')
     expect(t.loggedIn).toEqual([{ id: SELF.id, name: 'Worker', username: 'kg_worker' }])
     await tg.destroy()
@@ -170,18 +192,62 @@ describe('phone-code login', () => {
   })
 
   const signUp = (): tl.auth.TypeAuthorization => ({ _: 'auth.authorizationSignUpRequired' })
-  const refusing = (text: string, code = 400) => () => {
-    throw rpcError(code, text)
-  }
+  const refusing =
+    (text: string, code = 400) =>
+    () => {
+      throw rpcError(code, text)
+    }
   it.each([
-    ['auth.sendCode PHONE_NUMBER_INVALID', 8, 'auth.sendCode', refusing('PHONE_NUMBER_INVALID'), /PHONE_NUMBER_INVALID\): The phone number is not valid/],
-    ['auth.sendCode PHONE_NUMBER_BANNED', 11, 'auth.sendCode', refusing('PHONE_NUMBER_BANNED'), /PHONE_NUMBER_BANNED\): Telegram has banned this phone number/],
-    ['auth.sendCode FLOOD_WAIT_3600', 12, 'auth.sendCode', refusing('FLOOD_WAIT_3600', 420), /FLOOD_WAIT\): Telegram asks to wait 3600 s \(about 1 h\) before another login attempt: try again after 20\d\d-/],
-    ['auth.sendCode PHONE_NUMBER_FLOOD', 12, 'auth.sendCode', refusing('PHONE_NUMBER_FLOOD'), /FLOOD_WAIT\): Too many login attempts for this phone number/],
-    ['auth.signIn PHONE_CODE_EXPIRED', 10, 'auth.signIn', refusing('PHONE_CODE_EXPIRED'), /PHONE_CODE_EXPIRED\): The login code has expired: run the login again/],
+    [
+      'auth.sendCode PHONE_NUMBER_INVALID',
+      8,
+      'auth.sendCode',
+      refusing('PHONE_NUMBER_INVALID'),
+      /PHONE_NUMBER_INVALID\): The phone number is not valid/,
+    ],
+    [
+      'auth.sendCode PHONE_NUMBER_BANNED',
+      11,
+      'auth.sendCode',
+      refusing('PHONE_NUMBER_BANNED'),
+      /PHONE_NUMBER_BANNED\): Telegram has banned this phone number/,
+    ],
+    [
+      'auth.sendCode FLOOD_WAIT_3600',
+      12,
+      'auth.sendCode',
+      refusing('FLOOD_WAIT_3600', 420),
+      /FLOOD_WAIT\): Telegram asks to wait 3600 s \(about 1 h\) before another login attempt: try again after 20\d\d-/,
+    ],
+    [
+      'auth.sendCode PHONE_NUMBER_FLOOD',
+      12,
+      'auth.sendCode',
+      refusing('PHONE_NUMBER_FLOOD'),
+      /FLOOD_WAIT\): Too many login attempts for this phone number/,
+    ],
+    [
+      'auth.signIn PHONE_CODE_EXPIRED',
+      10,
+      'auth.signIn',
+      refusing('PHONE_CODE_EXPIRED'),
+      /PHONE_CODE_EXPIRED\): The login code has expired: run the login again/,
+    ],
     ['auth.signIn FLOOD_WAIT_90', 12, 'auth.signIn', refusing('FLOOD_WAIT_90', 420), /about 2 min/],
-    ['auth.signIn auth.authorizationSignUpRequired', 13, 'auth.signIn', signUp, /SIGN_UP_REQUIRED\): This phone number has no Telegram account\. karmagate does not register accounts/],
-    ['auth.signIn PHONE_NUMBER_UNOCCUPIED', 13, 'auth.signIn', refusing('PHONE_NUMBER_UNOCCUPIED'), /karmagate does not register accounts/],
+    [
+      'auth.signIn auth.authorizationSignUpRequired',
+      13,
+      'auth.signIn',
+      signUp,
+      /SIGN_UP_REQUIRED\): This phone number has no Telegram account\. karmagate does not register accounts/,
+    ],
+    [
+      'auth.signIn PHONE_NUMBER_UNOCCUPIED',
+      13,
+      'auth.signIn',
+      refusing('PHONE_NUMBER_UNOCCUPIED'),
+      /karmagate does not register accounts/,
+    ],
   ] as const)('%s → exit %i with a clear message', async (_label, exit, method, answer, message) => {
     const { stub, tg } = phoneCodeClient()
     stub.respondWith(method, answer)
@@ -200,7 +266,16 @@ describe('phone-code login', () => {
     expect(t.stderr()).toMatch(/EMAIL_SETUP_REQUIRED\).*log in by QR code/)
     await email.tg.destroy()
     const pay = phoneCodeClient()
-    pay.stub.respondWith('auth.sendCode', (): tl.auth.TypeSentCode => ({ _: 'auth.sentCodePaymentRequired', storeProduct: 'x', phoneCodeHash: 'h', supportEmailAddress: 'a@b', supportEmailSubject: 's', premiumDays: 30, currency: 'EUR', amount: Long.fromNumber(100) }))
+    pay.stub.respondWith('auth.sendCode', (): tl.auth.TypeSentCode => ({
+      _: 'auth.sentCodePaymentRequired',
+      storeProduct: 'x',
+      phoneCodeHash: 'h',
+      supportEmailAddress: 'a@b',
+      supportEmailSubject: 's',
+      premiumDays: 30,
+      currency: 'EUR',
+      amount: Long.fromNumber(100),
+    }))
     const u = terminal({})
     expect(await runWorkerPhoneLogin(pay.tg, u.io, { ...u.options, phone: '+442079460958' })).toBe(1)
     expect(u.stderr()).toMatch(/PAYMENT_REQUIRED\)/)
@@ -213,7 +288,8 @@ describe('phone-code login', () => {
     const code = await runWorkerPhoneLogin(tg, t.io, {
       ...t.options,
       phone: '+442079460958',
-      askLine: () => Promise.reject(new NoTerminalError('no terminal to ask on: run worker:login --phone in a terminal')),
+      askLine: () =>
+        Promise.reject(new NoTerminalError('no terminal to ask on: run worker:login --phone in a terminal')),
     })
     expect(code).toBe(2)
     expect(t.stderr()).toContain('no terminal to ask on')

@@ -12,9 +12,11 @@ const newStore = testStores()
 
 /** The QR columns as stored, read through a second connection. */
 function storedQr(t: TestStore): { url: string | null; expiresAt: number | null } {
-  const row = t.db.prepare<[], { url: string | null; expiresAt: number | null }>(
-    'SELECT login_qr_url AS url, login_qr_expires_at AS expiresAt FROM worker_state WHERE id = 1',
-  ).get()
+  const row = t.db
+    .prepare<[], { url: string | null; expiresAt: number | null }>(
+      'SELECT login_qr_url AS url, login_qr_expires_at AS expiresAt FROM worker_state WHERE id = 1',
+    )
+    .get()
   return row ?? { url: null, expiresAt: null }
 }
 
@@ -89,14 +91,25 @@ describe('worker:login and the admin page’s QR', () => {
     const { stub, tg } = stubClient()
     stub
       .respondWith('auth.exportLoginToken', (): tl.auth.TypeLoginToken => {
-        return stub.calls.length === 1 ? token([1, 2, 3], 30) : { _: 'auth.loginTokenSuccess', authorization: { _: 'auth.authorization', user: SELF } }
+        return stub.calls.length === 1
+          ? token([1, 2, 3], 30)
+          : { _: 'auth.loginTokenSuccess', authorization: { _: 'auth.authorization', user: SELF } }
       })
       .respondWith('users.getUsers', () => [SELF])
     const stderr: string[] = []
-    const broken = { recordLoginQr: () => Promise.reject(new Error('database is locked')), clearLoginQr: () => Promise.resolve() }
+    const broken = {
+      recordLoginQr: () => Promise.reject(new Error('database is locked')),
+      clearLoginQr: () => Promise.resolve(),
+    }
     const code = await runWorkerLogin(
       tg,
-      { out: () => undefined, err: (text) => { stderr.push(text); if (text.includes('tg://login')) scan(stub) } },
+      {
+        out: () => undefined,
+        err: (text) => {
+          stderr.push(text)
+          if (text.includes('tg://login')) scan(stub)
+        },
+      },
       { renderQr: fakeQr, pendingQr: broken },
     )
     expect(code).toBe(0)

@@ -21,7 +21,10 @@ describe('QR login', () => {
         if (exports === 2) return token([4, 5, 6], 30)
         return { _: 'auth.loginTokenMigrateTo', dcId: 4, token: new Uint8Array([7, 8, 9]) }
       })
-      .respondWith('auth.importLoginToken', (): tl.auth.TypeLoginToken => ({ _: 'auth.loginTokenSuccess', authorization: { _: 'auth.authorization', user: SELF } }))
+      .respondWith('auth.importLoginToken', (): tl.auth.TypeLoginToken => ({
+        _: 'auth.loginTokenSuccess',
+        authorization: { _: 'auth.authorization', user: SELF },
+      }))
       .respondWith('users.getUsers', () => [SELF])
     const lines: string[] = []
     const user = await qrLogin(tg, {
@@ -38,30 +41,61 @@ describe('QR login', () => {
     expect(printed.indexOf('token=AQID')).toBeLessThan(printed.indexOf('token=BAUG'))
     expect(printed).toMatch(/Scanned/)
     expect(stub.dcChanges).toEqual([4])
-    expect(stub.methods()).toEqual(['auth.exportLoginToken', 'auth.exportLoginToken', 'auth.exportLoginToken', 'auth.importLoginToken', 'users.getUsers'])
+    expect(stub.methods()).toEqual([
+      'auth.exportLoginToken',
+      'auth.exportLoginToken',
+      'auth.exportLoginToken',
+      'auth.importLoginToken',
+      'users.getUsers',
+    ])
     expect(stub.calls[3]).toMatchObject({ token: new Uint8Array([7, 8, 9]) })
     await tg.destroy()
   })
 
   it('sends the 2FA password after the scan', async () => {
     const { stub, tg } = twoFactorClient('hunter2')
-    const user = await qrLogin(tg, { output: () => {
+    const user = await qrLogin(tg, {
+      output: () => {
         scan(stub)
-      }, renderQr: fakeQr, password: 'hunter2' })
+      },
+      renderQr: fakeQr,
+      password: 'hunter2',
+    })
     expect(user.id).toBe(SELF.id)
-    expect(stub.methods()).toEqual(['auth.exportLoginToken', 'auth.exportLoginToken', 'account.getPassword', 'auth.checkPassword'])
+    expect(stub.methods()).toEqual([
+      'auth.exportLoginToken',
+      'auth.exportLoginToken',
+      'account.getPassword',
+      'auth.checkPassword',
+    ])
     await tg.destroy()
   })
 
   it('fails on a wrong TG_2FA_PASSWORD with a typed error, and exit 6 from worker:login', async () => {
     const first = twoFactorClient('hunter2')
-    await expect(qrLogin(first.tg, { output: () => {
+    await expect(
+      qrLogin(first.tg, {
+        output: () => {
           scan(first.stub)
-        }, renderQr: fakeQr, password: 'wrong' })).rejects.toBeInstanceOf(WrongPasswordError)
+        },
+        renderQr: fakeQr,
+        password: 'wrong',
+      }),
+    ).rejects.toBeInstanceOf(WrongPasswordError)
     await first.tg.destroy()
     const second = twoFactorClient('hunter2')
     const stderr: string[] = []
-    const code = await runWorkerLogin(second.tg, { out: () => undefined, err: (t) => { stderr.push(t); if (t.includes('tg://login')) scan(second.stub) } }, { password: 'wrong', renderQr: fakeQr })
+    const code = await runWorkerLogin(
+      second.tg,
+      {
+        out: () => undefined,
+        err: (t) => {
+          stderr.push(t)
+          if (t.includes('tg://login')) scan(second.stub)
+        },
+      },
+      { password: 'wrong', renderQr: fakeQr },
+    )
     expect(code).toBe(6)
     expect(stderr.join('')).toMatch(/2FA password \(TG_2FA_PASSWORD\) is wrong/)
     await second.tg.destroy()
@@ -74,7 +108,13 @@ describe('QR login', () => {
     const stdout: string[] = []
     const code = await runWorkerLogin(
       tg,
-      { out: (t) => stdout.push(t), err: (t) => { lines.push(t); if (t.includes('tg://login')) scan(stub) } },
+      {
+        out: (t) => stdout.push(t),
+        err: (t) => {
+          lines.push(t)
+          if (t.includes('tg://login')) scan(stub)
+        },
+      },
       { askPassword: () => Promise.resolve(answers.shift() ?? ''), renderQr: fakeQr },
     )
     expect(code).toBe(0)

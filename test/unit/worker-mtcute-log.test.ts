@@ -18,7 +18,10 @@ interface Line {
 
 function capture(logLevel: Config['logLevel']) {
   const out = new LogCapture()
-  const logger = createLogger({ logLevel, botToken: TEST_BOT_TOKEN, tgApiHash: API_HASH, tg2faPassword: 'correct horse battery' }, out)
+  const logger = createLogger(
+    { logLevel, botToken: TEST_BOT_TOKEN, tgApiHash: API_HASH, tg2faPassword: 'correct horse battery' },
+    out,
+  )
   return { logger, lines: () => out.lines.map((l) => JSON.parse(l) as Line), raw: () => out.lines.join('\n') }
 }
 
@@ -30,7 +33,14 @@ describe("mtcute's log lines", () => {
     routeMtcuteLogs(tg.log, log.logger)
     // mtcute's own start() logs who is logged in at INFO once getMe answers.
     await tg.start({})
-    expect(log.lines()).toContainEqual(expect.objectContaining({ level: 30, part: 'mtcute', tag: 'client', msg: expect.stringMatching(/Logged in as Worker \(ID: 100, username: kg_worker/) as unknown }))
+    expect(log.lines()).toContainEqual(
+      expect.objectContaining({
+        level: 30,
+        part: 'mtcute',
+        tag: 'client',
+        msg: expect.stringMatching(/Logged in as Worker \(ID: 100, username: kg_worker/) as unknown,
+      }),
+    )
     await tg.destroy()
   })
 
@@ -39,7 +49,11 @@ describe("mtcute's log lines", () => {
     const log = capture('debug')
     routeMtcuteLogs(tg.log, log.logger)
     const network = tg.log.create('network')
-    network.warn('request to %s failed: %e', `https://api.example/bot${TEST_BOT_TOKEN}/getMe`, new Error(`api_hash=${API_HASH}`))
+    network.warn(
+      'request to %s failed: %e',
+      `https://api.example/bot${TEST_BOT_TOKEN}/getMe`,
+      new Error(`api_hash=${API_HASH}`),
+    )
     network.debug('password was %j', { password: 'correct horse battery' })
     const raw = log.raw()
     expect(raw).not.toContain(TEST_BOT_TOKEN)
@@ -47,12 +61,16 @@ describe("mtcute's log lines", () => {
     expect(raw).not.toContain('correct horse battery')
     const [warn, debug] = log.lines()
     expect(warn).toMatchObject({ level: 40, part: 'mtcute', tag: 'network' })
-    expect(warn?.msg).toMatch(/^request to https:\/\/api\.example\/bot\[redacted\]\/getMe failed: Error: api_hash=\[redacted\]/)
+    expect(warn?.msg).toMatch(
+      /^request to https:\/\/api\.example\/bot\[redacted\]\/getMe failed: Error: api_hash=\[redacted\]/,
+    )
     expect(debug).toMatchObject({ level: 20, msg: 'password was {"password":"[redacted]"}' })
   })
 
   it('respect LOG_LEVEL: mtcute formats nothing pino would drop, and never dumps packets (VERBOSE)', () => {
-    expect(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(mtcuteLevelOf)).toEqual([0, 1, 2, 3, 4, 4, 0])
+    expect(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map(mtcuteLevelOf)).toEqual([
+      0, 1, 2, 3, 4, 4, 0,
+    ])
     const { tg } = stubClient()
     const warnOnly = capture('warn')
     routeMtcuteLogs(tg.log, warnOnly.logger)
@@ -68,14 +86,26 @@ describe("mtcute's log lines", () => {
     expect(everything.lines().map((l) => [l.level, l.msg])).toEqual([[20, 'reconnecting in 500 ms']])
   })
 
-  it('are routed by the worker\'s real client, which never prints them itself', async () => {
+  it("are routed by the worker's real client, which never prints them itself", async () => {
     const tmp = tempDir()
     try {
       const log = capture('debug')
-      const tg = createWorkerClient({ apiId: 1, apiHash: API_HASH, sessionPath: join(tmp.dir, 'worker.session'), logger: log.logger })
+      const tg = createWorkerClient({
+        apiId: 1,
+        apiHash: API_HASH,
+        sessionPath: join(tmp.dir, 'worker.session'),
+        logger: log.logger,
+      })
       expect(tg.log.mgr.level).toBe(4)
       tg.log.create('session').debug('loaded session for api %s', API_HASH)
-      expect(log.lines()).toEqual([expect.objectContaining({ level: 20, part: 'mtcute', tag: 'session', msg: 'loaded session for api [redacted]' })])
+      expect(log.lines()).toEqual([
+        expect.objectContaining({
+          level: 20,
+          part: 'mtcute',
+          tag: 'session',
+          msg: 'loaded session for api [redacted]',
+        }),
+      ])
       await tg.destroy()
     } finally {
       tmp.remove()

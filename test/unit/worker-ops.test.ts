@@ -19,10 +19,20 @@ describe('MtcuteAccount', () => {
     const { stub, tg } = stubClient()
     const chats = emulateChats(stub)
     const account = new MtcuteAccount(tg)
-    const { telegramChatId } = await account.createSupergroup({ chatId: 12, title: 'Inner circle', description: 'For the best' })
+    const { telegramChatId } = await account.createSupergroup({
+      chatId: 12,
+      title: 'Inner circle',
+      description: 'For the best',
+    })
     expect(telegramChatId).toBe(-1000000005000)
     await account.promoteBot({ telegramChatId, botUsername: 'karmagate_bot' })
-    expect(stub.methods()).toEqual(['messages.getDialogs', 'channels.createChannel', 'contacts.resolveUsername', 'channels.inviteToChannel', 'channels.editAdmin'])
+    expect(stub.methods()).toEqual([
+      'messages.getDialogs',
+      'channels.createChannel',
+      'contacts.resolveUsername',
+      'channels.inviteToChannel',
+      'channels.editAdmin',
+    ])
     const create = stub.calls[1] as tl.channels.RawCreateChannelRequest
     expect(create).toMatchObject({ megagroup: true, title: 'Inner circle', about: 'For the best\n[karmagate:12]' })
     expect(chats.channels).toHaveLength(1)
@@ -63,7 +73,9 @@ describe('MtcuteAccount', () => {
     stub.respondWith('channels.editAdmin', () => {
       throw rpcError(400, 'CHAT_ADMIN_REQUIRED')
     })
-    await expect(account.promoteBot({ telegramChatId, botUsername: 'karmagate_bot' })).rejects.toSatisfy((e) => tl.RpcError.is(e, 'CHAT_ADMIN_REQUIRED'))
+    await expect(account.promoteBot({ telegramChatId, botUsername: 'karmagate_bot' })).rejects.toSatisfy((e) =>
+      tl.RpcError.is(e, 'CHAT_ADMIN_REQUIRED'),
+    )
     await tg.destroy()
   })
 })
@@ -72,18 +84,44 @@ describe('worker:url-auth', () => {
   function urlAuthClient(request: tl.TypeUrlAuthResult) {
     const { stub, tg } = stubClient()
     stub
-      .respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({ _: 'contacts.resolvedPeer', peer: { _: 'peerUser', userId: BOT.id }, chats: [], users: [BOT] }))
+      .respondWith('contacts.resolveUsername', (): tl.contacts.RawResolvedPeer => ({
+        _: 'contacts.resolvedPeer',
+        peer: { _: 'peerUser', userId: BOT.id },
+        chats: [],
+        users: [BOT],
+      }))
       .respondWith('messages.requestUrlAuth', () => request)
-      .respondWith('messages.acceptUrlAuth', (req): tl.TypeUrlAuthResult => ({ _: 'urlAuthResultAccepted', url: `https://karma.example.com/auth/telegram?write=${req.writeAllowed === true ? '1' : '0'}` }))
+      .respondWith('messages.acceptUrlAuth', (req): tl.TypeUrlAuthResult => ({
+        _: 'urlAuthResultAccepted',
+        url: `https://karma.example.com/auth/telegram?write=${req.writeAllowed === true ? '1' : '0'}`,
+      }))
     return { stub, tg }
   }
-  const request: tl.TypeUrlAuthResult = { _: 'urlAuthResultRequest', requestWriteAccess: true, bot: BOT, domain: 'karma.example.com' }
+  const request: tl.TypeUrlAuthResult = {
+    _: 'urlAuthResultRequest',
+    requestWriteAccess: true,
+    bot: BOT,
+    domain: 'karma.example.com',
+  }
 
   it('shows a Request and, with --accept --allow-write, the signed URL', async () => {
     const { stub, tg } = urlAuthClient(request)
     const io = captureIo()
-    expect(await runWorkerUrlAuth(tg, io, ['--peer', '@karmagate_bot', '--msg-id', '42', '--button-id', '3', '--accept', '--allow-write'])).toBe(0)
-    expect(io.stdout.join('')).toMatch(/log in to karma\.example\.com through @karmagate_bot, and for permission for the bot to write/)
+    expect(
+      await runWorkerUrlAuth(tg, io, [
+        '--peer',
+        '@karmagate_bot',
+        '--msg-id',
+        '42',
+        '--button-id',
+        '3',
+        '--accept',
+        '--allow-write',
+      ]),
+    ).toBe(0)
+    expect(io.stdout.join('')).toMatch(
+      /log in to karma\.example\.com through @karmagate_bot, and for permission for the bot to write/,
+    )
     expect(io.stdout.join('')).toMatch(/Accepted\. Open: https:\/\/karma\.example\.com\/auth\/telegram\?write=1/)
     expect(stub.calls.at(-1)).toMatchObject({ _: 'messages.acceptUrlAuth', msgId: 42, buttonId: 3, writeAllowed: true })
     await tg.destroy()
@@ -99,7 +137,10 @@ describe('worker:url-auth', () => {
   })
 
   it('reports Accepted at once (already authorized) and Default (domain not linked)', async () => {
-    const accepted = urlAuthClient({ _: 'urlAuthResultAccepted', url: 'https://karma.example.com/auth/telegram?hash=x' })
+    const accepted = urlAuthClient({
+      _: 'urlAuthResultAccepted',
+      url: 'https://karma.example.com/auth/telegram?hash=x',
+    })
     let io = captureIo()
     expect(await runWorkerUrlAuth(accepted.tg, io, ['--peer', '@karmagate_bot', '--msg-id', '1', '--accept'])).toBe(0)
     expect(io.stdout.join('')).toMatch(/Accepted\. Open: https:\/\/karma\.example\.com/)
@@ -114,7 +155,13 @@ describe('worker:url-auth', () => {
 
   it('refuses bad arguments with exit 2', async () => {
     const { tg } = urlAuthClient(request)
-    for (const args of [[], ['--peer', '@b'], ['--peer', '@b', '--msg-id', 'x'], ['--peer', '@b', '--msg-id', '1', '--allow-write'], ['--nope']]) {
+    for (const args of [
+      [],
+      ['--peer', '@b'],
+      ['--peer', '@b', '--msg-id', 'x'],
+      ['--peer', '@b', '--msg-id', '1', '--allow-write'],
+      ['--nope'],
+    ]) {
       const io = captureIo()
       expect(await runWorkerUrlAuth(tg, io, args)).toBe(2)
       expect(io.stderr.join('')).toMatch(/Usage: karmagate worker:url-auth/)
@@ -154,7 +201,8 @@ describe('worker:accept-login', () => {
     const io = captureIo()
     expect(await runWorkerAcceptLogin(tg, io, link)).toBe(0)
     const out = io.stdout.join('')
-    for (const part of ['Telegram Desktop 5.8', 'MacBook Pro', 'macOS 15.1', '203.0.113.7', 'Berlin, Germany']) expect(out).toContain(part)
+    for (const part of ['Telegram Desktop 5.8', 'MacBook Pro', 'macOS 15.1', '203.0.113.7', 'Berlin, Germany'])
+      expect(out).toContain(part)
     expect([...(stub.calls[0] as tl.auth.RawAcceptLoginTokenRequest).token]).toEqual([1, 2, 3])
     await tg.destroy()
   })
@@ -168,7 +216,9 @@ describe('worker:accept-login', () => {
     stub.respondWith('auth.acceptLoginToken', () => {
       throw rpcError(400, code)
     })
-    await expect(acceptLoginToken(tg, new Uint8Array([1]))).rejects.toSatisfy((e) => e instanceof LoginTokenError && e.code === code)
+    await expect(acceptLoginToken(tg, new Uint8Array([1]))).rejects.toSatisfy(
+      (e) => e instanceof LoginTokenError && e.code === code,
+    )
     const io = captureIo()
     expect(await runWorkerAcceptLogin(tg, io, link)).toBe(exit)
     expect(io.stderr.join('')).toMatch(message)

@@ -13,7 +13,12 @@ describe("the worker's mtcute client", () => {
     const tmp = tempDir()
     try {
       const before = signalListeners()
-      const tg = createWorkerClient({ apiId: 1, apiHash: '0123456789abcdef0123456789abcdef', sessionPath: join(tmp.dir, 'worker.session'), logger: pino({ level: 'silent' }) })
+      const tg = createWorkerClient({
+        apiId: 1,
+        apiHash: '0123456789abcdef0123456789abcdef',
+        sessionPath: join(tmp.dir, 'worker.session'),
+        logger: pino({ level: 'silent' }),
+      })
       // Loads the session storage, which is when mtcute installs its hook; opens no connection.
       await tg.prepare()
       expect(signalListeners()).toEqual(before)

@@ -8,6 +8,6 @@ export function adminOnly(deps: BotDeps): MiddlewareFn<BotContext> {
       await next()
       return
     }
-    await ctx.reply('This command is for the site\'s admins.')
+    await ctx.reply("This command is for the site's admins.")
   }
 }

@@ -25,7 +25,13 @@ export function chatMembersFeature(deps: BotDeps): Composer<BotContext> {
     if (!INSIDE.has(status)) {
       const membership = await deps.store.memberships.get(memberId, chat.id)
       if (membership && membership.state !== 'removed') {
-        await deps.store.memberships.set(memberId, chat.id, 'removed', status === 'kicked' ? 'banned in the chat' : 'left the chat', now)
+        await deps.store.memberships.set(
+          memberId,
+          chat.id,
+          'removed',
+          status === 'kicked' ? 'banned in the chat' : 'left the chat',
+          now,
+        )
       }
       return
     }
@@ -39,7 +45,12 @@ export function chatMembersFeature(deps: BotDeps): Composer<BotContext> {
     if (eligibility.managed && !allowed) {
       // In without qualifying: out again, durably (a crash here must not forget it).
       await deps.store.jobs.enqueue(
-        { kind: 'member.remove', owner: 'bot', payload: { memberId, chatId: chat.id }, dedupeKey: `member.remove:${String(memberId)}:${String(chat.id)}` },
+        {
+          kind: 'member.remove',
+          owner: 'bot',
+          payload: { memberId, chatId: chat.id },
+          dedupeKey: `member.remove:${String(memberId)}:${String(chat.id)}`,
+        },
         (deps.clock ?? Date.now)(),
       )
       deps.logger.warn({ memberId, chatId: chat.id }, 'member joined without qualifying; removal queued')

@@ -3,5 +3,10 @@ import type { BotContact } from '../../db/members.js'
 
 /** The member-facing fields of a Telegram user. */
 export function contactOf(user: User): BotContact {
-  return { telegramId: user.id, firstName: user.first_name, lastName: user.last_name ?? null, username: user.username ?? null }
+  return {
+    telegramId: user.id,
+    firstName: user.first_name,
+    lastName: user.last_name ?? null,
+    username: user.username ?? null,
+  }
 }

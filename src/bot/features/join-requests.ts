@@ -29,7 +29,10 @@ export function joinRequestsFeature(deps: BotDeps): Composer<BotContext> {
         : `“${chat.title}” needs ${String(eligibility.minKarma)} karma; you have ${String(eligibility.karma)}.`
     deps.logger.info({ memberId, chatId: chat.id }, 'join request declined')
     await ctx.api
-      .sendMessage(request.user_chat_id, `I could not let you in: ${why} Log in to the site to see your karma: ${deps.config.publicUrl}/me`)
+      .sendMessage(
+        request.user_chat_id,
+        `I could not let you in: ${why} Log in to the site to see your karma: ${deps.config.publicUrl}/me`,
+      )
       .catch((err: unknown) => {
         deps.logger.info({ memberId, err }, 'decline notice not delivered')
       })

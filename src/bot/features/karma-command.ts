@@ -15,7 +15,9 @@ export function karmaCommandFeature(deps: BotDeps): Composer<BotContext> {
   composer.command('karma', adminOnly(deps), async (ctx) => {
     const match = KARMA_ARGS.exec(ctx.match.trim())
     if (!match) {
-      await ctx.reply('Usage: /karma @username +10 reason (or a Telegram id instead of @username, or reply to the member\'s message).')
+      await ctx.reply(
+        "Usage: /karma @username +10 reason (or a Telegram id instead of @username, or reply to the member's message).",
+      )
       return
     }
     const [, target, delta, reason] = match
@@ -28,7 +30,9 @@ export function karmaCommandFeature(deps: BotDeps): Composer<BotContext> {
       telegramId = ctx.msg.reply_to_message?.from?.id
     }
     if (telegramId === undefined) {
-      await ctx.reply(`I do not know ${target ?? 'whom you mean'}: they must have logged in to the site or written to me.`)
+      await ctx.reply(
+        `I do not know ${target ?? 'whom you mean'}: they must have logged in to the site or written to me.`,
+      )
       return
     }
     try {

@@ -9,7 +9,9 @@ export function loginFeature(deps: BotDeps): Composer<BotContext> {
     await ctx.reply('Tap to log in to the site with your Telegram account:', {
       reply_markup: loginKeyboard({ publicUrl: deps.config.publicUrl, botUsername: ctx.me.username }),
       // In a group, answer the member who asked rather than posting into the void.
-      ...(ctx.chat.type === 'private' ? {} : { reply_parameters: { message_id: ctx.msg.message_id, allow_sending_without_reply: true } }),
+      ...(ctx.chat.type === 'private'
+        ? {}
+        : { reply_parameters: { message_id: ctx.msg.message_id, allow_sending_without_reply: true } }),
     })
   })
   return composer

@@ -33,7 +33,12 @@ async function ask(conversation: RulesConversation, ctx: Context, question: stri
 }
 
 /** Asks until the answer is a whole number (or `-` when `allowNone`); undefined on /cancel. */
-async function askNumber(conversation: RulesConversation, ctx: Context, question: string, allowNone: boolean): Promise<number | null | undefined> {
+async function askNumber(
+  conversation: RulesConversation,
+  ctx: Context,
+  question: string,
+  allowNone: boolean,
+): Promise<number | null | undefined> {
   for (;;) {
     const text = await ask(conversation, ctx, question)
     if (text === undefined) return undefined
@@ -44,7 +49,13 @@ async function askNumber(conversation: RulesConversation, ctx: Context, question
 }
 
 /** Picks an item by its number in a list; undefined on /cancel. */
-async function askChoice(conversation: RulesConversation, ctx: Context, question: string, count: number, extra: readonly string[]): Promise<number | string | undefined> {
+async function askChoice(
+  conversation: RulesConversation,
+  ctx: Context,
+  question: string,
+  count: number,
+  extra: readonly string[],
+): Promise<number | string | undefined> {
   for (;;) {
     const text = await ask(conversation, ctx, question)
     if (text === undefined) return undefined
@@ -64,17 +75,31 @@ function rulesConversation(deps: BotDeps) {
   return async function rules(conversation: RulesConversation, ctx: Context): Promise<void> {
     const adminId = ctx.from?.id ?? 0
     const overview = await conversation.external(async () => {
-      const [all, chats, groups] = await Promise.all([deps.store.rules.list(), deps.store.chats.list(), deps.store.groups.list()])
+      const [all, chats, groups] = await Promise.all([
+        deps.store.rules.list(),
+        deps.store.chats.list(),
+        deps.store.groups.list(),
+      ])
       const chatTitle = new Map(chats.map((c) => [c.id, c.title]))
       const groupName = new Map(groups.map((g) => [g.id, g.name]))
       const lines: RuleLine[] = all.map((r) => ({
         ...r,
         text: `${r.groupId === null ? 'Everyone' : (groupName.get(r.groupId) ?? '?')} → ${chatTitle.get(r.chatId) ?? '?'}: min ${String(r.minKarma)}, remove below ${r.removeBelow === null ? 'never' : String(r.removeBelow)}${r.directAdd ? ', direct add' : ''}${r.enabled ? '' : ' (disabled)'}`,
       }))
-      return { lines, chats: chats.map((c) => ({ id: c.id, title: c.title })), groups: groups.map((g) => ({ id: g.id, name: g.name })) }
+      return {
+        lines,
+        chats: chats.map((c) => ({ id: c.id, title: c.title })),
+        groups: groups.map((g) => ({ id: g.id, name: g.name })),
+      }
     })
     const list = overview.lines.map((l, i) => `${String(i + 1)}. ${l.text}`).join('\n') || '(no rules yet)'
-    const choice = await askChoice(conversation, ctx, `Rules:\n${list}\n\nSend a rule's number to change it, "new" to add one, or /cancel.`, overview.lines.length, ['new'])
+    const choice = await askChoice(
+      conversation,
+      ctx,
+      `Rules:\n${list}\n\nSend a rule's number to change it, "new" to add one, or /cancel.`,
+      overview.lines.length,
+      ['new'],
+    )
     if (choice === undefined) return
 
     let chatId: number
@@ -82,7 +107,11 @@ function rulesConversation(deps: BotDeps) {
     let existing: RuleLine | undefined
     if (choice === 'new') {
       const chatList = overview.chats.map((c, i) => `${String(i + 1)}. ${c.title}`).join('\n') || '(none yet)'
-      const chatChoice = await ask(conversation, ctx, `Which chat?\n${chatList}\n\nSend its number, or a title to create a new private chat.`)
+      const chatChoice = await ask(
+        conversation,
+        ctx,
+        `Which chat?\n${chatList}\n\nSend its number, or a title to create a new private chat.`,
+      )
       if (chatChoice === undefined) return
       const n = Number(chatChoice)
       const known = Number.isInteger(n) ? overview.chats[n - 1] : undefined
@@ -93,10 +122,18 @@ function rulesConversation(deps: BotDeps) {
           await ctx.reply('A chat title has at most 128 characters. Start again with /rules.')
           return
         }
-        chatId = await conversation.external(async () => (await deps.store.chats.create(chatChoice, '', Math.floor(Date.now() / 1000))).id)
+        chatId = await conversation.external(
+          async () => (await deps.store.chats.create(chatChoice, '', Math.floor(Date.now() / 1000))).id,
+        )
       }
       const groupList = overview.groups.map((g, i) => `${String(i + 1)}. ${g.name}`).join('\n')
-      const groupChoice = await askChoice(conversation, ctx, `For which group?\n${groupList}\n\nSend its number, or "all" for every member.`, overview.groups.length, ['all'])
+      const groupChoice = await askChoice(
+        conversation,
+        ctx,
+        `For which group?\n${groupList}\n\nSend its number, or "all" for every member.`,
+        overview.groups.length,
+        ['all'],
+      )
       if (groupChoice === undefined) return
       groupId = groupChoice === 'all' ? null : (overview.groups[(groupChoice as number) - 1]?.id ?? null)
     } else {
@@ -107,7 +144,12 @@ function rulesConversation(deps: BotDeps) {
     }
     const minKarma = await askNumber(conversation, ctx, 'Minimum karma to get in?', false)
     if (minKarma === undefined || minKarma === null) return
-    const removeBelow = await askNumber(conversation, ctx, `Remove members whose karma falls below? (at most ${String(minKarma)}; - to never remove)`, true)
+    const removeBelow = await askNumber(
+      conversation,
+      ctx,
+      `Remove members whose karma falls below? (at most ${String(minKarma)}; - to never remove)`,
+      true,
+    )
     if (removeBelow === undefined) return
     let enabled = true
     if (existing) {
@@ -123,7 +165,9 @@ function rulesConversation(deps: BotDeps) {
           actor: `admin:${String(adminId)}`,
           now: Date.now(),
         })
-        return result ? { ok: true as const, invites: result.report.invitesQueued, removals: result.report.removalsQueued } : { ok: false as const, error: 'That rule no longer exists.' }
+        return result
+          ? { ok: true as const, invites: result.report.invitesQueued, removals: result.report.removalsQueued }
+          : { ok: false as const, error: 'That rule no longer exists.' }
       } catch (err) {
         if (err instanceof RuleError) return { ok: false as const, error: err.message }
         throw err

@@ -9,7 +9,8 @@ import { permanentIfBadRequest } from './retry-after.js'
  */
 export async function ensureInviteLink(deps: BotJobDeps, chat: Chat): Promise<string> {
   if (chat.inviteLink) return chat.inviteLink
-  if (chat.telegramChatId === null) throw new PermanentJobError(`chat ${String(chat.id)} has not been created in Telegram`)
+  if (chat.telegramChatId === null)
+    throw new PermanentJobError(`chat ${String(chat.id)} has not been created in Telegram`)
   const link = await deps.api
     .createChatInviteLink(chat.telegramChatId, { name: 'karmagate', creates_join_request: true })
     .catch(permanentIfBadRequest)

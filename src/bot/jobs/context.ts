@@ -12,4 +12,3 @@ export interface BotJobDeps {
   /** @default Date.now */
   readonly clock?: () => number
 }
-

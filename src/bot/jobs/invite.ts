@@ -42,7 +42,13 @@ export async function inviteJob(deps: BotJobDeps, payload: unknown): Promise<voi
   if (!messaged && eligibility.directAdd && member.telegramId !== null) {
     // The link stays on the site whatever the account manages; the add is on top of it.
     reason = DIRECT_ADD_QUEUED_REASON
-    await deps.store.memberships.inviteAndQueue(memberId, chatId, reason, memberAddJobFor(memberId, chatId), (deps.clock ?? Date.now)())
+    await deps.store.memberships.inviteAndQueue(
+      memberId,
+      chatId,
+      reason,
+      memberAddJobFor(memberId, chatId),
+      (deps.clock ?? Date.now)(),
+    )
   } else {
     await deps.store.memberships.set(memberId, chatId, 'invited', reason, now)
   }

@@ -18,12 +18,16 @@ export async function removeJob(deps: BotJobDeps, payload: unknown): Promise<voi
   if (membership?.state !== 'member') return
   if (!eligibility.managed) return
   // A member the bot let in may stay down to remove_below; one who arrived on their own must be eligible.
-  const allowed = membership.reason === UNAPPROVED_JOIN_REASON ? eligibility.eligible : eligibility.keep || eligibility.eligible
+  const allowed =
+    membership.reason === UNAPPROVED_JOIN_REASON ? eligibility.eligible : eligibility.keep || eligibility.eligible
   if (allowed) return
-  if (member.telegramId === null || chat.telegramChatId === null) throw new PermanentJobError('member or chat has no Telegram id')
+  if (member.telegramId === null || chat.telegramChatId === null)
+    throw new PermanentJobError('member or chat has no Telegram id')
 
   await deps.api.banChatMember(chat.telegramChatId, member.telegramId).catch(permanentIfBadRequest)
-  await deps.api.unbanChatMember(chat.telegramChatId, member.telegramId, { only_if_banned: true }).catch(permanentIfBadRequest)
+  await deps.api
+    .unbanChatMember(chat.telegramChatId, member.telegramId, { only_if_banned: true })
+    .catch(permanentIfBadRequest)
   const reason =
     eligibility.minKarma === null
       ? 'no rule of this chat covers you any more'
@@ -41,7 +45,10 @@ export async function removeJob(deps: BotJobDeps, payload: unknown): Promise<voi
       {
         kind: 'member.notify',
         owner: 'bot',
-        payload: { telegramId: member.telegramId, text: `You were removed from “${chat.title}”: ${reason}. Earn karma to be invited again.` },
+        payload: {
+          telegramId: member.telegramId,
+          text: `You were removed from “${chat.title}”: ${reason}. Earn karma to be invited again.`,
+        },
         dedupeKey: `member.notify:removed:${String(memberId)}:${String(chatId)}:${String(now)}`,
       },
       (deps.clock ?? Date.now)(),

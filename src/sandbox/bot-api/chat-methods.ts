@@ -4,7 +4,13 @@ import type { BotApiContext, BotApiMethod } from './context.js'
 import type { Params } from './params.js'
 import { telegramUser } from '../users.js'
 
-const NO_GIFTS = { unlimited_gifts: false, limited_gifts: false, unique_gifts: false, premium_subscription: false, gifts_from_channels: false }
+const NO_GIFTS = {
+  unlimited_gifts: false,
+  limited_gifts: false,
+  unique_gifts: false,
+  premium_subscription: false,
+  gifts_from_channels: false,
+}
 
 /** `chat_id` of a group method: a supergroup, else Telegram's 400 for a private or unknown chat. */
 function groupId(params: Params, context: BotApiContext): number {
@@ -84,7 +90,8 @@ export const chatMethods: Readonly<Record<string, BotApiMethod>> = {
     const expireDate = params.integer('expire_date')
     const memberLimit = params.integer('member_limit')
     const createsJoinRequest = params.boolean('creates_join_request') ?? false
-    if (memberLimit !== undefined && (memberLimit < 1 || memberLimit > 99999)) throw badRequest('member limit must be between 1 and 99999')
+    if (memberLimit !== undefined && (memberLimit < 1 || memberLimit > 99999))
+      throw badRequest('member limit must be between 1 and 99999')
     if (createsJoinRequest && memberLimit !== undefined) {
       throw badRequest("member limit can't be specified for links requiring administrator approval")
     }

@@ -18,7 +18,12 @@ export class LongPolls {
   }
 
   /** Ends a waiting poll with `error` (by default the "other getUpdates request" conflict). */
-  terminate(error = new BotApiError(409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running')): void {
+  terminate(
+    error = new BotApiError(
+      409,
+      'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+    ),
+  ): void {
     this.#waiter?.done(error)
   }
 

@@ -42,16 +42,19 @@ function isButtonUrl(url: unknown, allowTg: boolean): url is string {
 
 function checkButton(button: unknown): InlineKeyboardButton {
   if (!isObject(button)) throw CANT_PARSE
-  if (typeof button.text !== 'string' || button.text.trim() === '') throw badRequest('text buttons are unallowed in the inline keyboard')
+  if (typeof button.text !== 'string' || button.text.trim() === '')
+    throw badRequest('text buttons are unallowed in the inline keyboard')
   const kinds = BUTTON_KINDS.filter((kind) => button[kind] !== undefined)
   if (kinds.length === 0) throw badRequest('text buttons are unallowed in the inline keyboard')
-  if (kinds.length > 1) throw badRequest("can't parse inline keyboard button: only one of the optional fields must be used")
+  if (kinds.length > 1)
+    throw badRequest("can't parse inline keyboard button: only one of the optional fields must be used")
   const kind = kinds[0]
   if (kind === 'callback_data') {
     const data = button.callback_data
     if (typeof data !== 'string' || data === '' || Buffer.byteLength(data) > 64) throw badRequest('BUTTON_DATA_INVALID')
   } else if (kind === 'url') {
-    if (!isButtonUrl(button.url, true)) throw badRequest(`inline keyboard button URL '${String(button.url)}' is invalid: Unsupported URL protocol`)
+    if (!isButtonUrl(button.url, true))
+      throw badRequest(`inline keyboard button URL '${String(button.url)}' is invalid: Unsupported URL protocol`)
   } else if (kind === 'login_url') {
     const login = button.login_url
     if (!isObject(login) || !isButtonUrl(login.url, false)) throw badRequest('BUTTON_URL_INVALID')

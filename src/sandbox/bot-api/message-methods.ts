@@ -66,9 +66,13 @@ function editableMessage(params: Params, context: BotApiContext): { chatId: numb
   return { chatId, message }
 }
 
-const NOT_MODIFIED = 'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message'
+const NOT_MODIFIED =
+  'message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message'
 
-function sameContent(a: Pick<Message, 'text' | 'entities' | 'reply_markup'>, b: Pick<Message, 'text' | 'entities' | 'reply_markup'>): boolean {
+function sameContent(
+  a: Pick<Message, 'text' | 'entities' | 'reply_markup'>,
+  b: Pick<Message, 'text' | 'entities' | 'reply_markup'>,
+): boolean {
   const key = (m: typeof a) => JSON.stringify([m.text, m.entities ?? [], m.reply_markup ?? null])
   return key(a) === key(b)
 }
@@ -84,7 +88,13 @@ export const messageMethods: Readonly<Record<string, BotApiMethod>> = {
     acquireSlot(context, chatId)
     if (!context.chats.has(chatId)) context.chats.open(privateChat(context.users.require(chatId)))
     return context.chats.append(chatId, (messageId, chat) => {
-      const message: Message = { message_id: messageId, date: Math.floor(context.clock() / 1000), chat, from: context.botUser, text }
+      const message: Message = {
+        message_id: messageId,
+        date: Math.floor(context.clock() / 1000),
+        chat,
+        from: context.botUser,
+        text,
+      }
       if (entities.length > 0) message.entities = entities
       if (markup?.inline) message.reply_markup = markup.inline
       if (replyTo) message.reply_to_message = replyTo as Message['reply_to_message']
@@ -134,7 +144,10 @@ export const messageMethods: Readonly<Record<string, BotApiMethod>> = {
   },
 
   answerCallbackQuery: (params, context) => {
-    const id = params.requiredString('callback_query_id', badRequest('query is too old and response timeout expired or query ID is invalid'))
+    const id = params.requiredString(
+      'callback_query_id',
+      badRequest('query is too old and response timeout expired or query ID is invalid'),
+    )
     const text = params.string('text')
     if (text !== undefined && text.length > 200) throw badRequest('MESSAGE_TOO_LONG')
     const url = params.string('url')

@@ -8,11 +8,19 @@ import { updateMethods } from './update-methods.js'
 
 /** Every method the emulated Bot API knows, by its lower-cased name (Telegram ignores case). */
 export const BOT_API_METHODS: ReadonlyMap<string, BotApiMethod> = new Map(
-  Object.entries({ ...botMethods, ...updateMethods, ...messageMethods, ...chatMethods }).map(([name, method]) => [name.toLowerCase(), method]),
+  Object.entries({ ...botMethods, ...updateMethods, ...messageMethods, ...chatMethods }).map(([name, method]) => [
+    name.toLowerCase(),
+    method,
+  ]),
 )
 
 /** The names of the emulated methods, as Telegram spells them. */
-export const BOT_API_METHOD_NAMES: readonly string[] = Object.keys({ ...botMethods, ...updateMethods, ...messageMethods, ...chatMethods })
+export const BOT_API_METHOD_NAMES: readonly string[] = Object.keys({
+  ...botMethods,
+  ...updateMethods,
+  ...messageMethods,
+  ...chatMethods,
+})
 
 /** What the emulated Bot API has been asked, for tests and the page. */
 export interface BotApiStats {

@@ -41,7 +41,12 @@ export class Params {
   integer(name: string): number | undefined {
     const value = this.#raw[name]
     if (value === undefined || value === null || value === '') return undefined
-    const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : NaN
+    const number =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^-?\d+$/.test(value.trim())
+          ? Number(value)
+          : NaN
     if (!Number.isSafeInteger(number)) throw badRequest(`field "${name}" must be of type Integer`)
     return number
   }

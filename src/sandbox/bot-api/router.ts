@@ -23,7 +23,9 @@ function sameToken(given: string, token: string): boolean {
 function rawParams(req: Request): RawParams {
   const query = req.query as Record<string, unknown>
   const body: unknown = req.body
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? { ...query, ...(body as Record<string, unknown>) } : query
+  return typeof body === 'object' && body !== null && !Array.isArray(body)
+    ? { ...query, ...(body as Record<string, unknown>) }
+    : query
 }
 
 /** What the Bot API router needs. */
@@ -84,7 +86,8 @@ export function botApiRouter(deps: BotApiRouterDeps): Router {
     }
     const status = (err as { status?: unknown }).status
     if (status === 413) send(res, new BotApiError(413, 'Request Entity Too Large'))
-    else if (typeof status === 'number' && status >= 400 && status < 500) send(res, new BotApiError(400, "Bad Request: can't parse request body"))
+    else if (typeof status === 'number' && status >= 400 && status < 500)
+      send(res, new BotApiError(400, "Bad Request: can't parse request body"))
     else next(err)
   }
   router.use(parseErrors)

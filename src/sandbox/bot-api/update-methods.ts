@@ -2,14 +2,16 @@ import { badRequest, BotApiError } from '../errors.js'
 import type { BotApiMethod } from './context.js'
 import type { Params } from './params.js'
 
-const WEBHOOK_ACTIVE = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+const WEBHOOK_ACTIVE =
+  "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 const SECRET_TOKEN = /^[A-Za-z0-9_-]{1,256}$/
 
 /** `allowed_updates` as sent, if it was. */
 function readAllowedUpdates(params: Params): string[] | undefined {
   const value = params.json('allowed_updates', badRequest("can't parse allowed updates JSON object"))
   if (value === undefined) return undefined
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw badRequest("can't parse allowed updates JSON object")
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    throw badRequest("can't parse allowed updates JSON object")
   return value as string[]
 }
 
@@ -43,18 +45,25 @@ export const updateMethods: Readonly<Record<string, BotApiMethod>> = {
       throw badRequest('bad webhook: An HTTPS URL must be provided for webhook')
     }
     // Telegram wants https; the emulator also takes http, for a bot on localhost.
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw badRequest('bad webhook: An HTTPS URL must be provided for webhook')
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+      throw badRequest('bad webhook: An HTTPS URL must be provided for webhook')
     const secretToken = params.string('secret_token')
     if (secretToken !== undefined && secretToken !== '' && !SECRET_TOKEN.test(secretToken)) {
       throw badRequest('secret token contains unallowed characters')
     }
     const maxConnections = params.integer('max_connections') ?? 40
-    if (maxConnections < 1 || maxConnections > 100) throw badRequest('bad webhook: max_connections must be between 1 and 100')
+    if (maxConnections < 1 || maxConnections > 100)
+      throw badRequest('bad webhook: max_connections must be between 1 and 100')
     const allowed = readAllowedUpdates(params)
     if (allowed !== undefined) context.queue.allowedUpdates = allowed
     if (params.boolean('drop_pending_updates') === true) context.queue.clear()
     context.polls.terminate(new BotApiError(409, 'Conflict: terminated by setWebhook request'))
-    context.webhook.set({ url, secretToken: secretToken || undefined, maxConnections, ipAddress: params.string('ip_address') })
+    context.webhook.set({
+      url,
+      secretToken: secretToken || undefined,
+      maxConnections,
+      ipAddress: params.string('ip_address'),
+    })
     return true
   },
 

@@ -16,7 +16,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/
 
 function parseKeyName(name: string): string {
   if (name === '') throw new FormError('Name the key after who uses it, e.g. "forum".', 'name')
-  if (name.length > MAX_KEY_NAME) throw new FormError(`A key's name has at most ${String(MAX_KEY_NAME)} characters.`, 'name')
+  if (name.length > MAX_KEY_NAME)
+    throw new FormError(`A key's name has at most ${String(MAX_KEY_NAME)} characters.`, 'name')
   if (CONTROL.test(name)) throw new FormError('A key’s name cannot contain control characters.', 'name')
   return name
 }
@@ -37,13 +38,20 @@ export function apiKeyRoutes(context: AdminContext, render: Render): Router {
   const { store } = context
   const router = Router()
 
-  const showKeys = async (req: Request, res: Response, view: Omit<ApiKeysView, 'keys' | 'nonce'> = {}, status = 200) => {
+  const showKeys = async (
+    req: Request,
+    res: Response,
+    view: Omit<ApiKeysView, 'keys' | 'nonce'> = {},
+    status = 200,
+  ) => {
     const keys = await store.apiKeys.list()
     render(req, res, (frame) => apiKeysPage(frame, { keys, nonce: newNonce(), ...view }), status)
   }
 
   router.get('/', async (req, res) => {
-    await showKeys(req, res, { notice: queryText(req, 'done') === 'revoked' ? 'Key revoked: it no longer works.' : undefined })
+    await showKeys(req, res, {
+      notice: queryText(req, 'done') === 'revoked' ? 'Key revoked: it no longer works.' : undefined,
+    })
   })
 
   router.post('/', async (req, res) => {
@@ -53,9 +61,13 @@ export function apiKeyRoutes(context: AdminContext, render: Render): Router {
       const body = formBody(req)
       name = textField(body, 'name')
       const nonce = textField(body, 'nonce')
-      if (nonce !== '' && !NONCE.test(nonce)) throw new FormError('This form is out of date: reload the page and send it again.', 'name')
+      if (nonce !== '' && !NONCE.test(nonce))
+        throw new FormError('This form is out of date: reload the page and send it again.', 'name')
       const keyName = parseKeyName(name)
-      const outcome = nonce === '' ? { created: await store.apiKeys.create(keyName, nowSeconds(context)) } : await store.apiKeys.createOnce(keyName, nowSeconds(context), nonce)
+      const outcome =
+        nonce === ''
+          ? { created: await store.apiKeys.create(keyName, nowSeconds(context)) }
+          : await store.apiKeys.createOnce(keyName, nowSeconds(context), nonce)
       if ('existing' in outcome) {
         const { existing } = outcome
         render(req, res, (frame) => apiKeyAlreadyCreatedPage(frame, existing), 409)

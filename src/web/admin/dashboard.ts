@@ -24,7 +24,10 @@ function ruleMarks(rules: readonly Rule[]): RuleMark[] {
 
 /** The histogram for the current members, bucketed in SQL; undefined while there are none. */
 async function histogram(store: Store, range: KarmaRange, marks: readonly RuleMark[]): Promise<SafeHtml | undefined> {
-  const scale = karmaScale(range, marks.map((m) => m.karma))
+  const scale = karmaScale(
+    range,
+    marks.map((m) => m.karma),
+  )
   if (!scale) return undefined
   const buckets = await store.adminStats.karmaBuckets(scale.origin, scale.width, scale.bucketCount)
   return karmaHistogram(buckets, marks)
@@ -59,7 +62,18 @@ export function dashboardRoutes(context: AdminContext, render: Render): Router {
       counts: byChat.get(rule.chatId) ?? NO_MEMBERS,
     }))
     const chart = await histogram(store, range, ruleMarks(rules))
-    render(req, res, (frame) => dashboardPage(frame, { members: range.members, rules: summaries, jobs, chats, histogram: chart, worker, canary, now: Math.floor(Date.now() / 1000) }))
+    render(req, res, (frame) =>
+      dashboardPage(frame, {
+        members: range.members,
+        rules: summaries,
+        jobs,
+        chats,
+        histogram: chart,
+        worker,
+        canary,
+        now: Math.floor(Date.now() / 1000),
+      }),
+    )
   })
 
   return router

@@ -14,7 +14,10 @@ export class FormError extends Error {
 }
 
 /** A refusal that names a field: ours ({@link FormError}) or a domain error with a `field`. */
-export function fieldErrors(error: { readonly field?: string | undefined; readonly message: string }, fallbackField: string): FieldErrors {
+export function fieldErrors(
+  error: { readonly field?: string | undefined; readonly message: string },
+  fallbackField: string,
+): FieldErrors {
   return { [error.field ?? fallbackField]: error.message }
 }
 
@@ -39,7 +42,9 @@ export function textField(body: FormBody, name: string): string {
  */
 export function singleValuedForms(lists: readonly string[]): RequestHandler {
   return (req, _res, next) => {
-    const repeated = Object.entries(formBody(req)).find(([name, value]) => typeof value !== 'string' && value !== undefined && !lists.includes(name))
+    const repeated = Object.entries(formBody(req)).find(
+      ([name, value]) => typeof value !== 'string' && value !== undefined && !lists.includes(name),
+    )
     next(repeated ? new HttpError(400, 'bad_form', `The field "${repeated[0]}" was sent more than once.`) : undefined)
   }
 }
@@ -78,6 +83,7 @@ export function pathId(req: Request, what: string): number {
 export function queryText(req: Request, name: string): string {
   const value: unknown = (req.query as Record<string, unknown>)[name]
   if (value === undefined) return ''
-  if (typeof value !== 'string') throw new HttpError(400, 'bad_query', `The parameter "${name}" was given more than once.`)
+  if (typeof value !== 'string')
+    throw new HttpError(400, 'bad_query', `The parameter "${name}" was given more than once.`)
   return value.trim()
 }

@@ -17,7 +17,13 @@ export function jobRoutes(context: AdminContext, render: Render): Router {
   const { store } = context
   const router = Router()
 
-  const showJobs = async (req: Request, res: Response, state: JobState | undefined, message: { notice?: string; error?: string } = {}, status = 200) => {
+  const showJobs = async (
+    req: Request,
+    res: Response,
+    state: JobState | undefined,
+    message: { notice?: string; error?: string } = {},
+    status = 200,
+  ) => {
     const jobs = await store.jobs.recent(JOBS_SHOWN, state)
     render(req, res, (frame) => jobsPage(frame, { jobs, state, ...message }), status)
   }
@@ -29,7 +35,9 @@ export function jobRoutes(context: AdminContext, render: Render): Router {
       return
     }
     const retried = queryText(req, 'retried')
-    await showJobs(req, res, stateText === '' ? undefined : stateText, { notice: retried === '' ? undefined : 'The job is queued again.' })
+    await showJobs(req, res, stateText === '' ? undefined : stateText, {
+      notice: retried === '' ? undefined : 'The job is queued again.',
+    })
   })
 
   router.post('/:id/retry', async (req, res) => {
@@ -37,7 +45,13 @@ export function jobRoutes(context: AdminContext, render: Render): Router {
     const job = await store.jobs.findById(id)
     if (!job) throw new HttpError(404, 'not_found', 'There is no such job.')
     if (!(await store.jobs.revive(id, context.clock()))) {
-      await showJobs(req, res, undefined, { error: `Job ${String(id)} is ${job.state}, not dead: only a dead job can be retried.` }, 409)
+      await showJobs(
+        req,
+        res,
+        undefined,
+        { error: `Job ${String(id)} is ${job.state}, not dead: only a dead job can be retried.` },
+        409,
+      )
       return
     }
     await recordAdminAction(context, currentAdmin(res).actor, {

@@ -26,7 +26,11 @@ export function niceWidth(x: number): number {
  * Chooses buckets for the karma histogram: round widths so the axis reads well, a range wide
  * enough that each rule's line falls on the chart. Undefined when there are no members.
  */
-export function karmaScale(range: KarmaRange, marks: readonly number[], target = DEFAULT_BUCKETS): KarmaScale | undefined {
+export function karmaScale(
+  range: KarmaRange,
+  marks: readonly number[],
+  target = DEFAULT_BUCKETS,
+): KarmaScale | undefined {
   if (range.lowest === null || range.highest === null) return undefined
   const low = Math.min(range.lowest, ...marks)
   const high = Math.max(range.highest, ...marks)

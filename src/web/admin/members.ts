@@ -8,7 +8,17 @@ import type { FieldErrors } from '../views/admin/form.js'
 import { type KarmaFormValues, memberPage } from '../views/admin/member.js'
 import { membersPage } from '../views/admin/members.js'
 import type { AdminContext } from './deps.js'
-import { formBody, FormError, fieldErrors, listField, parseId, parseInteger, pathId, queryText, textField } from './form.js'
+import {
+  formBody,
+  FormError,
+  fieldErrors,
+  listField,
+  parseId,
+  parseInteger,
+  pathId,
+  queryText,
+  textField,
+} from './form.js'
 import { currentAdmin } from './guard.js'
 import type { Render } from './render.js'
 
@@ -88,16 +98,39 @@ export function memberRoutes(context: AdminContext, render: Render): Router {
     const after = afterText === '' ? undefined : parseId(afterText)
     let errors: FieldErrors = {}
     if (query.length > MAX_SEARCH_LENGTH) errors = { q: `Search for at most ${String(MAX_SEARCH_LENGTH)} characters.` }
-    else if ((beforeText !== '' && before === undefined) || (afterText !== '' && after === undefined) || (beforeText !== '' && afterText !== '')) {
+    else if (
+      (beforeText !== '' && before === undefined) ||
+      (afterText !== '' && after === undefined) ||
+      (beforeText !== '' && afterText !== '')
+    ) {
       errors = { q: 'That page does not exist; start from the first page.' }
     }
     if (Object.keys(errors).length > 0) {
-      render(req, res, (frame) => membersPage(frame, { query: query.slice(0, MAX_SEARCH_LENGTH), members: [], nextBefore: undefined, prevAfter: undefined, paged: false, errors }), 400)
+      render(
+        req,
+        res,
+        (frame) =>
+          membersPage(frame, {
+            query: query.slice(0, MAX_SEARCH_LENGTH),
+            members: [],
+            nextBefore: undefined,
+            prevAfter: undefined,
+            paged: false,
+            errors,
+          }),
+        400,
+      )
       return
     }
     const page = await store.members.search({ query, before, after, limit: MEMBERS_PER_PAGE })
     render(req, res, (frame) =>
-      membersPage(frame, { query, members: page.members, nextBefore: page.nextBefore, prevAfter: page.prevAfter, paged: page.prevAfter !== undefined }),
+      membersPage(frame, {
+        query,
+        members: page.members,
+        nextBefore: page.nextBefore,
+        prevAfter: page.prevAfter,
+        paged: page.prevAfter !== undefined,
+      }),
     )
   })
 
@@ -112,8 +145,13 @@ export function memberRoutes(context: AdminContext, render: Render): Router {
     let values: KarmaFormValues = blankKarmaForm()
     try {
       const submittedKey = textField(body, 'idempotencyKey')
-      values = { delta: textField(body, 'delta'), reason: textField(body, 'reason'), idempotencyKey: KEY_SHAPE.test(submittedKey) ? submittedKey : freshKey() }
-      if (!KEY_SHAPE.test(submittedKey)) throw new FormError('The form was incomplete. Check the values and submit it again.', 'idempotencyKey')
+      values = {
+        delta: textField(body, 'delta'),
+        reason: textField(body, 'reason'),
+        idempotencyKey: KEY_SHAPE.test(submittedKey) ? submittedKey : freshKey(),
+      }
+      if (!KEY_SHAPE.test(submittedKey))
+        throw new FormError('The form was incomplete. Check the values and submit it again.', 'idempotencyKey')
       const delta = parseInteger(values.delta)
       if (delta === undefined) throw new FormError('The change must be a whole number, like +10 or -2.', 'delta')
       const result = await store.karma.append({
@@ -124,7 +162,8 @@ export function memberRoutes(context: AdminContext, render: Render): Router {
         actor: admin.actor,
         idempotencyKey: values.idempotencyKey,
       })
-      if (!result.replayed) context.logger.info({ memberId: member.id, delta, actor: admin.actor }, 'admin adjusted karma')
+      if (!result.replayed)
+        context.logger.info({ memberId: member.id, delta, actor: admin.actor }, 'admin adjusted karma')
       res.redirect(303, `/admin/members/${String(member.id)}?done=${result.replayed ? 'karma-again' : 'karma'}`)
     } catch (err) {
       if (err instanceof FormError) {
@@ -132,8 +171,15 @@ export function memberRoutes(context: AdminContext, render: Render): Router {
       } else if (err instanceof KarmaError) {
         // A key reused with other values: this form was submitted before. Offer a fresh one.
         const karmaForm = err.code === 'idempotency_conflict' ? { ...values, idempotencyKey: freshKey() } : values
-        const message = err.code === 'idempotency_conflict' ? 'This form was already submitted with other values. Check the changes below, then submit again.' : err.message
-        await showMember(req, res, member, { karmaForm, errors: { [karmaField(err)]: message }, status: karmaStatus(err) })
+        const message =
+          err.code === 'idempotency_conflict'
+            ? 'This form was already submitted with other values. Check the changes below, then submit again.'
+            : err.message
+        await showMember(req, res, member, {
+          karmaForm,
+          errors: { [karmaField(err)]: message },
+          status: karmaStatus(err),
+        })
       } else {
         throw err
       }

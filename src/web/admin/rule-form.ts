@@ -57,7 +57,8 @@ export function ruleFormValues(body: FormBody): RuleFormValues {
 
 function parseNewChat(values: RuleFormValues): { title: string; description: string } {
   if (values.chatTitle === '') throw new FormError('Give the new chat a title.', 'chatTitle')
-  if (values.chatTitle.length > MAX_CHAT_TITLE) throw new FormError(`A chat title has at most ${String(MAX_CHAT_TITLE)} characters.`, 'chatTitle')
+  if (values.chatTitle.length > MAX_CHAT_TITLE)
+    throw new FormError(`A chat title has at most ${String(MAX_CHAT_TITLE)} characters.`, 'chatTitle')
   if (values.chatDescription.length > MAX_CHAT_DESCRIPTION) {
     throw new FormError(`A chat description has at most ${String(MAX_CHAT_DESCRIPTION)} characters.`, 'chatDescription')
   }
@@ -69,11 +70,16 @@ function parseNewChat(values: RuleFormValues): { title: string; description: str
  * the repository will ({@link validateRule}), all before anything is written: so a refused form
  * never leaves a new chat behind. Throws {@link FormError} or `RuleError`, each with its field.
  */
-export function parseRuleForm(values: RuleFormValues, groups: readonly Group[], chats: readonly Chat[]): ParsedRuleForm {
+export function parseRuleForm(
+  values: RuleFormValues,
+  groups: readonly Group[],
+  chats: readonly Chat[],
+): ParsedRuleForm {
   let groupId: number | null = null
   if (values.groupId !== '') {
     const id = parseId(values.groupId)
-    if (id === undefined || !groups.some((g) => g.id === id)) throw new FormError('Choose a group from the list.', 'groupId')
+    if (id === undefined || !groups.some((g) => g.id === id))
+      throw new FormError('Choose a group from the list.', 'groupId')
     groupId = id
   }
   let chatId: number | undefined
@@ -82,14 +88,16 @@ export function parseRuleForm(values: RuleFormValues, groups: readonly Group[], 
     newChat = parseNewChat(values)
   } else {
     chatId = parseId(values.chatId)
-    if (chatId === undefined || !chats.some((c) => c.id === chatId)) throw new FormError('Choose a chat from the list, or a new chat.', 'chatId')
+    if (chatId === undefined || !chats.some((c) => c.id === chatId))
+      throw new FormError('Choose a chat from the list, or a new chat.', 'chatId')
   }
   const minKarma = parseInteger(values.minKarma)
   if (minKarma === undefined) throw new FormError('Minimum karma must be a whole number.', 'minKarma')
   let removeBelow: number | null = null
   if (values.removeBelow !== '') {
     const parsed = parseInteger(values.removeBelow)
-    if (parsed === undefined) throw new FormError('"Remove below" must be a whole number, or empty to never remove.', 'removeBelow')
+    if (parsed === undefined)
+      throw new FormError('"Remove below" must be a whole number, or empty to never remove.', 'removeBelow')
     removeBelow = parsed
   }
   const rule = { groupId, minKarma, removeBelow, enabled: values.enabled, directAdd: values.directAdd }

@@ -24,7 +24,14 @@ export function ruleRoutes(context: AdminContext, render: Render): Router {
   const { store } = context
   const router = Router()
 
-  const showForm = async (req: Request, res: Response, ruleId: number | undefined, values: RuleFormValues, errors: FieldErrors = {}, status = 200) => {
+  const showForm = async (
+    req: Request,
+    res: Response,
+    ruleId: number | undefined,
+    values: RuleFormValues,
+    errors: FieldErrors = {},
+    status = 200,
+  ) => {
     const [groups, chats] = await Promise.all([store.groups.list(), store.chats.list()])
     render(req, res, (frame) => ruleFormPage(frame, { ruleId, values, groups, chats, errors }), status)
   }
@@ -39,13 +46,25 @@ export function ruleRoutes(context: AdminContext, render: Render): Router {
       let chatId = parsed.rule.chatId
       if (parsed.newChat) {
         const chat = await store.chats.create(parsed.newChat.title, parsed.newChat.description, nowSeconds(context))
-        await recordAdminAction(context, admin.actor, { action: 'chat.create', subject: `chat:${String(chat.id)}`, details: { ...parsed.newChat } })
+        await recordAdminAction(context, admin.actor, {
+          action: 'chat.create',
+          subject: `chat:${String(chat.id)}`,
+          details: { ...parsed.newChat },
+        })
         chatId = chat.id
       }
       if (chatId === undefined) throw new Error('a parsed rule form has a chat')
-      const saved = await saveRule(store, { ruleId, rule: { ...parsed.rule, chatId }, actor: admin.actor, now: context.clock() })
+      const saved = await saveRule(store, {
+        ruleId,
+        rule: { ...parsed.rule, chatId },
+        actor: admin.actor,
+        now: context.clock(),
+      })
       if (!saved) throw new HttpError(404, 'not_found', 'There is no such rule.')
-      context.logger.info({ ruleId: saved.rule.id, actor: admin.actor, ...saved.report, directAddsQueued: saved.directAddsQueued }, 'admin saved a rule')
+      context.logger.info(
+        { ruleId: saved.rule.id, actor: admin.actor, ...saved.report, directAddsQueued: saved.directAddsQueued },
+        'admin saved a rule',
+      )
       res.redirect(303, `/admin/rules?done=${ruleId === undefined ? 'created' : 'saved'}`)
     } catch (err) {
       if (!(err instanceof FormError || err instanceof RuleError)) throw err
@@ -85,9 +104,15 @@ export function ruleRoutes(context: AdminContext, render: Render): Router {
   router.post('/:id/enabled', async (req, res) => {
     const rule = await findRule(req)
     const wanted = textField(formBody(req), 'enabled')
-    if (wanted !== '0' && wanted !== '1') throw new HttpError(400, 'bad_form', 'Say whether to enable (1) or disable (0) the rule.')
+    if (wanted !== '0' && wanted !== '1')
+      throw new HttpError(400, 'bad_form', 'Say whether to enable (1) or disable (0) the rule.')
     const enabled = wanted === '1'
-    await saveRule(store, { ruleId: rule.id, rule: { ...rule, enabled }, actor: currentAdmin(res).actor, now: context.clock() })
+    await saveRule(store, {
+      ruleId: rule.id,
+      rule: { ...rule, enabled },
+      actor: currentAdmin(res).actor,
+      now: context.clock(),
+    })
     res.redirect(303, `/admin/rules?done=${enabled ? 'enabled' : 'disabled'}`)
   })
 

@@ -23,11 +23,20 @@ const BEARER = /^Bearer +(\S+) *$/i
  * malformed, unknown or revoked key is `invalid_api_key`; both are 401, with a
  * `WWW-Authenticate` challenge set on `res`.
  */
-export async function authenticateApiKey(req: IncomingMessage, res: ServerResponse, store: Store, clock: () => number): Promise<ApiKey> {
+export async function authenticateApiKey(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: Store,
+  clock: () => number,
+): Promise<ApiKey> {
   const header = req.headers.authorization
   if (header === undefined || header.trim() === '') {
     res.setHeader('WWW-Authenticate', 'Bearer realm="karmagate"')
-    throw new ApiError(401, 'missing_api_key', 'Send an API key: "Authorization: Bearer kg_…". Create one on the admin site or with `karmagate api-key:create NAME`.')
+    throw new ApiError(
+      401,
+      'missing_api_key',
+      'Send an API key: "Authorization: Bearer kg_…". Create one on the admin site or with `karmagate api-key:create NAME`.',
+    )
   }
   const secret = BEARER.exec(header)?.[1]
   const key = secret === undefined ? undefined : await store.apiKeys.authenticate(secret, Math.floor(clock() / 1000))

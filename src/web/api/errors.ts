@@ -94,11 +94,21 @@ export const apiNotFound: RequestHandler = (req, _res, next) => {
  * answered with a 500 that reveals nothing. On Node's own response, so routes served ahead of
  * Express answer errors the same way.
  */
-export function answerApiError(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger, path: string): void {
+export function answerApiError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: unknown,
+  logger: Logger,
+  path: string,
+): void {
   let apiError = error instanceof ApiError ? error : fromParser(error)
   if (!apiError) {
     logger.error({ err: error, method: req.method, path }, 'API request failed')
-    apiError = new ApiError(500, 'internal', 'The server could not answer this request. It has been logged; retry later.')
+    apiError = new ApiError(
+      500,
+      'internal',
+      'The server could not answer this request. It has been logged; retry later.',
+    )
   }
   const body = JSON.stringify(apiError.toJSON())
   res.statusCode = apiError.status

@@ -1,6 +1,18 @@
 import { z } from 'zod'
-import { groupsBodySchema, karmaBatchSchema, karmaEventSchema, linkTokenBodySchema, MAX_BATCH_EVENTS } from './schemas/requests.js'
-import { errorJson, karmaBatchResultJson, karmaEventResultJson, linkTokenJson, memberJson } from './schemas/responses.js'
+import {
+  groupsBodySchema,
+  karmaBatchSchema,
+  karmaEventSchema,
+  linkTokenBodySchema,
+  MAX_BATCH_EVENTS,
+} from './schemas/requests.js'
+import {
+  errorJson,
+  karmaBatchResultJson,
+  karmaEventResultJson,
+  linkTokenJson,
+  memberJson,
+} from './schemas/responses.js'
 
 /** A JSON document, as `GET /api/v1/openapi.json` serves it. */
 export type JsonObject = { readonly [key: string]: unknown }
@@ -32,7 +44,13 @@ function componentSchemas(): Record<string, unknown> {
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]))
 }
 
-const telegramIdParam = { name: 'telegramId', in: 'path', required: true, schema: { type: 'integer', minimum: 1 }, description: "The member's Telegram user id." }
+const telegramIdParam = {
+  name: 'telegramId',
+  in: 'path',
+  required: true,
+  schema: { type: 'integer', minimum: 1 },
+  description: "The member's Telegram user id.",
+}
 const externalIdParam = {
   name: 'externalId',
   in: 'path',
@@ -40,7 +58,12 @@ const externalIdParam = {
   schema: { type: 'string', minLength: 1, maxLength: 100 },
   description: "The existing site's id for the member, URL-encoded.",
 }
-const readErrors = { '400': problem('Invalid'), '401': problem('Unauthorized'), '404': problem('NotFound'), '429': problem('RateLimited') }
+const readErrors = {
+  '400': problem('Invalid'),
+  '401': problem('Unauthorized'),
+  '404': problem('NotFound'),
+  '429': problem('RateLimited'),
+}
 const writeErrors = { ...readErrors, '413': problem('TooLarge'), '415': problem('NotJson') }
 
 const getMember = (summary: string, parameter: JsonObject) => ({
@@ -79,7 +102,9 @@ export function openApiDocument(publicUrl: string): JsonObject {
           description: `One event: \`201 {event, member}\`, or \`200\` with the same body when its idempotency key was used for the same event before (409 for a different one). A batch \`{"events": [...]}\` of 1 to ${String(MAX_BATCH_EVENTS)} is applied in order, all or nothing: a refused event fails the whole batch with an error naming its \`index\`. An unknown \`telegramId\` is 404; an \`externalId\` nobody has yet creates that member, whose karma waits for them to link.`,
           requestBody: { required: true, ...json({ oneOf: [ref('KarmaEventRequest'), ref('KarmaBatchRequest')] }) },
           responses: {
-            '200': answer('Every event had been recorded before (replays): the first results.', { oneOf: [ref('KarmaEventResult'), ref('KarmaBatchResult')] }),
+            '200': answer('Every event had been recorded before (replays): the first results.', {
+              oneOf: [ref('KarmaEventResult'), ref('KarmaBatchResult')],
+            }),
             '201': answer('Recorded.', { oneOf: [ref('KarmaEventResult'), ref('KarmaBatchResult')] }),
             ...writeErrors,
             '409': problem('Conflict'),
@@ -90,7 +115,11 @@ export function openApiDocument(publicUrl: string): JsonObject {
       '/members/external/{externalId}': { get: getMember("A member, by the site's id", externalIdParam) },
       '/members/{telegramId}/groups': { put: putGroups("Set a member's groups, by Telegram id", telegramIdParam, '') },
       '/members/external/{externalId}/groups': {
-        put: putGroups("Set a member's groups, by the site's id", externalIdParam, 'An external id nobody has yet creates that member, as a karma event does.'),
+        put: putGroups(
+          "Set a member's groups, by the site's id",
+          externalIdParam,
+          'An external id nobody has yet creates that member, as a karma event does.',
+        ),
       },
       '/link-tokens': {
         post: {
@@ -100,18 +129,28 @@ export function openApiDocument(publicUrl: string): JsonObject {
         },
       },
       '/openapi.json': {
-        get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } },
+        get: {
+          summary: 'This document',
+          security: [],
+          responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } },
+        },
       },
     },
     components: {
-      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key, `kg_` and 43 characters.' } },
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key, `kg_` and 43 characters.' },
+      },
       schemas: componentSchemas(),
       responses: {
         Invalid: error('Invalid request: `field` names what is wrong (`invalid`, `invalid_json`, `unknown_group`).'),
-        Unauthorized: error('No API key (`missing_api_key`), or a malformed, unknown or revoked one (`invalid_api_key`).'),
+        Unauthorized: error(
+          'No API key (`missing_api_key`), or a malformed, unknown or revoked one (`invalid_api_key`).',
+        ),
         NotFound: error('No such member (`member_not_found`) or path (`not_found`).'),
         Conflict: error('The idempotency key was used for a different event (`idempotency_conflict`).'),
-        TooLarge: error(`More than ${String(MAX_BATCH_EVENTS)} events (\`batch_too_large\`), or a body over the size limit (\`payload_too_large\`).`),
+        TooLarge: error(
+          `More than ${String(MAX_BATCH_EVENTS)} events (\`batch_too_large\`), or a body over the size limit (\`payload_too_large\`).`,
+        ),
         NotJson: error('The body is not `application/json` (`unsupported_media_type`).'),
         RateLimited: error('Too many requests with this key (`rate_limited`): wait `Retry-After` seconds.', {
           headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } },

@@ -32,13 +32,20 @@ export function perKeyRateLimit(perMinute: number): ApiRateLimit {
     // These checks are about keying by client address, which this limiter does not do.
     validate: { ip: false, trustProxy: false, xForwardedForHeader: false, forwardedHeader: false },
     handler: (_req, _res, next) => {
-      next(new ApiError(429, 'rate_limited', `This API key sent more than ${String(perMinute)} requests in a minute. Wait for Retry-After seconds, then retry.`))
+      next(
+        new ApiError(
+          429,
+          'rate_limited',
+          `This API key sent more than ${String(perMinute)} requests in a minute. Wait for Retry-After seconds, then retry.`,
+        ),
+      )
     },
   })
   const check = async (req: IncomingMessage, res: ServerResponse, key: ApiKey): Promise<void> => {
     keyIds.set(req, key.id)
     const refused = await runMiddleware(limiter, req, res)
-    if (refused !== undefined) throw refused instanceof Error ? refused : new Error('the API rate limiter failed', { cause: refused })
+    if (refused !== undefined)
+      throw refused instanceof Error ? refused : new Error('the API rate limiter failed', { cause: refused })
   }
   return {
     check,

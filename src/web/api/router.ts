@@ -52,7 +52,12 @@ export function apiRoutes(deps: ApiDeps): ApiRoutes {
   const rateLimitPerMinute = deps.rateLimitPerMinute ?? 600
   // The /link page verifies these tokens with the site's sessions; the same keyed hash signs them.
   const tokens = new LinkTokens(
-    new Sessions(store, { secret: config.sessionSecret, secure: config.secureCookies, maxAgeSeconds: config.sessionMaxAgeSeconds, clock }),
+    new Sessions(store, {
+      secret: config.sessionSecret,
+      secure: config.secureCookies,
+      maxAgeSeconds: config.sessionMaxAgeSeconds,
+      clock,
+    }),
     { ttlSeconds: deps.linkTokenTtlSeconds ?? 600 },
   )
   const document = openApiDocument(config.publicUrl)
@@ -75,6 +80,13 @@ export function apiRoutes(deps: ApiDeps): ApiRoutes {
   router.use(linkTokenRoutes({ tokens, publicUrl: config.publicUrl, clock }))
   router.use(apiNotFound)
   router.use(apiErrorHandler(logger))
-  const karmaEvents = karmaEventsRoute({ store, logger, clock, rateLimit, securityHeaders: deps.securityHeaders, maxBodyBytes })
+  const karmaEvents = karmaEventsRoute({
+    store,
+    logger,
+    clock,
+    rateLimit,
+    securityHeaders: deps.securityHeaders,
+    maxBodyBytes,
+  })
   return { router, fastRoutes: [karmaEvents] }
 }

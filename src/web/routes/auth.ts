@@ -3,7 +3,12 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit'
 import type { RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import type { Store } from '../../db/store.js'
-import { LOGIN_FAILURE_MESSAGES, type LoginFailureReason, type LoginVerifier, loginFailureKind } from '../../login/verify.js'
+import {
+  LOGIN_FAILURE_MESSAGES,
+  type LoginFailureReason,
+  type LoginVerifier,
+  loginFailureKind,
+} from '../../login/verify.js'
 import { answerError, HttpError } from '../errors.js'
 import { type FastRoute, runMiddleware } from '../fast-lane.js'
 import { rawQueryOf } from '../request.js'
@@ -43,7 +48,8 @@ export function loginRoute(deps: LoginRouteDeps): FastRoute {
   const logIn = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (limiter) {
       const refused = await runMiddleware(limiter, req, res)
-      if (refused !== undefined) throw refused instanceof Error ? refused : new Error('the login rate limiter failed', { cause: refused })
+      if (refused !== undefined)
+        throw refused instanceof Error ? refused : new Error('the login rate limiter failed', { cause: refused })
     }
     const now = sessions.now()
     // The raw query, parsed once by the verifier: a generic parser would merge repeated keys.
@@ -119,7 +125,9 @@ function loginRateLimit(perMinute: number, clientAddress: (req: IncomingMessage)
     // Checks of Express's `req.ip` and `trust proxy`, which this limiter does not read.
     validate: { ip: false, trustProxy: false, xForwardedForHeader: false, forwardedHeader: false },
     handler: (_req, _res, next) => {
-      next(new HttpError(429, 'rate_limited', 'Too many login attempts from your address. Wait a minute and try again.'))
+      next(
+        new HttpError(429, 'rate_limited', 'Too many login attempts from your address. Wait a minute and try again.'),
+      )
     },
   })
 }

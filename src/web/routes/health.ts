@@ -60,7 +60,15 @@ export function healthRoutes(deps: HealthRoutesDeps): Router {
     }
     const stale = last === undefined || clock() / 1000 - last.checkedAt > 3 * interval
     const canary: CanaryHealth | null =
-      last === undefined ? null : { ok: last.ok, checkedAt: new Date(last.checkedAt * 1000).toISOString(), error: last.error, durationMs: last.durationMs, stale: interval > 0 && stale }
+      last === undefined
+        ? null
+        : {
+            ok: last.ok,
+            checkedAt: new Date(last.checkedAt * 1000).toISOString(),
+            error: last.error,
+            durationMs: last.durationMs,
+            stale: interval > 0 && stale,
+          }
     const healthy = interval === 0 || (last?.ok === true && !stale)
     res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable', database: 'ok', canary })
   })

@@ -27,9 +27,9 @@ export function pageRoutes(deps: PageRoutesDeps): Router {
   router.get('/', (req, res) => {
     const member = res.locals.member
     res.set('Cache-Control', 'no-store')
-    res.type('html').send(
-      landingPage({ botUsername, authUrl, member, csrfToken: member && csrf.token(req, res) }).value,
-    )
+    res
+      .type('html')
+      .send(landingPage({ botUsername, authUrl, member, csrfToken: member && csrf.token(req, res) }).value)
   })
 
   router.get('/me', async (req, res) => {
@@ -41,7 +41,10 @@ export function pageRoutes(deps: PageRoutesDeps): Router {
       return
     }
     res.set('Cache-Control', 'no-store')
-    const [groups, chats] = await Promise.all([store.groups.ofMember(member.id), store.memberships.openChats(member.id)])
+    const [groups, chats] = await Promise.all([
+      store.groups.ofMember(member.id),
+      store.memberships.openChats(member.id),
+    ])
     res.type('html').send(profilePage(member, csrf.token(req, res), { groups: groups.map((g) => g.name), chats }).value)
   })
 

@@ -36,10 +36,7 @@ export function landingPage(view: LandingView): SafeHtml {
         <p class="muted">Or open the bot in Telegram and tap its login button:
           <a id="bot-link" href="https://t.me/${view.botUsername}">@${view.botUsername}</a></p>
       </section>`
-  return layout(
-    { title: 'Log in', memberName: member && displayName(member), csrfToken: view.csrfToken },
-    body,
-  )
+  return layout({ title: 'Log in', memberName: member && displayName(member), csrfToken: view.csrfToken }, body)
 }
 
 /** A chat on the profile page: open to the member (with its join link) or joined. */
@@ -50,7 +47,11 @@ export interface ProfileChat {
 }
 
 /** `GET /me`: the member's profile, karma, groups, and the private chats open to them. */
-export function profilePage(member: Member, csrfToken: string, extra: { groups?: readonly string[]; chats?: readonly ProfileChat[] } = {}): SafeHtml {
+export function profilePage(
+  member: Member,
+  csrfToken: string,
+  extra: { groups?: readonly string[]; chats?: readonly ProfileChat[] } = {},
+): SafeHtml {
   const groups = extra.groups ?? []
   const chats = extra.chats ?? []
   const name = displayName(member)

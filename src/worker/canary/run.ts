@@ -62,23 +62,34 @@ export async function runLoginCanary(tg: TelegramClient, params: LoginCanaryPara
   let outcome = await requestUrlAuth(tg, button)
   if (outcome.kind === 'request') outcome = await acceptUrlAuth(tg, { ...button, allowWrite: true })
   if (outcome.kind === 'default') {
-    throw new CanaryError('domain-not-linked', 'Telegram would not sign the login (urlAuthResultDefault): the domain is not linked with /setdomain')
+    throw new CanaryError(
+      'domain-not-linked',
+      'Telegram would not sign the login (urlAuthResultDefault): the domain is not linked with /setdomain',
+    )
   }
-  if (outcome.kind !== 'accepted' || outcome.url === null) throw new CanaryError('no-url', 'Telegram accepted the login but gave no URL')
+  if (outcome.kind !== 'accepted' || outcome.url === null)
+    throw new CanaryError('no-url', 'Telegram accepted the login but gave no URL')
 
   const url = outcome.url
   const opened = redactedUrl(url)
   let res: Response
   try {
     const timeout = AbortSignal.timeout(params.siteTimeoutMs ?? 10_000)
-    res = await (params.fetch ?? fetch)(url, { redirect: 'manual', signal: signal ? AbortSignal.any([signal, timeout]) : timeout })
+    res = await (params.fetch ?? fetch)(url, {
+      redirect: 'manual',
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    })
   } catch (err) {
     if (signal?.aborted === true) throw err
-    throw new CanaryError('site-unreachable', `${opened} did not answer: ${err instanceof Error ? err.message : String(err)}`)
+    throw new CanaryError(
+      'site-unreachable',
+      `${opened} did not answer: ${err instanceof Error ? err.message : String(err)}`,
+    )
   }
   // The body is not needed; reading it frees the connection.
   await res.arrayBuffer().catch(() => undefined)
-  if (res.status !== 302) throw new CanaryError('http-status', `${opened} answered ${String(res.status)}, expected 302`, res.status)
+  if (res.status !== 302)
+    throw new CanaryError('http-status', `${opened} answered ${String(res.status)}, expected 302`, res.status)
   if (!res.headers.getSetCookie().some((c) => SESSION_COOKIE.test(c))) {
     throw new CanaryError('no-cookie', `${opened} answered 302 without a session cookie`, res.status)
   }

@@ -28,12 +28,20 @@ export async function checkLoginOnce(deps: LoginCanaryDeps, signal?: AbortSignal
   let error: string | null = null
   let opened: string | undefined
   try {
-    opened = (await runLoginCanary(deps.tg, { ...deps.run, botUsername: deps.botUsername, ...(signal ? { signal } : {}) })).opened
+    opened = (
+      await runLoginCanary(deps.tg, { ...deps.run, botUsername: deps.botUsername, ...(signal ? { signal } : {}) })
+    ).opened
   } catch (err) {
     if (signal?.aborted === true) return undefined
-    error = err instanceof CanaryError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+    error =
+      err instanceof CanaryError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err)
   }
-  const result: CanaryResult = { ok: error === null, checkedAt: Math.floor(clock() / 1000), error, durationMs: clock() - started }
+  const result: CanaryResult = {
+    ok: error === null,
+    checkedAt: Math.floor(clock() / 1000),
+    error,
+    durationMs: clock() - started,
+  }
   try {
     await deps.store.canary.record(result)
   } catch (err) {

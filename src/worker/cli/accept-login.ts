@@ -13,7 +13,11 @@ const EXIT_BY_CODE: Readonly<Record<LoginTokenErrorCode, number>> = {
  * `worker:accept-login LINK`: authorizes another device with this account and prints what
  * Telegram says about it. Each refusal has its own message and exit code (3, 4, 5).
  */
-export async function runWorkerAcceptLogin(tg: TelegramClient, io: CommandIo, link: string | undefined): Promise<number> {
+export async function runWorkerAcceptLogin(
+  tg: TelegramClient,
+  io: CommandIo,
+  link: string | undefined,
+): Promise<number> {
   let token: Uint8Array
   try {
     token = parseLoginToken(link ?? '')

@@ -1,6 +1,12 @@
 import type { TelegramClient } from '@mtcute/node'
 import { normalizePhoneNumber } from '../phone-number.js'
-import { type LoggedInUser, PasswordNeededError, qrLogin, type QrLoginOptions, WrongPasswordError } from '../qr-login.js'
+import {
+  type LoggedInUser,
+  PasswordNeededError,
+  qrLogin,
+  type QrLoginOptions,
+  WrongPasswordError,
+} from '../qr-login.js'
 import { type CommandIo, WorkerExit } from './io.js'
 import { NoTerminalError } from './prompt.js'
 
@@ -31,7 +37,10 @@ export interface WorkerLoginOptions {
 export const LOGIN_USAGE = 'Usage: karmagate worker:login [--phone [+NUMBER]]'
 
 /** The parsed arguments of `worker:login`, or a usage problem. */
-export type LoginArgs = { readonly method: 'qr' } | { readonly method: 'phone'; readonly phone: string | undefined } | { readonly problem: string }
+export type LoginArgs =
+  | { readonly method: 'qr' }
+  | { readonly method: 'phone'; readonly phone: string | undefined }
+  | { readonly problem: string }
 
 /**
  * Parses `worker:login`'s arguments: none (QR login), `--phone` (phone-code login; the number is
@@ -42,8 +51,12 @@ export function parseLoginArgs(argv: readonly string[]): LoginArgs {
   let phone: { value: string | undefined } | undefined
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? ''
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
-    if (name !== '--phone') return { problem: arg.startsWith('-') ? `unknown option '${name}'` : `unexpected argument '${arg}'` }
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined]
+    if (name !== '--phone')
+      return { problem: arg.startsWith('-') ? `unknown option '${name}'` : `unexpected argument '${arg}'` }
     if (phone) return { problem: '--phone is given twice' }
     let value = inline
     const following = argv[i + 1]
@@ -56,7 +69,11 @@ export function parseLoginArgs(argv: readonly string[]): LoginArgs {
   if (!phone) return { method: 'qr' }
   if (phone.value === undefined) return { method: 'phone', phone: undefined }
   const normalized = normalizePhoneNumber(phone.value)
-  if (normalized === undefined) return { problem: '--phone must be a phone number in international format: +, the country code, then the number (e.g. +44 20 7946 0958)' }
+  if (normalized === undefined)
+    return {
+      problem:
+        '--phone must be a phone number in international format: +, the country code, then the number (e.g. +44 20 7946 0958)',
+    }
   return { method: 'phone', phone: normalized }
 }
 
@@ -74,7 +91,9 @@ export async function runWorkerLogin(tg: TelegramClient, io: CommandIo, options:
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.askPassword ? { askPassword: options.askPassword } : {}),
       ...(options.renderQr ? { renderQr: options.renderQr } : {}),
-      ...(pending ? { onLink: (url: string, expires: Date) => pending.recordLoginQr(url, Math.floor(expires.getTime() / 1000)) } : {}),
+      ...(pending
+        ? { onLink: (url: string, expires: Date) => pending.recordLoginQr(url, Math.floor(expires.getTime() / 1000)) }
+        : {}),
     })
     await options.onLoggedIn?.(user)
     io.out(loggedInLine(user))

@@ -35,11 +35,17 @@ export interface WorkerPhoneLoginOptions {
  * Resolves to the exit code: 0, 6 for the 2FA password, 8 to 13 for Telegram's refusals (see
  * `WorkerExit`), 2 when a prompt is needed and there is no terminal.
  */
-export async function runWorkerPhoneLogin(tg: TelegramClient, io: CommandIo, options: WorkerPhoneLoginOptions): Promise<number> {
+export async function runWorkerPhoneLogin(
+  tg: TelegramClient,
+  io: CommandIo,
+  options: WorkerPhoneLoginOptions,
+): Promise<number> {
   try {
     const user = await phoneLogin(tg, {
       output: io.err,
-      ...(options.phone !== undefined ? { phone: options.phone } : { askPhone: () => options.askLine('Phone number (international format, e.g. +44 20 7946 0958): ') }),
+      ...(options.phone !== undefined
+        ? { phone: options.phone }
+        : { askPhone: () => options.askLine('Phone number (international format, e.g. +44 20 7946 0958): ') }),
       askCode: () => options.askLine('Login code: '),
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.askPassword ? { askPassword: options.askPassword } : {}),

@@ -36,7 +36,8 @@ function ask(rl: Interface, question: string, afterAnswer: () => void = () => un
  * when stdin is not a terminal, so a script never hangs on a prompt nobody sees.
  */
 export function askHidden(question: string): Promise<string> {
-  if (!process.stdin.isTTY) return Promise.reject(new NoTerminalError('no terminal to ask the 2FA password on: set TG_2FA_PASSWORD'))
+  if (!process.stdin.isTTY)
+    return Promise.reject(new NoTerminalError('no terminal to ask the 2FA password on: set TG_2FA_PASSWORD'))
   let muted = false
   const output = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -56,6 +57,11 @@ export function askHidden(question: string): Promise<string> {
  * command has started, so it cannot come from a script.
  */
 export function askLine(question: string): Promise<string> {
-  if (!process.stdin.isTTY) return Promise.reject(new NoTerminalError('no terminal to ask on: run worker:login --phone in a terminal (the code arrives only once it runs)'))
+  if (!process.stdin.isTTY)
+    return Promise.reject(
+      new NoTerminalError(
+        'no terminal to ask on: run worker:login --phone in a terminal (the code arrives only once it runs)',
+      ),
+    )
   return ask(createInterface({ input: process.stdin, output: process.stderr, terminal: true }), question)
 }

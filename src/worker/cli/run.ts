@@ -28,10 +28,18 @@ export function isWorkerCommand(command: string): command is WorkerCommand {
  * process runs (it then stops on SIGTERM / SIGINT). Refuses with exit 2 when `TG_API_ID` or
  * `TG_API_HASH` is missing, or on bad arguments.
  */
-export async function runWorkerCommand(command: WorkerCommand, args: readonly string[], config: Config, logger: Logger, io: CommandIo = processIo): Promise<number> {
+export async function runWorkerCommand(
+  command: WorkerCommand,
+  args: readonly string[],
+  config: Config,
+  logger: Logger,
+  io: CommandIo = processIo,
+): Promise<number> {
   const creds = workerCredentials(config)
   if ('problems' in creds) {
-    io.err(`Invalid configuration:\n${creds.problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example and README.md ("Worker").\n`)
+    io.err(
+      `Invalid configuration:\n${creds.problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example and README.md ("Worker").\n`,
+    )
     return WorkerExit.usage
   }
   // Arguments first: a typo should not open the session file or connect.
@@ -50,14 +58,26 @@ export async function runWorkerCommand(command: WorkerCommand, args: readonly st
     if (login) {
       // Open for the whole login: each new QR link goes to worker_state for /admin/worker.
       const { store } = openStore(config.databasePath)
-      const password = config.tg2faPassword !== undefined ? { password: config.tg2faPassword } : { askPassword: () => askHidden('2FA password: ') }
+      const password =
+        config.tg2faPassword !== undefined
+          ? { password: config.tg2faPassword }
+          : { askPassword: () => askHidden('2FA password: ') }
       const onLoggedIn = async (user: LoggedInUser) => {
         secureSessionFile(config.workerSessionPath)
-        await store.workerState.recordSeen(user.id, user.username !== null ? `@${user.username}` : user.name, Math.floor(Date.now() / 1000))
+        await store.workerState.recordSeen(
+          user.id,
+          user.username !== null ? `@${user.username}` : user.name,
+          Math.floor(Date.now() / 1000),
+        )
       }
       try {
         if (login.method === 'phone') {
-          return await runWorkerPhoneLogin(tg, io, { ...password, ...(login.phone !== undefined ? { phone: login.phone } : {}), askLine, onLoggedIn })
+          return await runWorkerPhoneLogin(tg, io, {
+            ...password,
+            ...(login.phone !== undefined ? { phone: login.phone } : {}),
+            askLine,
+            onLoggedIn,
+          })
         }
         return await runWorkerLogin(tg, io, { ...password, pendingQr: store.workerState, onLoggedIn })
       } finally {

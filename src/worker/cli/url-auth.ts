@@ -8,7 +8,9 @@ import { type CommandIo, WorkerExit } from './io.js'
 const USAGE = 'Usage: karmagate worker:url-auth --peer @bot --msg-id N [--button-id M] [--accept [--allow-write]]'
 
 /** The parsed arguments of `worker:url-auth`, or a usage problem. */
-export function parseUrlAuthArgs(argv: readonly string[]): { button: UrlAuthButton; accept: boolean; allowWrite: boolean } | { problem: string } {
+export function parseUrlAuthArgs(
+  argv: readonly string[],
+): { button: UrlAuthButton; accept: boolean; allowWrite: boolean } | { problem: string } {
   let values
   try {
     values = parseArgs({

@@ -31,7 +31,9 @@ export async function chatCreateJob(deps: ChatCreateDeps, payload: unknown): Pro
   const clock = deps.clock ?? Date.now
   let telegramChatId = chat.telegramChatId
   if (telegramChatId === null) {
-    telegramChatId = (await deps.account.createSupergroup({ chatId: chat.id, title: chat.title, description: chat.description })).telegramChatId
+    telegramChatId = (
+      await deps.account.createSupergroup({ chatId: chat.id, title: chat.title, description: chat.description })
+    ).telegramChatId
     await deps.store.chats.markActive(chat.id, telegramChatId, Math.floor(clock() / 1000))
     deps.logger.info({ chatId: chat.id, telegramChatId }, 'chat created')
   }

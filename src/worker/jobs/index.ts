@@ -69,33 +69,43 @@ export function workerJobHandlers(deps: WorkerJobDeps): Record<string, JobHandle
     if (window.count >= limit) throw new DailyChatLimitError(limit, Math.max(1, (window.oldest ?? now) + DAY - now))
   }
 
-  const withLimits = (run: (payload: unknown) => Promise<void>): JobHandler => async (job) => {
-    try {
-      await notPaused()
-      await run(job.payload)
-    } catch (err) {
-      const now = nowSec()
-      const pausing = pausingErrorOf(err)
-      if (pausing !== undefined) {
-        const until = now + (deps.pauseSeconds ?? DAY)
-        await state.setPause(until, pausing)
-        await state.recordError(`${pausing}: Telegram limited this account; the worker is paused`, now)
-        deps.logger.error({ jobId: job.id, kind: job.kind, reason: pausing, pausedUntil: until }, 'worker paused by Telegram')
-        throw new WorkerPausedError(pausing, until, until - now)
+  const withLimits =
+    (run: (payload: unknown) => Promise<void>): JobHandler =>
+    async (job) => {
+      try {
+        await notPaused()
+        await run(job.payload)
+      } catch (err) {
+        const now = nowSec()
+        const pausing = pausingErrorOf(err)
+        if (pausing !== undefined) {
+          const until = now + (deps.pauseSeconds ?? DAY)
+          await state.setPause(until, pausing)
+          await state.recordError(`${pausing}: Telegram limited this account; the worker is paused`, now)
+          deps.logger.error(
+            { jobId: job.id, kind: job.kind, reason: pausing, pausedUntil: until },
+            'worker paused by Telegram',
+          )
+          throw new WorkerPausedError(pausing, until, until - now)
+        }
+        // A pause or the daily limit is the worker's own schedule, not news for the admin page.
+        if (!(err instanceof WorkerPausedError) && !(err instanceof DailyChatLimitError)) {
+          await state.recordError(err instanceof Error ? `${err.name}: ${err.message}` : String(err), now)
+        }
+        throw err
       }
-      // A pause or the daily limit is the worker's own schedule, not news for the admin page.
-      if (!(err instanceof WorkerPausedError) && !(err instanceof DailyChatLimitError)) {
-        await state.recordError(err instanceof Error ? `${err.name}: ${err.message}` : String(err), now)
-      }
-      throw err
     }
-  }
 
   return {
     'chat.create': withLimits(async (payload) => {
       await dailySlot(payload)
-      await chatCreateJob({ store: deps.store, account, botUsername: deps.botUsername, logger: deps.logger, clock }, payload)
+      await chatCreateJob(
+        { store: deps.store, account, botUsername: deps.botUsername, logger: deps.logger, clock },
+        payload,
+      )
     }),
-    [MEMBER_ADD_JOB]: withLimits((payload) => memberAddJob({ store: deps.store, account, logger: deps.logger, clock }, payload)),
+    [MEMBER_ADD_JOB]: withLimits((payload) =>
+      memberAddJob({ store: deps.store, account, logger: deps.logger, clock }, payload),
+    ),
   }
 }

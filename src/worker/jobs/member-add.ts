@@ -14,7 +14,12 @@ export const MEMBER_ADD_JOB = 'member.add'
  * from having two waiting.
  */
 export function memberAddJobFor(memberId: number, chatId: number): NewJob {
-  return { kind: MEMBER_ADD_JOB, owner: 'worker', payload: { memberId, chatId }, dedupeKey: `${MEMBER_ADD_JOB}:${String(memberId)}:${String(chatId)}` }
+  return {
+    kind: MEMBER_ADD_JOB,
+    owner: 'worker',
+    payload: { memberId, chatId },
+    dedupeKey: `${MEMBER_ADD_JOB}:${String(memberId)}:${String(chatId)}`,
+  }
 }
 
 /** What {@link memberAddJob} needs. */
@@ -55,15 +60,36 @@ export async function memberAddJob(deps: MemberAddDeps, payload: unknown): Promi
     deps.logger.info({ memberId, chatId, why: skip ?? 'no Telegram id' }, 'direct add skipped')
     return
   }
-  if (chat.telegramChatId === null) throw new PermanentJobError(`chat ${String(chatId)} has not been created in Telegram`)
+  if (chat.telegramChatId === null)
+    throw new PermanentJobError(`chat ${String(chatId)} has not been created in Telegram`)
 
-  const outcome = await deps.account.addMember({ telegramChatId: chat.telegramChatId, telegramUserId, username: member.username })
+  const outcome = await deps.account.addMember({
+    telegramChatId: chat.telegramChatId,
+    telegramUserId,
+    username: member.username,
+  })
   const now = Math.floor((deps.clock ?? Date.now)() / 1000)
   if (outcome.added) {
-    await deps.store.memberships.recordAddedByAccount(memberId, chatId, ACTOR, { alreadyMember: outcome.alreadyMember }, now)
+    await deps.store.memberships.recordAddedByAccount(
+      memberId,
+      chatId,
+      ACTOR,
+      { alreadyMember: outcome.alreadyMember },
+      now,
+    )
     deps.logger.info({ memberId, chatId, alreadyMember: outcome.alreadyMember }, 'member added by the account')
     return
   }
-  await deps.store.memberships.recordAddRefused(memberId, chatId, refusedAddReason(outcome.refusal), ACTOR, { refusal: outcome.refusal }, now)
-  deps.logger.info({ memberId, chatId, refusal: outcome.refusal, why: ADD_REFUSALS[outcome.refusal] }, 'direct add refused; the link stays on the site')
+  await deps.store.memberships.recordAddRefused(
+    memberId,
+    chatId,
+    refusedAddReason(outcome.refusal),
+    ACTOR,
+    { refusal: outcome.refusal },
+    now,
+  )
+  deps.logger.info(
+    { memberId, chatId, refusal: outcome.refusal, why: ADD_REFUSALS[outcome.refusal] },
+    'direct add refused; the link stays on the site',
+  )
 }

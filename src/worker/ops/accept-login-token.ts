@@ -31,7 +31,11 @@ export function parseLoginToken(link: string): Uint8Array {
   return new Uint8Array(Buffer.from(token, 'base64url'))
 }
 
-const CODES: readonly LoginTokenErrorCode[] = ['AUTH_TOKEN_INVALID', 'AUTH_TOKEN_EXPIRED', 'AUTH_TOKEN_ALREADY_ACCEPTED']
+const CODES: readonly LoginTokenErrorCode[] = [
+  'AUTH_TOKEN_INVALID',
+  'AUTH_TOKEN_EXPIRED',
+  'AUTH_TOKEN_ALREADY_ACCEPTED',
+]
 
 /**
  * Authorizes another device from this account (`auth.acceptLoginToken`), as scanning its QR

@@ -40,7 +40,9 @@ export async function findLoginButton(tg: TelegramClient, params: FindLoginButto
   })
   if (res._ === 'messages.messagesNotModified') return { kind: 'no-reply' }
   // Newest first, as Telegram sends them; minId is a hint the filter below does not rely on.
-  const replies = res.messages.filter((m): m is tl.RawMessage => m._ === 'message' && m.out !== true && m.id > after).sort((a, b) => b.id - a.id)
+  const replies = res.messages
+    .filter((m): m is tl.RawMessage => m._ === 'message' && m.out !== true && m.id > after)
+    .sort((a, b) => b.id - a.id)
   const newest = replies[0]
   if (newest === undefined) return { kind: 'no-reply' }
   for (const m of replies) {

@@ -22,12 +22,23 @@ export async function findOwnChat(tg: TelegramClient, params: FindOwnChatParams)
   let offsetId = 0
   let offsetPeer: tl.TypeInputPeer = { _: 'inputPeerEmpty' }
   for (let page = 0; page < (params.maxPages ?? 5); page++) {
-    const res = await tg.call({ _: 'messages.getDialogs', offsetDate, offsetId, offsetPeer, limit: 100, hash: Long.ZERO })
+    const res = await tg.call({
+      _: 'messages.getDialogs',
+      offsetDate,
+      offsetId,
+      offsetPeer,
+      limit: 100,
+      hash: Long.ZERO,
+    })
     if (res._ === 'messages.dialogsNotModified') return undefined
     for (const chat of res.chats) {
       if (chat._ !== 'channel' || !chat.megagroup || !chat.creator || chat.title !== params.title) continue
-      const full = await tg.call({ _: 'channels.getFullChannel', channel: { _: 'inputChannel', channelId: chat.id, accessHash: chat.accessHash ?? Long.ZERO } })
-      if (full.fullChat._ === 'channelFull' && full.fullChat.about.trimEnd().endsWith(params.marker)) return botApiChannelId(chat.id)
+      const full = await tg.call({
+        _: 'channels.getFullChannel',
+        channel: { _: 'inputChannel', channelId: chat.id, accessHash: chat.accessHash ?? Long.ZERO },
+      })
+      if (full.fullChat._ === 'channelFull' && full.fullChat.about.trimEnd().endsWith(params.marker))
+        return botApiChannelId(chat.id)
     }
     // Only a slice has more pages; continue from its last dialog.
     if (res._ !== 'messages.dialogsSlice' || res.dialogs.length === 0) return undefined
@@ -36,7 +47,13 @@ export async function findOwnChat(tg: TelegramClient, params: FindOwnChatParams)
     if (!last || !top || top._ === 'messageEmpty') return undefined
     offsetDate = top.date
     offsetId = top.id
-    offsetPeer = await tg.resolvePeer(last.peer._ === 'peerChannel' ? botApiChannelId(last.peer.channelId) : last.peer._ === 'peerChat' ? -last.peer.chatId : last.peer.userId)
+    offsetPeer = await tg.resolvePeer(
+      last.peer._ === 'peerChannel'
+        ? botApiChannelId(last.peer.channelId)
+        : last.peer._ === 'peerChat'
+          ? -last.peer.chatId
+          : last.peer.userId,
+    )
   }
   return undefined
 }

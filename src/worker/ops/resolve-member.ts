@@ -8,10 +8,18 @@ export interface ResolveMemberParams {
 }
 
 /** What Telegram says when asked about a user it will not show this account. */
-const UNKNOWN_USER = ['USER_ID_INVALID', 'PEER_ID_INVALID', 'USER_INVALID', 'USERNAME_INVALID', 'USERNAME_NOT_OCCUPIED'] as const
+const UNKNOWN_USER = [
+  'USER_ID_INVALID',
+  'PEER_ID_INVALID',
+  'USER_INVALID',
+  'USERNAME_INVALID',
+  'USERNAME_NOT_OCCUPIED',
+] as const
 
 const isUnknown = (err: unknown): boolean =>
-  err instanceof MtPeerNotFoundError || err instanceof MtInvalidPeerTypeError || UNKNOWN_USER.some((text) => tl.RpcError.is(err, text))
+  err instanceof MtPeerNotFoundError ||
+  err instanceof MtInvalidPeerTypeError ||
+  UNKNOWN_USER.some((text) => tl.RpcError.is(err, text))
 
 /**
  * The input user (id and access hash) of a member, for an account that may never have met them:
@@ -21,7 +29,10 @@ const isUnknown = (err: unknown): boolean =>
  * only when it still leads to this member (a username can change hands). Resolves to undefined
  * when neither leads to them; Telegram's other errors (`FLOOD_WAIT_X` …) are thrown.
  */
-export async function resolveMember(tg: TelegramClient, params: ResolveMemberParams): Promise<tl.TypeInputUser | undefined> {
+export async function resolveMember(
+  tg: TelegramClient,
+  params: ResolveMemberParams,
+): Promise<tl.TypeInputUser | undefined> {
   try {
     return await tg.resolveUser(params.telegramUserId)
   } catch (err) {

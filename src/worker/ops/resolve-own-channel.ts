@@ -11,7 +11,14 @@ export async function resolveOwnChannel(tg: TelegramClient, telegramChatId: numb
   } catch (err) {
     if (!(err instanceof MtPeerNotFoundError)) throw err
     // Every answer's chats go to the cache (the client's call() does that), so the retry finds it.
-    await tg.call({ _: 'messages.getDialogs', offsetDate: 0, offsetId: 0, offsetPeer: { _: 'inputPeerEmpty' }, limit: 100, hash: Long.ZERO })
+    await tg.call({
+      _: 'messages.getDialogs',
+      offsetDate: 0,
+      offsetId: 0,
+      offsetPeer: { _: 'inputPeerEmpty' },
+      limit: 100,
+      hash: Long.ZERO,
+    })
     return tg.resolveChannel(telegramChatId)
   }
 }

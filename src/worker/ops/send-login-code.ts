@@ -49,7 +49,13 @@ export async function sendLoginCode(tg: TelegramClient, params: { readonly phone
   const { id, hash } = await tg.getApiCredentials()
   let res: tl.auth.TypeSentCode
   try {
-    res = await tg.call({ _: 'auth.sendCode', phoneNumber: params.phone.replace(/^\+/, ''), apiId: id, apiHash: hash, settings: { _: 'codeSettings' } })
+    res = await tg.call({
+      _: 'auth.sendCode',
+      phoneNumber: params.phone.replace(/^\+/, ''),
+      apiId: id,
+      apiHash: hash,
+      settings: { _: 'codeSettings' },
+    })
   } catch (err) {
     throw phoneLoginErrorOf(err) ?? err
   }
@@ -60,6 +66,11 @@ export async function sendLoginCode(tg: TelegramClient, params: { readonly phone
     case 'auth.sentCodePaymentRequired':
       throw new PhoneLoginError('PAYMENT_REQUIRED')
     case 'auth.sentCode':
-      return { kind: 'sent', phoneCodeHash: res.phoneCodeHash, via: via(res.type), length: 'length' in res.type ? res.type.length : 0 }
+      return {
+        kind: 'sent',
+        phoneCodeHash: res.phoneCodeHash,
+        via: via(res.type),
+        length: 'length' in res.type ? res.type.length : 0,
+      }
   }
 }

@@ -15,7 +15,12 @@ export async function signInWithCode(
 ): Promise<LoggedInUser> {
   let res
   try {
-    res = await tg.call({ _: 'auth.signIn', phoneNumber: params.phone.replace(/^\+/, ''), phoneCodeHash: params.phoneCodeHash, phoneCode: params.code })
+    res = await tg.call({
+      _: 'auth.signIn',
+      phoneNumber: params.phone.replace(/^\+/, ''),
+      phoneCodeHash: params.phoneCodeHash,
+      phoneCode: params.code,
+    })
   } catch (err) {
     throw phoneLoginErrorOf(err) ?? err
   }

@@ -3,7 +3,13 @@ import type { tl } from '@mtcute/node'
 /** What pressing a login button (`keyboardButtonUrlAuth`) as this account gave. */
 export type UrlAuthOutcome =
   /** Telegram asks the user to confirm logging in to `domain` through `bot`. */
-  | { readonly kind: 'request'; readonly botId: number; readonly botUsername: string | null; readonly domain: string; readonly requestWriteAccess: boolean }
+  | {
+      readonly kind: 'request'
+      readonly botId: number
+      readonly botUsername: string | null
+      readonly domain: string
+      readonly requestWriteAccess: boolean
+    }
   /** Logged in: open `url` (signed by the bot). */
   | { readonly kind: 'accepted'; readonly url: string | null }
   /** Telegram will not sign: open the button's URL as it is (the domain is likely not linked with /setdomain). */

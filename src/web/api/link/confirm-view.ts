@@ -23,9 +23,11 @@ export function linkConfirmationPage(view: LinkConfirmationView): SafeHtml {
         <p>Your Telegram account <strong>${view.memberName}</strong>${view.username ? html` (@${view.username})` : ''}
           will be linked to the account <code id="link-external-id">${view.externalId}</code> on the community site,
           so your karma there counts here.</p>
-        ${view.alreadyLinkedTo !== null && view.alreadyLinkedTo !== view.externalId
-          ? html`<p class="muted">Your Telegram account is already linked to another site account, so this will be refused.</p>`
-          : ''}
+        ${
+          view.alreadyLinkedTo !== null && view.alreadyLinkedTo !== view.externalId
+            ? html`<p class="muted">Your Telegram account is already linked to another site account, so this will be refused.</p>`
+            : ''
+        }
         <p class="muted">Only confirm if you opened this link yourself, from the community site.</p>
         <form method="post" action="${view.action}">
           <input type="hidden" name="_csrf" value="${view.csrfToken}">

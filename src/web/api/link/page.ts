@@ -37,8 +37,18 @@ export function linkRoutes(deps: LinkRoutesDeps): Router {
     const check = tokens.verify(token, sessions.now())
     if (check.ok) return check.claims
     throw check.reason === 'expired'
-      ? new HttpError(410, 'link_expired', 'This link has expired. Go back to the site and start linking your Telegram account again.', 'Link expired')
-      : new HttpError(400, 'link_invalid', 'This link is not valid. Go back to the site and start linking your Telegram account again.', 'Link not valid')
+      ? new HttpError(
+          410,
+          'link_expired',
+          'This link has expired. Go back to the site and start linking your Telegram account again.',
+          'Link expired',
+        )
+      : new HttpError(
+          400,
+          'link_invalid',
+          'This link is not valid. Go back to the site and start linking your Telegram account again.',
+          'Link not valid',
+        )
   }
 
   router.get('/link/:token', async (req, res) => {
@@ -66,7 +76,13 @@ export function linkRoutes(deps: LinkRoutesDeps): Router {
   router.post('/link/:token', csrf.protect, async (req, res) => {
     const claims = claimsOf(String(req.params.token))
     const member = res.locals.member
-    if (!member) throw new HttpError(401, 'not_logged_in', 'Log in with Telegram first, then open the link again.', 'Not logged in')
+    if (!member)
+      throw new HttpError(
+        401,
+        'not_logged_in',
+        'Log in with Telegram first, then open the link again.',
+        'Not logged in',
+      )
     const now = sessions.now()
     const outcome = await store.logins.linkExternalId(member.id, claims.externalId, now)
     if (!outcome.ok) throw linkRefused(outcome.reason)

@@ -8,7 +8,12 @@ import type { Store } from '../../../db/store.js'
  * change. Neither may undo the link or fail the login: a failure is logged, and the periodic
  * sweep reconciles the member anyway.
  */
-export async function recordLink(store: Store, logger: Logger, link: LinkedExternalId, nowSeconds: number): Promise<void> {
+export async function recordLink(
+  store: Store,
+  logger: Logger,
+  link: LinkedExternalId,
+  nowSeconds: number,
+): Promise<void> {
   if (!link.changed) return
   logger.info({ memberId: link.memberId, merged: link.merged }, 'external id linked')
   try {
@@ -18,7 +23,11 @@ export async function recordLink(store: Store, logger: Logger, link: LinkedExter
       actor: subject,
       action: 'member.link',
       subject,
-      details: { externalId: link.externalId, mergedMemberId: link.merged?.memberId ?? null, mergedKarma: link.merged?.karma ?? 0 },
+      details: {
+        externalId: link.externalId,
+        mergedMemberId: link.merged?.memberId ?? null,
+        mergedKarma: link.merged?.karma ?? 0,
+      },
     })
     if (link.merged) await store.access.reconcile({ kind: 'members', memberIds: [link.memberId] }, nowSeconds * 1000)
   } catch (err) {

@@ -8,7 +8,15 @@ import { isPlainJson, readPlainJson } from '../../plain-json.js'
 import { apiKeyOf, authenticateApiKey } from '../auth.js'
 import { answerApiError, ApiError } from '../errors.js'
 import type { ApiRateLimit } from '../rate-limit.js'
-import { type KarmaEventBody, karmaBatchSchema, karmaEventSchema, MAX_BATCH_EVENTS, type memberRefSchema, quickKarmaBatch, quickKarmaEvent } from '../schemas/requests.js'
+import {
+  type KarmaEventBody,
+  karmaBatchSchema,
+  karmaEventSchema,
+  MAX_BATCH_EVENTS,
+  type memberRefSchema,
+  quickKarmaBatch,
+  quickKarmaEvent,
+} from '../schemas/requests.js'
 import { karmaResultJson, sendJson } from '../serialize.js'
 import { parseOr400 } from '../validate.js'
 import { applySecurityHeaders, type SecurityHeaderList } from '../../security-headers.js'
@@ -20,7 +28,10 @@ function fromKarmaError(err: KarmaError, batch: boolean): ApiError {
   const at = batch && err.index !== undefined ? `events[${String(err.index)}]` : undefined
   const field = at === undefined ? err.field : err.field === undefined ? at : `${at}.${err.field}`
   const message = at === undefined ? err.message : `${at}: ${err.message}`
-  return new ApiError(STATUS[err.code], err.code, message.endsWith('.') ? message : `${message}.`, { field, index: batch ? err.index : undefined })
+  return new ApiError(STATUS[err.code], err.code, message.endsWith('.') ? message : `${message}.`, {
+    field,
+    index: batch ? err.index : undefined,
+  })
 }
 
 function toMemberRef(ref: z.output<typeof memberRefSchema>): MemberRef {
@@ -40,7 +51,11 @@ function isBatch(body: unknown): body is { events: unknown } {
  * when any event is new. Source `api`; the actor is the API key's name. Refusals are thrown as
  * `ApiError`s.
  */
-async function appendKarmaEvents(store: Store, actor: string, body: unknown): Promise<{ readonly status: 200 | 201; readonly json: unknown }> {
+async function appendKarmaEvents(
+  store: Store,
+  actor: string,
+  body: unknown,
+): Promise<{ readonly status: 200 | 201; readonly json: unknown }> {
   const toRequest = (event: KarmaEventBody): KarmaEventRequest => ({
     member: toMemberRef(event.member),
     delta: event.delta,
@@ -53,7 +68,12 @@ async function appendKarmaEvents(store: Store, actor: string, body: unknown): Pr
     if (isBatch(body)) {
       // Counted before each event is checked, so an oversized batch is 413 whatever it holds.
       if (Array.isArray(body.events) && body.events.length > MAX_BATCH_EVENTS) {
-        throw new ApiError(413, 'batch_too_large', `A batch holds at most ${String(MAX_BATCH_EVENTS)} events; this one has ${String(body.events.length)}. Split it.`, { field: 'events' })
+        throw new ApiError(
+          413,
+          'batch_too_large',
+          `A batch holds at most ${String(MAX_BATCH_EVENTS)} events; this one has ${String(body.events.length)}. Split it.`,
+          { field: 'events' },
+        )
       }
       const events = quickKarmaBatch(body) ?? parseOr400(karmaBatchSchema, body).events
       const results = await store.karma.appendBatch(events.map(toRequest))

@@ -32,7 +32,9 @@ export function memberRoutes(deps: MemberRoutesDeps): Router {
   const router = Router()
 
   const find = async (address: MemberAddress): Promise<Member | undefined> =>
-    'telegramId' in address ? store.members.findByTelegramId(address.telegramId) : store.members.findByExternalId(address.externalId)
+    'telegramId' in address
+      ? store.members.findByTelegramId(address.telegramId)
+      : store.members.findByExternalId(address.externalId)
 
   const get = async (address: MemberAddress): Promise<Member> => {
     const member = await find(address)

@@ -1,5 +1,10 @@
 import { z } from 'zod'
-import { MAX_EXTERNAL_ID_LENGTH, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_KARMA_DELTA, MAX_REASON_LENGTH } from '../../../karma/events.js'
+import {
+  MAX_EXTERNAL_ID_LENGTH,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_KARMA_DELTA,
+  MAX_REASON_LENGTH,
+} from '../../../karma/events.js'
 import { safeReturnPath } from '../../session.js'
 
 /** Most events in one `POST /karma-events` batch; more is 413. @default 1000 */
@@ -24,7 +29,10 @@ const REASON = `must be 1 to ${String(MAX_REASON_LENGTH)} characters, not only s
 const KEY = `must be 1 to ${String(MAX_IDEMPOTENCY_KEY_LENGTH)} printable ASCII characters without spaces`
 
 /** A member's Telegram user id. */
-export const telegramIdSchema = z.int({ error: says(TELEGRAM_ID) }).positive(TELEGRAM_ID).meta({ description: "The member's Telegram user id.", examples: [123456789] })
+export const telegramIdSchema = z
+  .int({ error: says(TELEGRAM_ID) })
+  .positive(TELEGRAM_ID)
+  .meta({ description: "The member's Telegram user id.", examples: [123456789] })
 
 /** The existing site's own id for a member. */
 export const externalIdSchema = z
@@ -36,8 +44,14 @@ export const externalIdSchema = z
 
 /** Who an event is for: exactly one of a Telegram id and an external id. */
 export const memberRefSchema = z
-  .strictObject({ telegramId: telegramIdSchema.optional(), externalId: externalIdSchema.optional() }, { error: mustBeObject })
-  .refine((ref) => (ref.telegramId === undefined) !== (ref.externalId === undefined), 'must have exactly one of telegramId and externalId')
+  .strictObject(
+    { telegramId: telegramIdSchema.optional(), externalId: externalIdSchema.optional() },
+    { error: mustBeObject },
+  )
+  .refine(
+    (ref) => (ref.telegramId === undefined) !== (ref.externalId === undefined),
+    'must have exactly one of telegramId and externalId',
+  )
   .meta({
     description:
       'Who the event is for: `{"telegramId": 123}` (the member must have logged in or written to the bot, else 404) or `{"externalId": "u-42"}` (created without Telegram if new; merged into the Telegram member when they link).',
@@ -45,76 +59,82 @@ export const memberRefSchema = z
   })
 
 /** One karma event, as the site sends it. */
-export const karmaEventSchema = z
-  .strictObject(
-    {
-      member: memberRefSchema,
-      delta: z
-        .int({ error: says(DELTA) })
-        .min(-MAX_KARMA_DELTA, DELTA)
-        .max(MAX_KARMA_DELTA, DELTA)
-        .refine((delta) => delta !== 0, DELTA)
-        .meta({ description: 'The change of karma; never 0.', not: { const: 0 }, examples: [10] }),
-      reason: z
-        .string({ error: says(REASON) })
-        .min(1, REASON)
-        .max(MAX_REASON_LENGTH, REASON)
-        .refine((reason) => reason.trim() !== '', REASON)
-        .meta({ description: 'Why, in words the member will read; trimmed.', examples: ['answer accepted'] }),
-      idempotencyKey: z
-        .string({ error: says(KEY) })
-        .min(1, KEY)
-        .max(MAX_IDEMPOTENCY_KEY_LENGTH, KEY)
-        .regex(/^[\x21-\x7e]+$/, KEY)
-        .meta({
-          description: "The site's unique key for this event. Sending it again returns the first result (200); with a different event it is 409.",
-          examples: ['site-991'],
-        }),
-    },
-    { error: mustBeObject },
-  )
+export const karmaEventSchema = z.strictObject(
+  {
+    member: memberRefSchema,
+    delta: z
+      .int({ error: says(DELTA) })
+      .min(-MAX_KARMA_DELTA, DELTA)
+      .max(MAX_KARMA_DELTA, DELTA)
+      .refine((delta) => delta !== 0, DELTA)
+      .meta({ description: 'The change of karma; never 0.', not: { const: 0 }, examples: [10] }),
+    reason: z
+      .string({ error: says(REASON) })
+      .min(1, REASON)
+      .max(MAX_REASON_LENGTH, REASON)
+      .refine((reason) => reason.trim() !== '', REASON)
+      .meta({ description: 'Why, in words the member will read; trimmed.', examples: ['answer accepted'] }),
+    idempotencyKey: z
+      .string({ error: says(KEY) })
+      .min(1, KEY)
+      .max(MAX_IDEMPOTENCY_KEY_LENGTH, KEY)
+      .regex(/^[\x21-\x7e]+$/, KEY)
+      .meta({
+        description:
+          "The site's unique key for this event. Sending it again returns the first result (200); with a different event it is 409.",
+        examples: ['site-991'],
+      }),
+  },
+  { error: mustBeObject },
+)
 
 /** Several karma events, applied all or nothing, in order. */
-export const karmaBatchSchema = z
-  .strictObject(
-    {
-      events: z
-        .array(karmaEventSchema, { error: says(`must be an array of 1 to ${String(MAX_BATCH_EVENTS)} events`) })
-        .min(1, `must have 1 to ${String(MAX_BATCH_EVENTS)} events`)
-        .max(MAX_BATCH_EVENTS, `must have 1 to ${String(MAX_BATCH_EVENTS)} events`),
-    },
-    { error: mustBeObject },
-  )
+export const karmaBatchSchema = z.strictObject(
+  {
+    events: z
+      .array(karmaEventSchema, { error: says(`must be an array of 1 to ${String(MAX_BATCH_EVENTS)} events`) })
+      .min(1, `must have 1 to ${String(MAX_BATCH_EVENTS)} events`)
+      .max(MAX_BATCH_EVENTS, `must have 1 to ${String(MAX_BATCH_EVENTS)} events`),
+  },
+  { error: mustBeObject },
+)
 
 const GROUP_SLUG = 'must be a group slug such as "webmasters"'
 
 /** A member's groups, replacing the ones they had. */
-export const groupsBodySchema = z
-  .strictObject(
-    {
-      groups: z
-        .array(z.string({ error: says(GROUP_SLUG) }).min(1, GROUP_SLUG).max(64, GROUP_SLUG), { error: says('must be an array of group slugs') })
-        .max(MAX_GROUPS, `must have at most ${String(MAX_GROUPS)} groups`)
-        .meta({ description: 'Every group the member belongs to, by slug; `[]` removes them from all.', examples: [['webmasters']] }),
-    },
-    { error: mustBeObject },
-  )
+export const groupsBodySchema = z.strictObject(
+  {
+    groups: z
+      .array(
+        z
+          .string({ error: says(GROUP_SLUG) })
+          .min(1, GROUP_SLUG)
+          .max(64, GROUP_SLUG),
+        { error: says('must be an array of group slugs') },
+      )
+      .max(MAX_GROUPS, `must have at most ${String(MAX_GROUPS)} groups`)
+      .meta({
+        description: 'Every group the member belongs to, by slug; `[]` removes them from all.',
+        examples: [['webmasters']],
+      }),
+  },
+  { error: mustBeObject },
+)
 
 const RETURN_TO = 'must be a path on this site, such as /me'
 
 /** A request for an account-linking URL. */
-export const linkTokenBodySchema = z
-  .strictObject(
-    {
-      externalId: externalIdSchema,
-      returnTo: z
-        .string({ error: RETURN_TO })
-        .refine((path) => safeReturnPath(path) === path, RETURN_TO)
-        .optional()
-        .meta({ description: 'Where karmagate sends the member once linked. @default /me', examples: ['/me'] }),
-    },
-    { error: mustBeObject },
-  )
+export const linkTokenBodySchema = z.strictObject(
+  {
+    externalId: externalIdSchema,
+    returnTo: z
+      .string({ error: RETURN_TO })
+      .refine((path) => safeReturnPath(path) === path, RETURN_TO)
+      .optional()
+      .meta({ description: 'Where karmagate sends the member once linked. @default /me', examples: ['/me'] }),
+  },
+  { error: mustBeObject },
+)
 
 /** `{telegramId}` in a path: digits only, a positive safe integer. */
 export const telegramIdParamSchema = z
@@ -129,7 +149,8 @@ export type KarmaEventBody = z.output<typeof karmaEventSchema>
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/
 const EVENT_KEYS = new Set(['member', 'delta', 'reason', 'idempotencyKey'])
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /**
  * A quick check for an event {@link karmaEventSchema} certainly accepts, giving what it would
@@ -151,14 +172,33 @@ export function quickKarmaEvent(value: unknown): KarmaEventBody | undefined {
     if (typeof telegramId !== 'number' || !Number.isSafeInteger(telegramId) || telegramId <= 0) return undefined
     ref = { telegramId }
   } else if (memberKeys[0] === 'externalId') {
-    if (typeof externalId !== 'string' || externalId.length < 1 || externalId.length > MAX_EXTERNAL_ID_LENGTH || externalId.trim() !== externalId) return undefined
+    if (
+      typeof externalId !== 'string' ||
+      externalId.length < 1 ||
+      externalId.length > MAX_EXTERNAL_ID_LENGTH ||
+      externalId.trim() !== externalId
+    )
+      return undefined
     ref = { externalId }
   } else {
     return undefined
   }
-  if (typeof delta !== 'number' || !Number.isSafeInteger(delta) || delta === 0 || delta < -MAX_KARMA_DELTA || delta > MAX_KARMA_DELTA) return undefined
-  if (typeof reason !== 'string' || reason.length < 1 || reason.length > MAX_REASON_LENGTH || reason.trim() === '') return undefined
-  if (typeof idempotencyKey !== 'string' || idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH || !PRINTABLE_ASCII.test(idempotencyKey)) return undefined
+  if (
+    typeof delta !== 'number' ||
+    !Number.isSafeInteger(delta) ||
+    delta === 0 ||
+    delta < -MAX_KARMA_DELTA ||
+    delta > MAX_KARMA_DELTA
+  )
+    return undefined
+  if (typeof reason !== 'string' || reason.length < 1 || reason.length > MAX_REASON_LENGTH || reason.trim() === '')
+    return undefined
+  if (
+    typeof idempotencyKey !== 'string' ||
+    idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH ||
+    !PRINTABLE_ASCII.test(idempotencyKey)
+  )
+    return undefined
   return { member: ref, delta, reason, idempotencyKey }
 }
 

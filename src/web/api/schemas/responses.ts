@@ -31,13 +31,18 @@ export const karmaEventResultJson = z.object({ event: karmaEventJson, member: ka
 /** The answer to a batch: one result per event, in order. */
 export const karmaBatchResultJson = z.object({
   results: z.array(
-    karmaEventResultJson.extend({ replayed: z.boolean().meta({ description: 'True when this idempotency key had been used before.' }) }),
+    karmaEventResultJson.extend({
+      replayed: z.boolean().meta({ description: 'True when this idempotency key had been used before.' }),
+    }),
   ),
 })
 
 /** A member, as `GET /members/…` and `PUT /members/…/groups` answer. */
 export const memberJson = z.object({
-  telegramId: z.int().nullable().meta({ description: 'Null for a member the site created by external id who has not linked Telegram yet.' }),
+  telegramId: z
+    .int()
+    .nullable()
+    .meta({ description: 'Null for a member the site created by external id who has not linked Telegram yet.' }),
   externalId: nullableString("The existing site's id, once linked or used."),
   username: nullableString('Telegram username, without @.'),
   firstName: nullableString('From Telegram; null until the member logs in.'),

@@ -22,9 +22,11 @@ function keyRow(key: ApiKey, csrfToken: string): SafeHtml {
     <td><code>${key.prefix}…</code></td>
     <td>${formatSeconds(key.createdAt)}</td>
     <td>${formatSeconds(key.lastUsedAt)}</td>
-    <td>${key.revokedAt === null
-      ? html`<form method="post" action="/admin/api-keys/${key.id}/revoke">${csrfField(csrfToken)}<button class="danger" type="submit">Revoke</button></form>`
-      : html`revoked ${formatSeconds(key.revokedAt)}`}</td>
+    <td>${
+      key.revokedAt === null
+        ? html`<form method="post" action="/admin/api-keys/${key.id}/revoke">${csrfField(csrfToken)}<button class="danger" type="submit">Revoke</button></form>`
+        : html`revoked ${formatSeconds(key.revokedAt)}`
+    }</td>
   </tr>`
 }
 
@@ -49,12 +51,14 @@ export function apiKeysPage(frame: AdminFrame, view: ApiKeysView): SafeHtml {
     </section>
     <section class="card">
       <h2>Keys</h2>
-      ${view.keys.length === 0
-        ? html`<p class="muted">No keys yet.</p>`
-        : html`<table id="api-keys">
+      ${
+        view.keys.length === 0
+          ? html`<p class="muted">No keys yet.</p>`
+          : html`<table id="api-keys">
             <thead><tr><th>Name</th><th>Starts with</th><th>Created</th><th>Last used</th><th></th></tr></thead>
             <tbody>${view.keys.map((key) => keyRow(key, frame.csrfToken))}</tbody>
-          </table>`}
+          </table>`
+      }
     </section>`,
   )
 }

@@ -39,20 +39,26 @@ function workerSection(worker: WorkerState, canary: CanaryResult | undefined, no
   const paused = worker.pausedUntil !== null && worker.pausedUntil > now
   return html`<section class="card" id="worker-state">
       <h2>Worker</h2>
-      ${worker.userId === null
-        ? html`<p class="muted">No Telegram account is logged in yet: run <code>node dist/cli.js worker:login</code> once, then the
+      ${
+        worker.userId === null
+          ? html`<p class="muted">No Telegram account is logged in yet: run <code>node dist/cli.js worker:login</code> once, then the
             <code>worker</code> process. Until then, chats that rules need are not created.</p>`
-        : html`<p>Logged in as <strong>${orDash(worker.userName)}</strong> (id ${worker.userId}); last seen ${formatSeconds(worker.lastSeenAt)}.</p>`}
-      ${paused
-        ? html`<p class="error-text" id="worker-paused">Paused until ${formatSeconds(worker.pausedUntil)}: ${orDash(worker.pauseReason)}.
+          : html`<p>Logged in as <strong>${orDash(worker.userName)}</strong> (id ${worker.userId}); last seen ${formatSeconds(worker.lastSeenAt)}.</p>`
+      }
+      ${
+        paused
+          ? html`<p class="error-text" id="worker-paused">Paused until ${formatSeconds(worker.pausedUntil)}: ${orDash(worker.pauseReason)}.
             Telegram limits this account; it creates no chats until then.</p>`
-        : ''}
+          : ''
+      }
       ${worker.lastError !== null ? html`<p class="muted">Last error (${formatSeconds(worker.lastErrorAt)}): ${worker.lastError}</p>` : ''}
-      ${canary === undefined
-        ? html`<p class="muted" id="canary">The login canary has not run (CANARY_INTERVAL_SECONDS).</p>`
-        : canary.ok
-          ? html`<p id="canary">Login canary passed ${formatSeconds(canary.checkedAt)} (${canary.durationMs} ms): bot, domain, signature and site work.</p>`
-          : html`<p class="error-text" id="canary">Login canary failed ${formatSeconds(canary.checkedAt)}: ${orDash(canary.error)}</p>`}
+      ${
+        canary === undefined
+          ? html`<p class="muted" id="canary">The login canary has not run (CANARY_INTERVAL_SECONDS).</p>`
+          : canary.ok
+            ? html`<p id="canary">Login canary passed ${formatSeconds(canary.checkedAt)} (${canary.durationMs} ms): bot, domain, signature and site work.</p>`
+            : html`<p class="error-text" id="canary">Login canary failed ${formatSeconds(canary.checkedAt)}: ${orDash(canary.error)}</p>`
+      }
       <p><a href="/admin/worker">Worker details and QR login</a></p>
     </section>`
 }
@@ -109,13 +115,15 @@ export function dashboardPage(frame: AdminFrame, view: DashboardView): SafeHtml 
     </section>
     <section class="card">
       <h2>Rules</h2>
-      ${view.rules.length === 0
-        ? html`<p class="muted">No rules yet. <a href="/admin/rules/new">Create one</a>.</p>`
-        : html`<table id="rule-summary">
+      ${
+        view.rules.length === 0
+          ? html`<p class="muted">No rules yet. <a href="/admin/rules/new">Create one</a>.</p>`
+          : html`<table id="rule-summary">
             <thead><tr><th>Rule</th><th>Group</th><th>Chat</th><th class="num">Min</th><th class="num">Remove below</th><th></th>
               <th class="num">Eligible</th><th class="num">Invited</th><th class="num">In the chat</th><th class="num">Removed</th></tr></thead>
             <tbody>${view.rules.map(ruleRow)}</tbody>
-          </table>`}
+          </table>`
+      }
     </section>
     <section class="card">
       <h2>Jobs</h2>
@@ -127,12 +135,14 @@ export function dashboardPage(frame: AdminFrame, view: DashboardView): SafeHtml 
     ${workerSection(view.worker, view.canary, view.now)}
     <section class="card">
       <h2>Chats</h2>
-      ${view.chats.length === 0
-        ? html`<p class="muted">No chats yet; create one with a rule.</p>`
-        : html`<table id="chat-summary">
+      ${
+        view.chats.length === 0
+          ? html`<p class="muted">No chats yet; create one with a rule.</p>`
+          : html`<table id="chat-summary">
             <thead><tr><th>Chat</th><th>State</th><th>Bot</th><th>Bot may</th><th>Last error</th></tr></thead>
             <tbody>${view.chats.map(chatRow)}</tbody>
-          </table>`}
+          </table>`
+      }
     </section>`,
   )
 }

@@ -27,7 +27,9 @@ const plotHeight = HEIGHT - TOP - BOTTOM
 const n = (value: number): string => String(Math.round(value * 10) / 10)
 
 function markLabel(mark: RuleMark): string {
-  return mark.kind === 'min' ? `#${String(mark.ruleId)} in ≥ ${String(mark.karma)}` : `#${String(mark.ruleId)} out < ${String(mark.karma)}`
+  return mark.kind === 'min'
+    ? `#${String(mark.ruleId)} in ≥ ${String(mark.karma)}`
+    : `#${String(mark.ruleId)} out < ${String(mark.karma)}`
 }
 
 /**
@@ -56,7 +58,9 @@ export function karmaHistogram(buckets: KarmaBuckets, marks: readonly RuleMark[]
   const ticks = []
   for (let i = 0; i <= counts.length; i += tickEvery) {
     const tx = LEFT + i * barWidth
-    ticks.push(html`<line class="tick" x1="${n(tx)}" y1="${n(baseline)}" x2="${n(tx)}" y2="${n(baseline + 5)}"/><text class="axis-label" x="${n(tx)}" y="${n(baseline + 18)}" text-anchor="middle">${origin + i * width}</text>`)
+    ticks.push(
+      html`<line class="tick" x1="${n(tx)}" y1="${n(baseline)}" x2="${n(tx)}" y2="${n(baseline + 5)}"/><text class="axis-label" x="${n(tx)}" y="${n(baseline + 18)}" text-anchor="middle">${origin + i * width}</text>`,
+    )
   }
 
   const lines = marks.map((mark, i) => {

@@ -35,9 +35,11 @@ function jobRow(job: Job, csrfToken: string): SafeHtml {
     <td>${formatSeconds(job.createdAt)}</td>
     <td><code>${JSON.stringify(job.payload)}</code></td>
     <td class="error-text">${orDash(job.lastError)}</td>
-    <td>${job.state === 'dead'
-      ? html`<form method="post" action="/admin/jobs/${job.id}/retry">${csrfField(csrfToken)}<button type="submit">Retry</button></form>`
-      : ''}</td>
+    <td>${
+      job.state === 'dead'
+        ? html`<form method="post" action="/admin/jobs/${job.id}/retry">${csrfField(csrfToken)}<button type="submit">Retry</button></form>`
+        : ''
+    }</td>
   </tr>`
 }
 
@@ -48,11 +50,13 @@ export function jobsPage(frame: AdminFrame, view: JobsView): SafeHtml {
     { title: 'Jobs', section: 'jobs' },
     html`${notice(view.notice)}${pageError(view.error)}
     ${filterLinks(view.state)}
-    ${view.jobs.length === 0
-      ? html`<p class="muted">No jobs${view.state === undefined ? '' : html` in state ${view.state}`}.</p>`
-      : html`<table id="jobs">
+    ${
+      view.jobs.length === 0
+        ? html`<p class="muted">No jobs${view.state === undefined ? '' : html` in state ${view.state}`}.</p>`
+        : html`<table id="jobs">
           <thead><tr><th>#</th><th>Kind</th><th>Owner</th><th>State</th><th class="num">Attempts</th><th>Run after</th><th>Created</th><th>Payload</th><th>Last error</th><th></th></tr></thead>
           <tbody>${view.jobs.map((job) => jobRow(job, frame.csrfToken))}</tbody>
-        </table>`}`,
+        </table>`
+    }`,
   )
 }

@@ -30,7 +30,8 @@ export interface AdminPageInfo {
 /** Wraps an admin page body: the site's stylesheet plus the admin one, the menu, logout. */
 export function adminLayout(frame: AdminFrame, page: AdminPageInfo, body: HtmlValue): SafeHtml {
   const menu = SECTIONS.map(
-    ([section, href, label]) => html`<a href="${href}"${section === page.section ? html` aria-current="page"` : ''}>${label}</a>`,
+    ([section, href, label]) =>
+      html`<a href="${href}"${section === page.section ? html` aria-current="page"` : ''}>${label}</a>`,
   )
   return html`<!doctype html>
 <html lang="en">

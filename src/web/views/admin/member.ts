@@ -79,7 +79,8 @@ function groupsForm(view: MemberView, csrfToken: string): SafeHtml {
     <fieldset${invalidAttributes(errors, 'groups')}>
       <legend>Groups</legend>
       ${view.groups.map(
-        (g) => html`<label class="check"><input type="checkbox" name="groups" value="${g.slug}"${checked.has(g.slug) ? html` checked` : ''}> ${g.name}</label>`,
+        (g) =>
+          html`<label class="check"><input type="checkbox" name="groups" value="${g.slug}"${checked.has(g.slug) ? html` checked` : ''}> ${g.name}</label>`,
       )}
     </fieldset>
     ${fieldError(errors, 'groups')}
@@ -108,22 +109,26 @@ export function memberPage(frame: AdminFrame, view: MemberView): SafeHtml {
       <h2>Karma <span class="big" id="member-karma">${member.karma}</span></h2>
       ${karmaForm(view, frame.csrfToken)}
       <h3>Recent changes</h3>
-      ${view.events.length === 0
-        ? html`<p class="muted">No karma events yet.</p>`
-        : html`<table id="ledger">
+      ${
+        view.events.length === 0
+          ? html`<p class="muted">No karma events yet.</p>`
+          : html`<table id="ledger">
             <thead><tr><th>When</th><th class="num">Change</th><th class="num">After</th><th>Reason</th><th>Source</th><th>By</th></tr></thead>
             <tbody>${view.events.map(eventRow)}</tbody>
-          </table>`}
+          </table>`
+      }
     </section>
     <section class="card">${groupsForm(view, frame.csrfToken)}</section>
     <section class="card">
       <h2>Chats</h2>
-      ${view.chats.length === 0
-        ? html`<p class="muted">Not eligible for any chat yet.</p>`
-        : html`<table id="memberships">
+      ${
+        view.chats.length === 0
+          ? html`<p class="muted">Not eligible for any chat yet.</p>`
+          : html`<table id="memberships">
             <thead><tr><th>Chat</th><th>State</th><th>Why</th><th>Since</th></tr></thead>
             <tbody>${view.chats.map(chatRow)}</tbody>
-          </table>`}
+          </table>`
+      }
     </section>`,
   )
 }

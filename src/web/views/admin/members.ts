@@ -53,12 +53,14 @@ export function membersPage(frame: AdminFrame, view: MembersView): SafeHtml {
       <button type="submit">Search</button>
       ${fieldError(errors, 'q')}
     </form>
-    ${view.members.length === 0
-      ? html`<p class="muted" id="no-members">No members${view.query === '' ? '' : ' match this search'}.</p>`
-      : html`<table id="members">
+    ${
+      view.members.length === 0
+        ? html`<p class="muted" id="no-members">No members${view.query === '' ? '' : ' match this search'}.</p>`
+        : html`<table id="members">
           <thead><tr><th>#</th><th>Name</th><th>Username</th><th class="num">Telegram id</th><th>External id</th><th class="num">Karma</th></tr></thead>
           <tbody>${view.members.map(memberRow)}</tbody>
-        </table>`}
+        </table>`
+    }
     <nav class="pages" aria-label="Pages">
       ${view.paged ? html`<a id="first-page" href="${membersUrl(view.query)}">First page</a>` : ''}
       ${view.prevAfter === undefined ? '' : html`<a id="prev-page" rel="prev" href="${membersUrl(view.query, undefined, view.prevAfter)}">Previous page</a>`}

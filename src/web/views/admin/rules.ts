@@ -46,11 +46,13 @@ export function rulesPage(frame: AdminFrame, view: RulesView): SafeHtml {
     <p><a class="button" href="/admin/rules/new">New rule</a></p>
     <p class="muted">Members of the group (or everyone) with at least the minimum karma get into the chat; those who
       fall below “remove below” are removed. The gap between the two keeps a member at the line from being kicked by a −2.</p>
-    ${view.rules.length === 0
-      ? html`<p class="muted">No rules yet.</p>`
-      : html`<table id="rules">
+    ${
+      view.rules.length === 0
+        ? html`<p class="muted">No rules yet.</p>`
+        : html`<table id="rules">
           <thead><tr><th>#</th><th>Group</th><th>Chat</th><th class="num">Min karma</th><th class="num">Remove below</th><th></th><th>Members the bot cannot DM</th><th></th></tr></thead>
           <tbody>${view.rules.map((rule) => ruleRow(rule, view, frame.csrfToken))}</tbody>
-        </table>`}`,
+        </table>`
+    }`,
   )
 }
