@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { config as loadDotenv } from 'dotenv'
 import type { Logger } from 'pino'
+import { auditEntry } from './audit.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { migrate } from './db/migrate.js'
 import { openDatabase } from './db/open.js'
@@ -121,13 +122,9 @@ async function runApiKeyCreate(config: Config, name: string): Promise<void> {
     const now = Math.floor(Date.now() / 1000)
     const { key, secret } = await store.apiKeys.create(name, now)
     // Audited like a key made on the admin site, so every key has a line saying where it came from.
-    await store.audit.record({
-      at: now,
-      actor: 'cli',
-      action: 'api_key.create',
-      subject: `api_key:${String(key.id)}`,
-      details: { name: key.name, prefix: key.prefix },
-    })
+    await store.audit.record(
+      auditEntry(now, 'cli', { action: 'api_key.create', apiKeyId: key.id, name: key.name, prefix: key.prefix }),
+    )
     process.stdout.write(`${secret}\n`)
     process.stderr.write(
       `Created API key #${String(key.id)} "${key.name}". It is shown only this once: store it now, and send it as "Authorization: Bearer <key>".\n`,

@@ -1,4 +1,5 @@
-import type { Rule, RuleInput } from '../db/rules.js'
+import { auditEntry } from '../audit.js'
+import type { Rule, RuleInput } from './rules.js'
 import type { Store } from '../db/store.js'
 import type { ReconcileReport } from '../db/reconcile.js'
 
@@ -33,13 +34,13 @@ export async function saveRule(
       ? await store.rules.create(params.rule, seconds)
       : await store.rules.update(params.ruleId, params.rule, seconds)
   if (!rule) return undefined
-  await store.audit.record({
-    at: seconds,
-    actor: params.actor,
-    action: before ? 'rule.update' : 'rule.create',
-    subject: `rule:${String(rule.id)}`,
-    details: { before: before ?? null, after: rule },
-  })
+  await store.audit.record(
+    auditEntry(seconds, params.actor, {
+      action: before ? 'rule.update' : 'rule.create',
+      before: before ?? null,
+      after: rule,
+    }),
+  )
   const report = await store.access.reconcile({ kind: 'chat', chatId: rule.chatId }, params.now)
   if (before && before.chatId !== rule.chatId)
     await store.access.reconcile({ kind: 'chat', chatId: before.chatId }, params.now)

@@ -1,3 +1,4 @@
+import { auditEntry } from '../audit.js'
 import type { Store } from '../db/store.js'
 
 /** A group slug that does not exist. */
@@ -27,13 +28,14 @@ export async function setMemberGroups(
   const seconds = Math.floor(params.now / 1000)
   const before = (await store.groups.ofMember(params.memberId)).map((g) => g.slug)
   store.groups.setMemberGroupsSync(params.memberId, ids)
-  await store.audit.record({
-    at: seconds,
-    actor: params.actor,
-    action: 'member.groups',
-    subject: `member:${String(params.memberId)}`,
-    details: { before, after: unique.sort() },
-  })
+  await store.audit.record(
+    auditEntry(seconds, params.actor, {
+      action: 'member.groups',
+      memberId: params.memberId,
+      before,
+      after: unique.sort(),
+    }),
+  )
   await store.access.reconcile({ kind: 'members', memberIds: [params.memberId] }, params.now)
   return unique
 }

@@ -1,6 +1,6 @@
 import type { KarmaEvent } from '../karma/events.js'
 import { MEMBER_EVENT_CHAIN } from './event-chain.js'
-import type { MembershipState } from './memberships.js'
+import type { MembershipState } from '../access/membership.js'
 import type { SqliteDatabase } from './open.js'
 
 /** The spread of karma over every member, from one scan of `users`. */

@@ -1,10 +1,12 @@
+import type { NewAuditEntry } from '../audit.js'
 import type { SqliteDatabase } from './open.js'
 
-/** One line of the audit log: who did what to what, and when. */
+/** One line of the audit log as stored: who did what to what, and when (see `auditEntry`). */
 export interface AuditEntry {
   readonly id: number
   readonly at: number
   readonly actor: string
+  /** An `AuditAction`, or one a later version of karmagate recorded. */
   readonly action: string
   readonly subject: string
   readonly details: Readonly<Record<string, unknown>>
@@ -26,12 +28,13 @@ export class AuditRepository {
     }
   }
 
-  async record(entry: Omit<AuditEntry, 'id'>): Promise<void> {
+  /** Appends a line built by `auditEntry`. */
+  async record(entry: NewAuditEntry): Promise<void> {
     this.recordSync(entry)
   }
 
   /** @internal for use inside another repository's transaction */
-  recordSync(entry: Omit<AuditEntry, 'id'>): void {
+  recordSync(entry: NewAuditEntry): void {
     this.s.insert.run({ ...entry, details: JSON.stringify(entry.details) })
   }
 

@@ -1,7 +1,6 @@
+import { DEFAULT_MAX_ATTEMPTS, type JobOwner, type NewJob } from '../jobs/kinds.js'
 import type { SqliteDatabase } from './open.js'
 
-/** Who runs a job: the web process's bot, or the worker's MTProto account. */
-export type JobOwner = 'bot' | 'worker'
 /** `queued → running → done | dead`; a failed attempt goes back to `queued` with a later `runAfter`. */
 export type JobState = 'queued' | 'running' | 'done' | 'dead'
 
@@ -20,19 +19,6 @@ export interface Job {
   readonly runAfter: number
   readonly lastError: string | null
   readonly createdAt: number
-}
-
-/** A job to queue. */
-export interface NewJob {
-  readonly kind: string
-  readonly owner: JobOwner
-  readonly payload: unknown
-  /** While a job with this key is queued or running, an identical one is not queued again. */
-  readonly dedupeKey?: string
-  /** @default now */
-  readonly runAfter?: number
-  /** @default 8 */
-  readonly maxAttempts?: number
 }
 
 /** Counts per owner and state, for the admin dashboard. */
@@ -145,7 +131,7 @@ export class JobRepository {
       payload: JSON.stringify(job.payload ?? null),
       dedupeKey: job.dedupeKey ?? null,
       runAfter: job.runAfter ?? now,
-      maxAttempts: job.maxAttempts ?? 8,
+      maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       now: seconds(now),
     })?.id
   }

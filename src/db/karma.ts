@@ -1,3 +1,4 @@
+import { crossesThreshold, thresholdsOf } from '../access/eligibility.js'
 import {
   KarmaError,
   type KarmaEvent,
@@ -174,9 +175,8 @@ export class KarmaRepository {
       addKarma: db.prepare<[number, number | null, number, number]>(
         'UPDATE users SET karma = karma + ?, last_event_id = ?, updated_at = ? WHERE id = ?',
       ),
-      thresholds: db.prepare<[], { t: number }>(
-        `SELECT min_karma AS t FROM rules WHERE enabled = 1
-         UNION SELECT remove_below FROM rules WHERE enabled = 1 AND remove_below IS NOT NULL`,
+      ruleLines: db.prepare<[], { minKarma: number; removeBelow: number | null }>(
+        'SELECT min_karma AS minKarma, remove_below AS removeBelow FROM rules WHERE enabled = 1',
       ),
       ledgerSum: db.prepare<{ member: number; limit: number }, { total: number | null }>(
         `WITH RECURSIVE ${MEMBER_EVENT_CHAIN} SELECT sum(e.delta) AS total FROM chain JOIN karma_events e ON e.id = chain.id`,
@@ -288,7 +288,7 @@ export class KarmaRepository {
 
     const stored = this.storedEvents(requests.map((r) => r.idempotencyKey))
     const members = this.findMembers(requests, stored)
-    const thresholds = this.s.thresholds.all().map((r) => r.t)
+    const thresholds = thresholdsOf(this.s.ruleLines.all())
     const running = new Map<number, Running>()
     const fresh = new Map<string, Fresh>()
     const crossed = new Set<number>()
@@ -320,7 +320,7 @@ export class KarmaRepository {
         const before = state.karma
         const after = before + request.delta
         state.karma = after
-        if (thresholds.some((t) => before < t !== after < t)) crossed.add(member.id)
+        if (crossesThreshold(thresholds, before, after)) crossed.add(member.id)
         const event: KarmaEvent = {
           id: nextId++,
           memberId: member.id,

@@ -1,48 +1,18 @@
+import {
+  ADDED_BY_ACCOUNT_REASON,
+  DIRECT_ADD_QUEUED_REASON,
+  LINK_ON_SITE_REASON,
+  type Membership,
+  type MembershipState,
+  UNAPPROVED_JOIN_REASON,
+} from '../access/membership.js'
+import { type Eligibility, eligibilityOf } from '../access/eligibility.js'
+import type { NewAuditEntry } from '../audit.js'
+import { DEFAULT_MAX_ATTEMPTS, type NewJob } from '../jobs/kinds.js'
 import type { AuditRepository } from './audit.js'
-import type { JobRepository, NewJob } from './jobs.js'
+import { INSERT_JOBS, memberChatDedupeKey, memberChatJobRow } from './job-sql.js'
+import type { JobRepository } from './jobs.js'
 import type { SqliteDatabase } from './open.js'
-
-/**
- * The reason recorded for someone who joined a chat without the bot approving them (a leaked
- * link, a manual add): they must meet `min_karma`, not only stay above `remove_below`.
- */
-export const UNAPPROVED_JOIN_REASON = 'joined without a request'
-
-/** The reason recorded for a member the worker's account added to a chat (direct add). */
-export const ADDED_BY_ACCOUNT_REASON = 'added by the account'
-
-/** The reason of an invited member whom the bot may not write to: the button waits on the site. */
-export const LINK_ON_SITE_REASON = 'link on the site (the bot may not write to them)'
-
-/** {@link LINK_ON_SITE_REASON}, while the worker's account is also asked to add them (direct add). */
-export const DIRECT_ADD_QUEUED_REASON = `${LINK_ON_SITE_REASON}; the account will add them`
-
-/** `eligible → invited → member → removed`. */
-export type MembershipState = 'eligible' | 'invited' | 'member' | 'removed'
-
-/** A member's standing in one chat. */
-export interface Membership {
-  readonly memberId: number
-  readonly chatId: number
-  readonly state: MembershipState
-  readonly reason: string
-  readonly updatedAt: number
-}
-
-/** Whether the rules of a chat let a member in, and let them stay. */
-export interface Eligibility {
-  /** Some enabled rule of the chat covers them and their karma reaches its minimum. */
-  readonly eligible: boolean
-  /** Some enabled rule covers them and they are not below its `remove_below`. */
-  readonly keep: boolean
-  /** The chat has at least one enabled rule (a chat with none is left alone). */
-  readonly managed: boolean
-  /** The lowest minimum karma among the rules that cover them, for messages. */
-  readonly minKarma: number | null
-  readonly karma: number
-  /** Some enabled rule that covers them and whose minimum they reach asks for direct add. */
-  readonly directAdd: boolean
-}
 
 interface MembershipRow {
   user_id: number
@@ -83,30 +53,16 @@ export class MembershipRepository {
         `INSERT INTO memberships (user_id, chat_id, state, reason, updated_at) VALUES (@memberId, @chatId, @state, @reason, @now)
          ON CONFLICT (user_id, chat_id) DO UPDATE SET state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at`,
       ),
-      eligibility: db.prepare<
+      covering: db.prepare<
         [{ memberId: number; chatId: number }],
-        {
-          eligible: number | null
-          keep: number | null
-          managed: number
-          min_karma: number | null
-          karma: number | null
-          direct_add: number | null
-        }
+        { min_karma: number; remove_below: number | null; direct_add: number }
       >(
-        `SELECT
-           (SELECT max(u.karma >= r.min_karma) FROM rules r WHERE r.chat_id = @chatId AND r.enabled = 1
-              AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id))) AS eligible,
-           (SELECT max(r.remove_below IS NULL OR u.karma >= r.remove_below) FROM rules r WHERE r.chat_id = @chatId AND r.enabled = 1
-              AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id))) AS keep,
-           (SELECT min(r.min_karma) FROM rules r WHERE r.chat_id = @chatId AND r.enabled = 1
-              AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id))) AS min_karma,
-           (SELECT max(r.direct_add) FROM rules r WHERE r.chat_id = @chatId AND r.enabled = 1 AND u.karma >= r.min_karma
-              AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id))) AS direct_add,
-           EXISTS (SELECT 1 FROM rules r WHERE r.chat_id = @chatId AND r.enabled = 1) AS managed,
-           u.karma AS karma
-         FROM users u WHERE u.id = @memberId`,
+        'SELECT min_karma, remove_below, direct_add FROM rule_coverage WHERE user_id = @memberId AND chat_id = @chatId',
       ),
+      managed: db
+        .prepare<[number], number>('SELECT EXISTS (SELECT 1 FROM rules WHERE chat_id = ? AND enabled = 1)')
+        .pluck(),
+      karma: db.prepare<[number], number>('SELECT karma FROM users WHERE id = ?').pluck(),
       open: db.prepare<
         [number],
         { chat_id: number; title: string; invite_link: string | null; state: MembershipState }
@@ -123,21 +79,21 @@ export class MembershipRepository {
          WHERE user_id = @memberId AND chat_id = @chatId
            AND (state IN ('eligible', 'invited') OR (state = 'member' AND reason = @unapproved))`,
       ),
-      // Invited members of the chat with only the link (never tried) whom a direct-add rule lets
-      // in: the worker's `member.add` job each (its shape is memberAddJobFor's in src/worker/).
+      // Invited members of the chat with only the link (never tried) whom a direct-add rule admits:
+      // the worker's `member.add` job each.
       queueAdds: db.prepare<[{ chatId: number; linkOnSite: string; maxAttempts: number; nowMs: number; now: number }]>(
-        `INSERT OR IGNORE INTO jobs (kind, owner, payload, dedupe_key, max_attempts, run_after, created_at, updated_at)
-         SELECT 'member.add', 'worker', json_object('memberId', m.user_id, 'chatId', m.chat_id),
-                'member.add:' || m.user_id || ':' || m.chat_id, @maxAttempts, @nowMs, @now, @now
+        `${INSERT_JOBS}
+         SELECT ${memberChatJobRow('member.add', 'm.user_id', 'm.chat_id')}
          FROM memberships m JOIN users u ON u.id = m.user_id
          WHERE m.chat_id = @chatId AND m.state = 'invited' AND m.reason = @linkOnSite AND u.can_dm = 0 AND u.telegram_id IS NOT NULL
-           AND EXISTS (SELECT 1 FROM rules r WHERE r.chat_id = m.chat_id AND r.enabled = 1 AND r.direct_add = 1 AND u.karma >= r.min_karma
-             AND (r.group_id IS NULL OR EXISTS (SELECT 1 FROM user_groups g WHERE g.user_id = u.id AND g.group_id = r.group_id)))`,
+           AND EXISTS (SELECT 1 FROM rule_eligibility e
+             WHERE e.chat_id = m.chat_id AND e.user_id = m.user_id AND e.eligible = 1 AND e.direct_add = 1)`,
       ),
       markAddsQueued: db.prepare<[{ chatId: number; linkOnSite: string; queued: string; now: number }]>(
         `UPDATE memberships AS m SET reason = @queued, updated_at = @now
          WHERE m.chat_id = @chatId AND m.state = 'invited' AND m.reason = @linkOnSite
-           AND EXISTS (SELECT 1 FROM jobs j WHERE j.dedupe_key = 'member.add:' || m.user_id || ':' || m.chat_id AND j.state IN ('queued', 'running'))`,
+           AND EXISTS (SELECT 1 FROM jobs j WHERE j.dedupe_key = ${memberChatDedupeKey('member.add', 'm.user_id', 'm.chat_id')}
+             AND j.state IN ('queued', 'running'))`,
       ),
       refused: db.prepare<[{ memberId: number; chatId: number; reason: string; now: number }]>(
         `UPDATE memberships SET reason = @reason, updated_at = @now
@@ -158,13 +114,7 @@ export class MembershipRepository {
       },
     )
     this.addedByAccount = db.transaction(
-      (p: {
-        memberId: number
-        chatId: number
-        actor: string
-        details: Record<string, unknown>
-        now: number
-      }): boolean => {
+      (p: { memberId: number; chatId: number; audit: NewAuditEntry; now: number }): boolean => {
         const changed =
           s.added.run({
             memberId: p.memberId,
@@ -173,40 +123,27 @@ export class MembershipRepository {
             unapproved: UNAPPROVED_JOIN_REASON,
             now: p.now,
           }).changes === 1
-        audit.recordSync({
-          at: p.now,
-          actor: p.actor,
-          action: 'member.add',
-          subject: `member:${String(p.memberId)}`,
-          details: { chatId: p.chatId, ...p.details },
-        })
+        audit.recordSync(p.audit)
         return changed
       },
     )
     this.queueAdds = db.transaction((chatId: number, nowMs: number): number => {
       const now = Math.floor(nowMs / 1000)
-      const queued = s.queueAdds.run({ chatId, linkOnSite: LINK_ON_SITE_REASON, maxAttempts: 8, nowMs, now }).changes
+      const queued = s.queueAdds.run({
+        chatId,
+        linkOnSite: LINK_ON_SITE_REASON,
+        maxAttempts: DEFAULT_MAX_ATTEMPTS,
+        nowMs,
+        now,
+      }).changes
       s.markAddsQueued.run({ chatId, linkOnSite: LINK_ON_SITE_REASON, queued: DIRECT_ADD_QUEUED_REASON, now })
       return queued
     })
     this.addRefused = db.transaction(
-      (p: {
-        memberId: number
-        chatId: number
-        reason: string
-        actor: string
-        details: Record<string, unknown>
-        now: number
-      }): boolean => {
+      (p: { memberId: number; chatId: number; reason: string; audit: NewAuditEntry; now: number }): boolean => {
         const changed =
           s.refused.run({ memberId: p.memberId, chatId: p.chatId, reason: p.reason, now: p.now }).changes === 1
-        audit.recordSync({
-          at: p.now,
-          actor: p.actor,
-          action: 'member.add_refused',
-          subject: `member:${String(p.memberId)}`,
-          details: { chatId: p.chatId, reason: p.reason, ...p.details },
-        })
+        audit.recordSync(p.audit)
         return changed
       },
     )
@@ -244,45 +181,39 @@ export class MembershipRepository {
 
   /**
    * The worker's account added the member to the chat: `member` with {@link ADDED_BY_ACCOUNT_REASON},
-   * and an audit row (`member.add`), together. Idempotent; a member whom a `chat_member` update
-   * already recorded as an unapproved arrival gets the real reason. Resolves whether it changed.
+   * and `audit` written, together. Idempotent; a member whom a `chat_member` update already
+   * recorded as an unapproved arrival gets the real reason. Resolves whether it changed.
    */
-  async recordAddedByAccount(
-    memberId: number,
-    chatId: number,
-    actor: string,
-    details: Record<string, unknown>,
-    now: number,
-  ): Promise<boolean> {
-    return this.addedByAccount.immediate({ memberId, chatId, actor, details, now })
+  async recordAddedByAccount(memberId: number, chatId: number, audit: NewAuditEntry, now: number): Promise<boolean> {
+    return this.addedByAccount.immediate({ memberId, chatId, audit, now })
   }
 
   /**
    * Telegram refused the account's add: the member stays `invited` (the link on the site and in
-   * `/chats` is their way in), `reason` says why, and an audit row (`member.add_refused`) is written.
+   * `/chats` is their way in), `reason` says why, and `audit` is written, together.
    */
   async recordAddRefused(
     memberId: number,
     chatId: number,
     reason: string,
-    actor: string,
-    details: Record<string, unknown>,
+    audit: NewAuditEntry,
     now: number,
   ): Promise<boolean> {
-    return this.addRefused.immediate({ memberId, chatId, reason, actor, details, now })
+    return this.addRefused.immediate({ memberId, chatId, reason, audit, now })
   }
 
   /** What the chat's rules say about this member now. */
   async eligibility(memberId: number, chatId: number): Promise<Eligibility> {
-    const row = this.s.eligibility.get({ memberId, chatId })
-    return {
-      eligible: row?.eligible === 1,
-      keep: row?.keep === 1,
-      managed: row?.managed === 1,
-      minKarma: row?.min_karma ?? null,
-      karma: row?.karma ?? 0,
-      directAdd: row?.direct_add === 1,
-    }
+    const covering = this.s.covering.all({ memberId, chatId }).map((r) => ({
+      minKarma: r.min_karma,
+      removeBelow: r.remove_below,
+      directAdd: r.direct_add === 1,
+    }))
+    return eligibilityOf({
+      karma: this.s.karma.get(memberId) ?? 0,
+      covering,
+      managed: this.s.managed.get(chatId) === 1,
+    })
   }
 
   /** The active chats a member may join or is in. */

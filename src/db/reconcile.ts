@@ -1,3 +1,6 @@
+import { KARMA_REACHED_REASON_PREFIX, NO_LONGER_ELIGIBLE_REASON } from '../access/membership.js'
+import { DEFAULT_MAX_ATTEMPTS } from '../jobs/kinds.js'
+import { chatJobRow, INSERT_JOBS, memberChatJobRow } from './job-sql.js'
 import type { SqliteDatabase } from './open.js'
 
 /** Which members and chats a reconcile looks at. */
@@ -45,7 +48,7 @@ export class ReconcileRepository {
     private readonly db: SqliteDatabase,
     options: ReconcileOptions = {},
   ) {
-    this.maxAttempts = options.maxAttempts ?? 8
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
     db.exec(`
       CREATE TEMP TABLE IF NOT EXISTS reconcile_scope (user_id INTEGER PRIMARY KEY);
       CREATE TEMP TABLE IF NOT EXISTS reconcile_candidates (
@@ -55,11 +58,11 @@ export class ReconcileRepository {
     `)
     this.scopeInsert = db.prepare<[number]>('INSERT OR IGNORE INTO temp.reconcile_scope (user_id) VALUES (?)')
 
-    const userScope = (scope: ReconcileScope) =>
+    const eligibilityScope = (scope: ReconcileScope) =>
       scope.kind === 'members'
-        ? 'AND u.id IN (SELECT user_id FROM temp.reconcile_scope)'
+        ? 'AND e.user_id IN (SELECT user_id FROM temp.reconcile_scope)'
         : scope.kind === 'chat'
-          ? 'AND r.chat_id = @chatId'
+          ? 'AND e.chat_id = @chatId'
           : ''
     const membershipScope = (scope: ReconcileScope) =>
       scope.kind === 'members'
@@ -82,8 +85,8 @@ export class ReconcileRepository {
       chatsToCreate: (scope, p) =>
         run(
           `chats:${scope.kind}`,
-          `INSERT OR IGNORE INTO jobs (kind, owner, payload, dedupe_key, max_attempts, run_after, created_at, updated_at)
-           SELECT 'chat.create', 'worker', json_object('chatId', c.id), 'chat.create:' || c.id, @maxAttempts, @nowMs, @now, @now
+          `${INSERT_JOBS}
+           SELECT ${chatJobRow('chat.create', 'c.id')}
            FROM chats c
            WHERE c.state = 'pending'
              AND EXISTS (SELECT 1 FROM rules r WHERE r.chat_id = c.id AND r.enabled = 1)
@@ -92,35 +95,23 @@ export class ReconcileRepository {
         ),
       candidates: (scope) => {
         db.prepare('DELETE FROM temp.reconcile_candidates').run()
-        // Everyone in scope whom an enabled rule of an active chat covers, with whether the rule
-        // lets them in (eligible) and whether it lets them stay (keep).
+        // Everyone in scope whom an enabled rule of an active chat covers, with whether some rule
+        // lets them in (eligible) and whether some rule lets them stay (keep).
         run(
           `candidates:${scope.kind}`,
           `INSERT INTO temp.reconcile_candidates (user_id, chat_id, eligible, keep, min_karma)
-           SELECT user_id, chat_id, max(eligible), max(keep), min(min_karma) FROM (
-             SELECT u.id AS user_id, r.chat_id, u.karma >= r.min_karma AS eligible,
-                    (r.remove_below IS NULL OR u.karma >= r.remove_below) AS keep, r.min_karma
-             FROM rules r
-             JOIN chats c ON c.id = r.chat_id AND c.state = 'active'
-             JOIN users u ON u.telegram_id IS NOT NULL
-             WHERE r.enabled = 1 AND r.group_id IS NULL ${userScope(scope)}
-             UNION ALL
-             SELECT u.id, r.chat_id, u.karma >= r.min_karma, (r.remove_below IS NULL OR u.karma >= r.remove_below), r.min_karma
-             FROM rules r
-             JOIN chats c ON c.id = r.chat_id AND c.state = 'active'
-             JOIN user_groups ug ON ug.group_id = r.group_id
-             JOIN users u ON u.id = ug.user_id AND u.telegram_id IS NOT NULL
-             WHERE r.enabled = 1 AND r.group_id IS NOT NULL ${userScope(scope)}
-           ) GROUP BY user_id, chat_id`,
+           SELECT e.user_id, e.chat_id, max(e.eligible), max(e.keep), min(e.min_karma)
+           FROM rule_eligibility e
+           WHERE e.chat_id IN (SELECT id FROM chats WHERE state = 'active') ${eligibilityScope(scope)}
+           GROUP BY e.user_id, e.chat_id`,
           { chatId: scope.kind === 'chat' ? scope.chatId : null },
         )
       },
       invites: (p) =>
         run(
           'invites',
-          `INSERT OR IGNORE INTO jobs (kind, owner, payload, dedupe_key, max_attempts, run_after, created_at, updated_at)
-           SELECT 'member.invite', 'bot', json_object('memberId', k.user_id, 'chatId', k.chat_id),
-                  'member.invite:' || k.user_id || ':' || k.chat_id, @maxAttempts, @nowMs, @now, @now
+          `${INSERT_JOBS}
+           SELECT ${memberChatJobRow('member.invite', 'k.user_id', 'k.chat_id')}
            FROM temp.reconcile_candidates k
            LEFT JOIN memberships m ON m.user_id = k.user_id AND m.chat_id = k.chat_id
            WHERE k.eligible = 1 AND (m.state IS NULL OR m.state = 'removed')`,
@@ -130,21 +121,20 @@ export class ReconcileRepository {
         run(
           'eligible',
           `INSERT INTO memberships (user_id, chat_id, state, reason, updated_at)
-           SELECT k.user_id, k.chat_id, 'eligible', 'karma reached ' || k.min_karma, @now
+           SELECT k.user_id, k.chat_id, 'eligible', @reachedPrefix || k.min_karma, @now
            FROM temp.reconcile_candidates k
            LEFT JOIN memberships m ON m.user_id = k.user_id AND m.chat_id = k.chat_id
            WHERE k.eligible = 1 AND (m.state IS NULL OR m.state = 'removed')
            ON CONFLICT (user_id, chat_id) DO UPDATE SET state = 'eligible', reason = excluded.reason, updated_at = excluded.updated_at`,
-          p,
+          { ...p, reachedPrefix: KARMA_REACHED_REASON_PREFIX },
         ),
       // Members in a chat no rule keeps them in, where the chat has an enabled rule at all (a chat
       // whose rules are all disabled is left alone rather than emptied).
       removals: (scope, p) =>
         run(
           `removals:${scope.kind}`,
-          `INSERT OR IGNORE INTO jobs (kind, owner, payload, dedupe_key, max_attempts, run_after, created_at, updated_at)
-           SELECT 'member.remove', 'bot', json_object('memberId', m.user_id, 'chatId', m.chat_id),
-                  'member.remove:' || m.user_id || ':' || m.chat_id, @maxAttempts, @nowMs, @now, @now
+          `${INSERT_JOBS}
+           SELECT ${memberChatJobRow('member.remove', 'm.user_id', 'm.chat_id')}
            FROM memberships m
            JOIN chats c ON c.id = m.chat_id AND c.state = 'active'
            LEFT JOIN temp.reconcile_candidates k ON k.user_id = m.user_id AND k.chat_id = m.chat_id
@@ -156,12 +146,16 @@ export class ReconcileRepository {
       withdrawn: (scope, p) =>
         run(
           `withdrawn:${scope.kind}`,
-          `UPDATE memberships AS m SET state = 'removed', reason = 'no longer eligible', updated_at = @now
+          `UPDATE memberships AS m SET state = 'removed', reason = @withdrawnReason, updated_at = @now
            WHERE m.state IN ('eligible', 'invited')
              AND NOT EXISTS (SELECT 1 FROM temp.reconcile_candidates k WHERE k.user_id = m.user_id AND k.chat_id = m.chat_id AND k.eligible = 1)
              AND EXISTS (SELECT 1 FROM rules r WHERE r.chat_id = m.chat_id AND r.enabled = 1)
              ${membershipScope(scope)}`,
-          { now: p.now, chatId: scope.kind === 'chat' ? scope.chatId : null },
+          {
+            now: p.now,
+            chatId: scope.kind === 'chat' ? scope.chatId : null,
+            withdrawnReason: NO_LONGER_ELIGIBLE_REASON,
+          },
         ),
     }
   }

@@ -1,24 +1,10 @@
 import type { Chat } from '../db/chats.js'
 import type { Member } from '../db/members.js'
-import type { Eligibility, Membership } from '../db/memberships.js'
+import type { Eligibility } from '../access/eligibility.js'
+import type { Membership } from '../access/membership.js'
 import type { Store } from '../db/store.js'
-import { PermanentJobError } from './runner.js'
-
-/** A job's payload naming a member and a chat (ours, not Telegram's ids). */
-export interface MemberChatPayload {
-  readonly memberId: number
-  readonly chatId: number
-}
-
-/** Reads a `{ memberId, chatId }` payload, or throws for a malformed one. */
-export function memberChatPayload(payload: unknown): MemberChatPayload {
-  const p = payload as Partial<MemberChatPayload> | null
-  if (!p || !Number.isSafeInteger(p.memberId) || !Number.isSafeInteger(p.chatId)) {
-    // A malformed payload never becomes well-formed: no point in retrying it.
-    throw new PermanentJobError(`bad job payload: ${JSON.stringify(payload)}`)
-  }
-  return p as MemberChatPayload
-}
+import { PermanentJobError } from './errors.js'
+import { memberChatPayload } from './kinds.js'
 
 /** A member, a chat, the membership between them and what the rules say now, for a job. */
 export interface MemberChatState {

@@ -1,13 +1,10 @@
 import type { Logger } from 'pino'
-import type { Job, JobOwner, JobRepository } from '../db/jobs.js'
+import type { Job, JobRepository } from '../db/jobs.js'
+import { PermanentJobError } from './errors.js'
+import type { JobOwner } from './kinds.js'
 
 /** Runs one kind of job. Must be idempotent: a job may run again after a crash. */
 export type JobHandler = (job: Job) => Promise<void>
-
-/** Thrown by a handler for work that can never succeed (no retry; the job is dead at once). */
-export class PermanentJobError extends Error {
-  override readonly name = 'PermanentJobError'
-}
 
 /** Options of {@link JobRunner}. */
 export interface JobRunnerOptions {

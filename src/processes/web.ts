@@ -11,7 +11,7 @@ import { webhookRoutes } from '../bot/webhook.js'
 import { startReconcileSweep } from '../access/sweep.js'
 import { JobRunner } from '../jobs/runner.js'
 import { EmulatedAccount } from '../sandbox/account.js'
-import { MEMBER_ADD_JOB, memberAddJob } from '../worker/jobs/member-add.js'
+import { memberAddJob } from '../worker/jobs/member-add.js'
 import { chatCreateJob } from '../worker/jobs/chat-create.js'
 import type { Config } from '../config.js'
 import { openStore, type Store } from '../db/store.js'
@@ -171,8 +171,7 @@ export async function startWebProcess(
         handlers: {
           'chat.create': (job) =>
             chatCreateJob({ store, account: new EmulatedAccount(emulator), botUsername, logger }, job.payload),
-          [MEMBER_ADD_JOB]: (job) =>
-            memberAddJob({ store, account: new EmulatedAccount(emulator), logger }, job.payload),
+          'member.add': (job) => memberAddJob({ store, account: new EmulatedAccount(emulator), logger }, job.payload),
         },
         logger,
       })

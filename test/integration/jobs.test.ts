@@ -1,7 +1,8 @@
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { openStore } from '../../src/db/store.js'
-import { JobRunner, PermanentJobError, type JobHandler } from '../../src/jobs/runner.js'
+import { PermanentJobError } from '../../src/jobs/errors.js'
+import { JobRunner, type JobHandler } from '../../src/jobs/runner.js'
 import { type TestStore, testStores } from '../support/store.js'
 
 const store = testStores()

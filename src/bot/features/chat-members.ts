@@ -1,6 +1,8 @@
 import { Composer } from 'grammy'
 import type { ChatMember } from 'grammy/types'
-import { UNAPPROVED_JOIN_REASON } from '../../db/memberships.js'
+import { mayStay } from '../../access/eligibility.js'
+import { UNAPPROVED_JOIN_REASON } from '../../access/membership.js'
+import { jobs } from '../../jobs/kinds.js'
 import { type BotContext, type BotDeps, nowSeconds } from '../context.js'
 import { contactOf } from './contact.js'
 
@@ -41,18 +43,9 @@ export function chatMembersFeature(deps: BotDeps): Composer<BotContext> {
     const wasMember = (await deps.store.memberships.get(memberId, chat.id))?.state === 'member'
     if (!wasMember) await deps.store.memberships.set(memberId, chat.id, 'member', UNAPPROVED_JOIN_REASON, now)
     const eligibility = await deps.store.memberships.eligibility(memberId, chat.id)
-    const allowed = wasMember ? eligibility.keep || eligibility.eligible : eligibility.eligible
-    if (eligibility.managed && !allowed) {
+    if (!mayStay(eligibility, wasMember)) {
       // In without qualifying: out again, durably (a crash here must not forget it).
-      await deps.store.jobs.enqueue(
-        {
-          kind: 'member.remove',
-          owner: 'bot',
-          payload: { memberId, chatId: chat.id },
-          dedupeKey: `member.remove:${String(memberId)}:${String(chat.id)}`,
-        },
-        (deps.clock ?? Date.now)(),
-      )
+      await deps.store.jobs.enqueue(jobs.memberRemove(memberId, chat.id), (deps.clock ?? Date.now)())
       deps.logger.warn({ memberId, chatId: chat.id }, 'member joined without qualifying; removal queued')
     }
   })

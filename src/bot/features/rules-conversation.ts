@@ -1,7 +1,7 @@
 import { type Conversation, createConversation } from '@grammyjs/conversations'
 import { Composer, type Context } from 'grammy'
 import { saveRule } from '../../access/save-rule.js'
-import { RuleError } from '../../db/rules.js'
+import { RuleError } from '../../access/rules.js'
 import type { BotContext, BotDeps } from '../context.js'
 import { adminOnly } from './admin-only.js'
 import { privateOnly } from './private-only.js'

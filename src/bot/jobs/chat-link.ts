@@ -1,4 +1,5 @@
-import { PermanentJobError } from '../../jobs/runner.js'
+import { PermanentJobError } from '../../jobs/errors.js'
+import { chatPayload } from '../../jobs/kinds.js'
 import type { Chat } from '../../db/chats.js'
 import type { BotJobDeps } from './context.js'
 import { permanentIfBadRequest } from './retry-after.js'
@@ -20,8 +21,7 @@ export async function ensureInviteLink(deps: BotJobDeps, chat: Chat): Promise<st
 
 /** `chat.link`: make the join-request link of a chat the worker has just created. */
 export async function chatLinkJob(deps: BotJobDeps, payload: unknown): Promise<void> {
-  const chatId = (payload as { chatId?: unknown } | null)?.chatId
-  if (typeof chatId !== 'number') throw new PermanentJobError(`bad job payload: ${JSON.stringify(payload)}`)
+  const { chatId } = chatPayload(payload)
   const chat = await deps.store.chats.findById(chatId)
   if (!chat) throw new PermanentJobError(`chat ${String(chatId)} does not exist`)
   await ensureInviteLink(deps, chat)

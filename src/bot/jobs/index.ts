@@ -1,3 +1,4 @@
+import type { JobKindOf } from '../../jobs/kinds.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { chatLinkJob } from './chat-link.js'
 import type { BotJobDeps } from './context.js'
@@ -9,7 +10,7 @@ export type { BotJobDeps } from './context.js'
 export { botRetryAfter } from './retry-after.js'
 
 /** The jobs the bot runs (owner `bot`), by kind. */
-export function botJobHandlers(deps: BotJobDeps): Record<string, JobHandler> {
+export function botJobHandlers(deps: BotJobDeps): Record<JobKindOf<'bot'>, JobHandler> {
   return {
     'member.invite': (job) => inviteJob(deps, job.payload),
     'member.remove': (job) => removeJob(deps, job.payload),

@@ -3,8 +3,8 @@ import { ensureInviteLink } from './chat-link.js'
 import { loadMemberChat } from '../../jobs/member-chat.js'
 import type { BotJobDeps } from './context.js'
 import { permanentIfBadRequest } from './retry-after.js'
-import { DIRECT_ADD_QUEUED_REASON, LINK_ON_SITE_REASON } from '../../db/memberships.js'
-import { memberAddJobFor } from '../../worker/jobs/member-add.js'
+import { DIRECT_ADD_QUEUED_REASON, LINK_ON_SITE_REASON, NO_LONGER_ELIGIBLE_REASON } from '../../access/membership.js'
+import { jobs } from '../../jobs/kinds.js'
 
 /**
  * `member.invite`: a member became eligible. Checked again first (karma may have moved since it
@@ -20,7 +20,7 @@ export async function inviteJob(deps: BotJobDeps, payload: unknown): Promise<voi
   const chatId = chat.id
   if (membership?.state !== 'eligible') return
   if (!eligibility.eligible) {
-    await deps.store.memberships.set(memberId, chatId, 'removed', 'no longer eligible', now)
+    await deps.store.memberships.set(memberId, chatId, 'removed', NO_LONGER_ELIGIBLE_REASON, now)
     return
   }
   const link = await ensureInviteLink(deps, chat)
@@ -46,7 +46,7 @@ export async function inviteJob(deps: BotJobDeps, payload: unknown): Promise<voi
       memberId,
       chatId,
       reason,
-      memberAddJobFor(memberId, chatId),
+      jobs.memberAdd(memberId, chatId),
       (deps.clock ?? Date.now)(),
     )
   } else {

@@ -1,13 +1,7 @@
 import { GrammyError } from 'grammy'
-import { PermanentJobError } from '../../jobs/runner.js'
+import { notifyPayload } from '../../jobs/kinds.js'
 import type { BotJobDeps } from './context.js'
 import { permanentIfBadRequest } from './retry-after.js'
-
-/** Payload of a `member.notify` job. */
-export interface NotifyPayload {
-  readonly telegramId: number
-  readonly text: string
-}
 
 /**
  * `member.notify`: a message to a member (why they were removed, …) as a job of its own, so a
@@ -15,12 +9,9 @@ export interface NotifyPayload {
  * blocked the bot is recorded as such (403) and the job ends: there is nobody to tell.
  */
 export async function notifyJob(deps: BotJobDeps, payload: unknown): Promise<void> {
-  const p = payload as Partial<NotifyPayload> | null
-  if (!p || !Number.isSafeInteger(p.telegramId) || typeof p.text !== 'string') {
-    throw new PermanentJobError(`bad job payload: ${JSON.stringify(payload)}`)
-  }
+  const { telegramId, text } = notifyPayload(payload)
   try {
-    await deps.api.sendMessage(p.telegramId as number, p.text)
+    await deps.api.sendMessage(telegramId, text)
   } catch (err) {
     if (err instanceof GrammyError && err.error_code === 403) return
     permanentIfBadRequest(err)

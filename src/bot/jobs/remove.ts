@@ -1,5 +1,8 @@
-import { UNAPPROVED_JOIN_REASON } from '../../db/memberships.js'
-import { PermanentJobError } from '../../jobs/runner.js'
+import { mayStay } from '../../access/eligibility.js'
+import { UNAPPROVED_JOIN_REASON } from '../../access/membership.js'
+import { auditEntry } from '../../audit.js'
+import { PermanentJobError } from '../../jobs/errors.js'
+import { jobs } from '../../jobs/kinds.js'
 import { loadMemberChat } from '../../jobs/member-chat.js'
 import type { BotJobDeps } from './context.js'
 import { permanentIfBadRequest } from './retry-after.js'
@@ -16,11 +19,7 @@ export async function removeJob(deps: BotJobDeps, payload: unknown): Promise<voi
   const memberId = member.id
   const chatId = chat.id
   if (membership?.state !== 'member') return
-  if (!eligibility.managed) return
-  // A member the bot let in may stay down to remove_below; one who arrived on their own must be eligible.
-  const allowed =
-    membership.reason === UNAPPROVED_JOIN_REASON ? eligibility.eligible : eligibility.keep || eligibility.eligible
-  if (allowed) return
+  if (mayStay(eligibility, membership.reason !== UNAPPROVED_JOIN_REASON)) return
   if (member.telegramId === null || chat.telegramChatId === null)
     throw new PermanentJobError('member or chat has no Telegram id')
 
@@ -33,24 +32,23 @@ export async function removeJob(deps: BotJobDeps, payload: unknown): Promise<voi
       ? 'no rule of this chat covers you any more'
       : `your karma (${String(eligibility.karma)}) fell below what the chat requires`
   await deps.store.memberships.set(memberId, chatId, 'removed', reason, now)
-  await deps.store.audit.record({
-    at: now,
-    actor: 'bot',
-    action: 'member.remove',
-    subject: `member:${String(memberId)}`,
-    details: { chatId, chat: chat.title, karma: eligibility.karma, reason },
-  })
+  await deps.store.audit.record(
+    auditEntry(now, 'bot', {
+      action: 'member.remove',
+      memberId,
+      chatId,
+      chatTitle: chat.title,
+      karma: eligibility.karma,
+      reason,
+    }),
+  )
   if (member.canDm) {
     await deps.store.jobs.enqueue(
-      {
-        kind: 'member.notify',
-        owner: 'bot',
-        payload: {
-          telegramId: member.telegramId,
-          text: `You were removed from “${chat.title}”: ${reason}. Earn karma to be invited again.`,
-        },
-        dedupeKey: `member.notify:removed:${String(memberId)}:${String(chatId)}:${String(now)}`,
-      },
+      jobs.memberNotify({
+        telegramId: member.telegramId,
+        text: `You were removed from “${chat.title}”: ${reason}. Earn karma to be invited again.`,
+        topic: ['removed', memberId, chatId, now],
+      }),
       (deps.clock ?? Date.now)(),
     )
   }

@@ -1,5 +1,5 @@
 import { GrammyError } from 'grammy'
-import { PermanentJobError } from '../../jobs/runner.js'
+import { PermanentJobError } from '../../jobs/errors.js'
 
 /** Telegram's `retry_after` (seconds) from a Bot API error, for the job runner. */
 export function botRetryAfter(error: unknown): number | undefined {

@@ -76,8 +76,9 @@ export function apiKeyRoutes(context: AdminContext, render: Render): Router {
       const { created } = outcome
       await recordAdminAction(context, admin.actor, {
         action: 'api_key.create',
-        subject: `api_key:${String(created.key.id)}`,
-        details: { name: created.key.name, prefix: created.key.prefix },
+        apiKeyId: created.key.id,
+        name: created.key.name,
+        prefix: created.key.prefix,
       })
       context.logger.info({ apiKeyId: created.key.id, actor: admin.actor }, 'admin created an API key')
       // The answer itself shows the secret (never a redirect, whose URL could keep it).
@@ -98,8 +99,9 @@ export function apiKeyRoutes(context: AdminContext, render: Render): Router {
     }
     await recordAdminAction(context, currentAdmin(res).actor, {
       action: 'api_key.revoke',
-      subject: `api_key:${String(id)}`,
-      details: { name: key.name, prefix: key.prefix },
+      apiKeyId: id,
+      name: key.name,
+      prefix: key.prefix,
     })
     res.redirect(303, '/admin/api-keys?done=revoked')
   })

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { type AuditEvent, auditEntry } from '../../audit.js'
 import type { Config } from '../../config.js'
 import type { Store } from '../../db/store.js'
 import type { Csrf } from '../csrf.js'
@@ -26,14 +27,7 @@ export function nowSeconds(context: AdminContext): number {
   return Math.floor(context.clock() / 1000)
 }
 
-/** What an admin did, for the audit log: `subject` is `kind:id`, e.g. `job:12`. */
-export interface AdminAction {
-  readonly action: string
-  readonly subject: string
-  readonly details: Readonly<Record<string, unknown>>
-}
-
 /** Records an admin's action in the audit log, at the context's time, under their actor name. */
-export async function recordAdminAction(context: AdminContext, actor: string, entry: AdminAction): Promise<void> {
-  await context.store.audit.record({ at: nowSeconds(context), actor, ...entry })
+export async function recordAdminAction(context: AdminContext, actor: string, event: AuditEvent): Promise<void> {
+  await context.store.audit.record(auditEntry(nowSeconds(context), actor, event))
 }

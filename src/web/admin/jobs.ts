@@ -56,8 +56,10 @@ export function jobRoutes(context: AdminContext, render: Render): Router {
     }
     await recordAdminAction(context, currentAdmin(res).actor, {
       action: 'job.retry',
-      subject: `job:${String(id)}`,
-      details: { kind: job.kind, attempts: job.attempts, lastError: job.lastError },
+      jobId: id,
+      kind: job.kind,
+      attempts: job.attempts,
+      lastError: job.lastError,
     })
     res.redirect(303, '/admin/jobs?retried=1')
   })

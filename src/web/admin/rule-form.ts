@@ -1,6 +1,6 @@
 import type { Chat } from '../../db/chats.js'
 import type { Group } from '../../db/groups.js'
-import { type Rule, type RuleInput, validateRule } from '../../db/rules.js'
+import { type Rule, type RuleInput, validateRule } from '../../access/rules.js'
 import { NEW_CHAT, type RuleFormValues } from '../views/admin/rule-form.js'
 import { type FormBody, FormError, parseId, parseInteger, textField } from './form.js'
 

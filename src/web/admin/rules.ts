@@ -1,6 +1,6 @@
 import { type Request, type Response, Router } from 'express'
 import { saveRule } from '../../access/save-rule.js'
-import { RuleError } from '../../db/rules.js'
+import { RuleError } from '../../access/rules.js'
 import { HttpError } from '../errors.js'
 import type { FieldErrors } from '../views/admin/form.js'
 import { type RuleFormValues, ruleFormPage } from '../views/admin/rule-form.js'
@@ -48,8 +48,8 @@ export function ruleRoutes(context: AdminContext, render: Render): Router {
         const chat = await store.chats.create(parsed.newChat.title, parsed.newChat.description, nowSeconds(context))
         await recordAdminAction(context, admin.actor, {
           action: 'chat.create',
-          subject: `chat:${String(chat.id)}`,
-          details: { ...parsed.newChat },
+          chatId: chat.id,
+          ...parsed.newChat,
         })
         chatId = chat.id
       }

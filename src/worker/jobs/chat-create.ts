@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import type { Store } from '../../db/store.js'
-import { PermanentJobError } from '../../jobs/runner.js'
+import { PermanentJobError } from '../../jobs/errors.js'
+import { chatPayload, jobs } from '../../jobs/kinds.js'
 import type { TelegramAccount } from '../port.js'
 
 /** What {@link chatCreateJob} needs. */
@@ -24,8 +25,7 @@ export interface ChatCreateDeps {
  * among the account's own chats before creating one.
  */
 export async function chatCreateJob(deps: ChatCreateDeps, payload: unknown): Promise<void> {
-  const chatId = (payload as { chatId?: unknown } | null)?.chatId
-  if (typeof chatId !== 'number') throw new PermanentJobError(`bad job payload: ${JSON.stringify(payload)}`)
+  const { chatId } = chatPayload(payload)
   const chat = await deps.store.chats.findById(chatId)
   if (!chat) throw new PermanentJobError(`chat ${String(chatId)} does not exist`)
   const clock = deps.clock ?? Date.now
@@ -39,9 +39,6 @@ export async function chatCreateJob(deps: ChatCreateDeps, payload: unknown): Pro
   }
   await deps.account.promoteBot({ telegramChatId, botUsername: deps.botUsername })
   if (chat.state !== 'active') await deps.store.chats.markActive(chat.id, telegramChatId, Math.floor(clock() / 1000))
-  await deps.store.jobs.enqueue(
-    { kind: 'chat.link', owner: 'bot', payload: { chatId: chat.id }, dedupeKey: `chat.link:${String(chat.id)}` },
-    clock(),
-  )
+  await deps.store.jobs.enqueue(jobs.chatLink(chat.id), clock())
   await deps.store.access.reconcile({ kind: 'chat', chatId: chat.id }, clock())
 }

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino'
 import type { Store } from '../../db/store.js'
+import type { JobKindOf } from '../../jobs/kinds.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { DailyChatLimitError, pausingErrorOf, WorkerPausedError } from '../errors.js'
 import type { TelegramAccount } from '../port.js'
 import { chatCreateJob } from './chat-create.js'
-import { MEMBER_ADD_JOB, memberAddJob } from './member-add.js'
+import { memberAddJob } from './member-add.js'
 
 /** What {@link workerJobHandlers} needs. */
 export interface WorkerJobDeps {
@@ -34,7 +35,7 @@ const DAY = 86_400
  * turns into a reschedule without charging an attempt, as does `FLOOD_WAIT_X`; every failure is
  * also written to the worker's state row for the admin page.
  */
-export function workerJobHandlers(deps: WorkerJobDeps): Record<string, JobHandler> {
+export function workerJobHandlers(deps: WorkerJobDeps): Record<JobKindOf<'worker'>, JobHandler> {
   const clock = deps.clock ?? Date.now
   const state = deps.store.workerState
   const limit = deps.chatsPerDay ?? 20
@@ -104,7 +105,7 @@ export function workerJobHandlers(deps: WorkerJobDeps): Record<string, JobHandle
         payload,
       )
     }),
-    [MEMBER_ADD_JOB]: withLimits((payload) =>
+    'member.add': withLimits((payload) =>
       memberAddJob({ store: deps.store, account, logger: deps.logger, clock }, payload),
     ),
   }

@@ -1,26 +1,10 @@
 import type { Logger } from 'pino'
-import type { NewJob } from '../../db/jobs.js'
 import type { Store } from '../../db/store.js'
 import { loadMemberChat } from '../../jobs/member-chat.js'
-import { PermanentJobError } from '../../jobs/runner.js'
+import { auditEntry } from '../../audit.js'
+import { PermanentJobError } from '../../jobs/errors.js'
 import { ADD_REFUSALS, refusedAddReason } from '../add-refusals.js'
 import type { TelegramAccount } from '../port.js'
-
-/** The job kind of a direct add; owner `worker`. */
-export const MEMBER_ADD_JOB = 'member.add'
-
-/**
- * The durable job of a direct add, as the bot queues it; its dedupe key keeps one member and chat
- * from having two waiting.
- */
-export function memberAddJobFor(memberId: number, chatId: number): NewJob {
-  return {
-    kind: MEMBER_ADD_JOB,
-    owner: 'worker',
-    payload: { memberId, chatId },
-    dedupeKey: `${MEMBER_ADD_JOB}:${String(memberId)}:${String(chatId)}`,
-  }
-}
 
 /** What {@link memberAddJob} needs. */
 export interface MemberAddDeps {
@@ -73,19 +57,18 @@ export async function memberAddJob(deps: MemberAddDeps, payload: unknown): Promi
     await deps.store.memberships.recordAddedByAccount(
       memberId,
       chatId,
-      ACTOR,
-      { alreadyMember: outcome.alreadyMember },
+      auditEntry(now, ACTOR, { action: 'member.add', memberId, chatId, alreadyMember: outcome.alreadyMember }),
       now,
     )
     deps.logger.info({ memberId, chatId, alreadyMember: outcome.alreadyMember }, 'member added by the account')
     return
   }
+  const reason = refusedAddReason(outcome.refusal)
   await deps.store.memberships.recordAddRefused(
     memberId,
     chatId,
-    refusedAddReason(outcome.refusal),
-    ACTOR,
-    { refusal: outcome.refusal },
+    reason,
+    auditEntry(now, ACTOR, { action: 'member.add_refused', memberId, chatId, reason, refusal: outcome.refusal }),
     now,
   )
   deps.logger.info(

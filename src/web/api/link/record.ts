@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { auditEntry } from '../../../audit.js'
 import type { LinkedExternalId } from '../../../db/logins.js'
 import type { Store } from '../../../db/store.js'
 
@@ -17,18 +18,14 @@ export async function recordLink(
   if (!link.changed) return
   logger.info({ memberId: link.memberId, merged: link.merged }, 'external id linked')
   try {
-    const subject = `member:${String(link.memberId)}`
-    await store.audit.record({
-      at: nowSeconds,
-      actor: subject,
-      action: 'member.link',
-      subject,
-      details: {
+    await store.audit.record(
+      auditEntry(nowSeconds, `member:${String(link.memberId)}`, {
+        action: 'member.link',
+        memberId: link.memberId,
         externalId: link.externalId,
-        mergedMemberId: link.merged?.memberId ?? null,
-        mergedKarma: link.merged?.karma ?? 0,
-      },
-    })
+        merged: link.merged,
+      }),
+    )
     if (link.merged) await store.access.reconcile({ kind: 'members', memberIds: [link.memberId] }, nowSeconds * 1000)
   } catch (err) {
     logger.error({ err, memberId: link.memberId }, 'recording a link failed; the sweep will reconcile the member')

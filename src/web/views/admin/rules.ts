@@ -1,6 +1,6 @@
 import type { Chat } from '../../../db/chats.js'
 import type { Group } from '../../../db/groups.js'
-import type { Rule } from '../../../db/rules.js'
+import type { Rule } from '../../../access/rules.js'
 import { html, type SafeHtml } from '../html.js'
 import { csrfField, notice, pageError } from './form.js'
 import { orDash } from './format.js'
