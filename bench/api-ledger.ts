@@ -20,7 +20,8 @@ import { pino } from 'pino'
 import { migrate } from '../src/db/migrate.js'
 import { openDatabase } from '../src/db/open.js'
 import { createStore } from '../src/db/store.js'
-import type { KarmaEventRequest } from '../src/karma/events.js'
+import type { ValidKarmaEvent } from '../src/karma/events.js'
+import { parseKarmaEvent } from '../src/karma/schema.js'
 import { KARMA_SPREAD, RULE_MIN_KARMA, RULE_REMOVE_BELOW, TELEGRAM_ID_BASE } from './api-common.js'
 import { intFromEnv } from './harness.js'
 
@@ -75,18 +76,21 @@ try {
           ...(process.env.BENCH_RESTART_PAGES ? { restartPages: Number(process.env.BENCH_RESTART_PAGES) } : {}),
         })
   let seq = 0
-  const event = (): KarmaEventRequest => {
+  // Checked before timing: this measures the ledger's storage, not the schema.
+  const event = (): ValidKarmaEvent => {
     const s = seq++
-    return {
-      member: { telegramId: TELEGRAM_ID_BASE + ((s * 7919) % MEMBERS) + 1 },
-      delta: s % 4 === 3 ? -1 : 1,
-      reason: 'bench event',
-      source: 'api',
-      actor: 'bench',
-      idempotencyKey: `bench-ledger-${String(s)}`,
-    }
+    return parseKarmaEvent(
+      {
+        member: { telegramId: TELEGRAM_ID_BASE + ((s * 7919) % MEMBERS) + 1 },
+        delta: s % 4 === 3 ? -1 : 1,
+        reason: 'bench event',
+        idempotencyKey: `bench-ledger-${String(s)}`,
+      },
+      'api',
+      'bench',
+    )
   }
-  const batches: KarmaEventRequest[][] = Array.from({ length: BATCHES }, () => Array.from({ length: BATCH }, event))
+  const batches: ValidKarmaEvent[][] = Array.from({ length: BATCHES }, () => Array.from({ length: BATCH }, event))
   // Bytes this process (both threads) handed to write(2): the WAL frames and the checkpoints' copies.
   const written = (): number => Number(/wchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))?.[1] ?? NaN)
   let t0 = performance.now()

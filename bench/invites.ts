@@ -18,6 +18,7 @@ import { loadConfig } from '../src/config.js'
 import { createLogger } from '../src/log.js'
 import { startWebProcess } from '../src/processes/web.js'
 import { fmtInt, intFromEnv, machine } from './harness.js'
+import { appendKarmaEvent } from '../src/karma/append.js'
 
 const MEMBERS = intFromEnv('BENCH_INVITES', 500, 10, 5000)
 const RATE = intFromEnv('BENCH_RATE', 25, 1, 30)
@@ -123,14 +124,11 @@ async function main(): Promise<void> {
     )
     let key = 0
     for (const id of ids) {
-      await store.karma.append({
-        member: { telegramId: id },
-        delta: 150,
-        reason: 'bench',
-        source: 'admin',
-        actor: 'bench',
-        idempotencyKey: `bench-${String(++key)}`,
-      })
+      await appendKarmaEvent(
+        store,
+        { source: 'admin', actor: 'bench' },
+        { member: { telegramId: id }, delta: 150, reason: 'bench', idempotencyKey: `bench-${String(++key)}` },
+      )
     }
     console.log(`Set-up: ${fmtInt(MEMBERS)} members with 150 karma in ${fmtInt(Date.now() - setupStart)} ms`)
     // Let the emulator's one-second windows empty, so the measurement starts from a quiet Telegram.

@@ -7,16 +7,23 @@ export type MemberRef =
 /** Where a karma event came from. */
 export type KarmaSource = 'admin' | 'api' | 'bot'
 
-/** A karma event as asked for, before it is validated. */
-export interface KarmaEventRequest {
+declare const valid: unique symbol
+
+/**
+ * A karma event whose fields passed the one schema (`parseKarmaEvent` in `schema.ts`, which alone
+ * makes these): the only kind the ledger stores.
+ */
+export interface ValidKarmaEvent {
   readonly member: MemberRef
   readonly delta: number
+  /** Trimmed. */
   readonly reason: string
   readonly source: KarmaSource
   /** Who asked: an admin's Telegram id, an API key's name … */
   readonly actor: string
   /** The caller's key for this event: sending it again returns the first result. */
   readonly idempotencyKey: string
+  readonly [valid]: true
 }
 
 /** A karma event as stored. */
@@ -49,62 +56,23 @@ export type KarmaErrorCode = 'invalid' | 'member_not_found' | 'idempotency_confl
 export class KarmaError extends Error {
   override readonly name = 'KarmaError'
   readonly code: KarmaErrorCode
+  /** The field at fault, as a path within the event (`member.telegramId`); none for the event as a whole. */
   readonly field: string | undefined
+  /** For `invalid`: what is wrong with {@link field}, without its name (`must be a positive integer`). */
+  readonly problem: string | undefined
   /** Position of the event in its batch, when it was one. */
   index: number | undefined
 
-  constructor(code: KarmaErrorCode, message: string, field?: string) {
+  constructor(code: KarmaErrorCode, message: string, field?: string, problem?: string) {
     super(message)
     this.code = code
     this.field = field
+    this.problem = problem
   }
-}
-
-const PRINTABLE_KEY = /^[\x21-\x7e]+$/
-
-/** Checks a request and returns it normalized (reason trimmed), or throws {@link KarmaError}. */
-export function validateKarmaEvent(request: KarmaEventRequest): KarmaEventRequest {
-  const { member, delta } = request
-  if ('telegramId' in member) {
-    if (!Number.isSafeInteger(member.telegramId) || member.telegramId <= 0) {
-      throw new KarmaError('invalid', 'member.telegramId must be a positive integer', 'member.telegramId')
-    }
-  } else if ('externalId' in member) {
-    const id = member.externalId
-    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_EXTERNAL_ID_LENGTH || id.trim() !== id) {
-      throw new KarmaError(
-        'invalid',
-        `member.externalId must be 1 to ${String(MAX_EXTERNAL_ID_LENGTH)} characters without surrounding spaces`,
-        'member.externalId',
-      )
-    }
-  } else if (!Number.isSafeInteger(member.memberId) || member.memberId <= 0) {
-    throw new KarmaError('invalid', 'member id must be a positive integer', 'member')
-  }
-  if (!Number.isSafeInteger(delta) || delta === 0 || Math.abs(delta) > MAX_KARMA_DELTA) {
-    throw new KarmaError(
-      'invalid',
-      `delta must be a non-zero integer from -${String(MAX_KARMA_DELTA)} to ${String(MAX_KARMA_DELTA)}`,
-      'delta',
-    )
-  }
-  const reason = typeof request.reason === 'string' ? request.reason.trim() : ''
-  if (reason.length === 0 || reason.length > MAX_REASON_LENGTH) {
-    throw new KarmaError('invalid', `reason must be 1 to ${String(MAX_REASON_LENGTH)} characters`, 'reason')
-  }
-  const key = request.idempotencyKey
-  if (typeof key !== 'string' || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !PRINTABLE_KEY.test(key)) {
-    throw new KarmaError(
-      'invalid',
-      `idempotencyKey must be 1 to ${String(MAX_IDEMPOTENCY_KEY_LENGTH)} printable ASCII characters without spaces`,
-      'idempotencyKey',
-    )
-  }
-  return { ...request, reason }
 }
 
 /** Fingerprint of what an event asks for, to tell a replay from a different event under the same key. */
-export function karmaRequestHash(request: KarmaEventRequest): string {
+export function karmaRequestHash(request: Pick<ValidKarmaEvent, 'member' | 'delta' | 'reason' | 'source'>): string {
   const ref =
     'telegramId' in request.member
       ? ['t', request.member.telegramId]
@@ -112,4 +80,20 @@ export function karmaRequestHash(request: KarmaEventRequest): string {
         ? ['e', request.member.externalId]
         : ['m', request.member.memberId]
   return hash('sha256', JSON.stringify([ref, request.delta, request.reason, request.source]), 'base64url')
+}
+
+/** A member as a karma event reports them. */
+export interface KarmaMember {
+  readonly id: number
+  readonly telegramId: number | null
+  readonly externalId: string | null
+  readonly karma: number
+}
+
+/** The result of appending one event; a replayed key gives back the first result. */
+export interface KarmaAppendResult {
+  readonly event: KarmaEvent
+  readonly member: KarmaMember
+  /** True when the idempotency key had been used with the same event before. */
+  readonly replayed: boolean
 }

@@ -5,6 +5,7 @@
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import { startTestSite, type TestSite } from '../support/site.js'
+import { appendKarmaEvent } from '../../src/karma/append.js'
 
 const ADMIN_ID = 1001
 const MEMBER_ID = 2002
@@ -592,14 +593,11 @@ describe('members', () => {
     const client = await admin(s)
     for (let i = 1; i <= 120; i++) await addMember(s, 10_000 + i, `Member ${String(i)}`, `user_${String(i)}`)
     await addMember(s, 424_242, 'Grace', 'grace_h', 'Hopper')
-    await s.store.karma.append({
-      member: { externalId: 'site-77' },
-      delta: 5,
-      reason: 'linked',
-      source: 'api',
-      actor: 'test',
-      idempotencyKey: 'k1',
-    })
+    await appendKarmaEvent(
+      s.store,
+      { source: 'api', actor: 'test' },
+      { member: { externalId: 'site-77' }, delta: 5, reason: 'linked', idempotencyKey: 'k1' },
+    )
 
     const rows = (body: string) => [...body.matchAll(/<tr data-member="(\d+)">/g)].map((m) => Number(m[1]))
     const first = await client.page('/admin/members')
@@ -674,14 +672,11 @@ describe('members', () => {
       'x"><svg onload=alert(1)>',
       `"'&${evil}`,
     )
-    await s.store.karma.append({
-      member: { memberId },
-      delta: 100,
-      reason: evil,
-      source: 'api',
-      actor: `<b>api</b>`,
-      idempotencyKey: 'xss-1',
-    })
+    await appendKarmaEvent(
+      s.store,
+      { source: 'admin', actor: `<b>api</b>` },
+      { member: { memberId }, delta: 100, reason: evil, idempotencyKey: 'xss-1' },
+    )
     await s.store.chats.create(evil, evil, now())
     await s.store.apiKeys.create(evil, now())
     for (const path of [
@@ -716,14 +711,11 @@ describe('dashboard', () => {
     for (const [i, k] of karma.entries()) {
       const id = await addMember(s, 20_000 + i, `M${String(i)}`)
       if (k !== 0)
-        await s.store.karma.append({
-          member: { memberId: id },
-          delta: k,
-          reason: 'seed',
-          source: 'api',
-          actor: 'test',
-          idempotencyKey: `seed-${String(i)}`,
-        })
+        await appendKarmaEvent(
+          s.store,
+          { source: 'admin', actor: 'test' },
+          { member: { memberId: id }, delta: k, reason: 'seed', idempotencyKey: `seed-${String(i)}` },
+        )
     }
     const chat = await s.store.chats.create('Inner circle', '', now())
     const on = await s.store.rules.create({ groupId: null, chatId: chat.id, minKarma: 100, removeBelow: 50 }, now())

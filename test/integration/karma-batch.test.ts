@@ -1,15 +1,24 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import type { KarmaAppendResult } from '../../src/db/karma.js'
-import { KarmaError, type KarmaEventRequest, type MemberRef } from '../../src/karma/events.js'
-import { addActiveChat, addMember, brokenChains, queuedJobs, type TestStore, testStores } from '../support/store.js'
+import { type KarmaAppendResult, KarmaError, type MemberRef } from '../../src/karma/events.js'
+import {
+  addActiveChat,
+  addMember,
+  appendEvent,
+  appendEvents,
+  brokenChains,
+  queuedJobs,
+  type TestKarmaEvent,
+  type TestStore,
+  testStores,
+} from '../support/store.js'
 
 // A batch is applied set-based (one lookup for all keys, one update per member, one reconcile per
 // member at the end). These check that its results are still those of the events one by one.
 
 const store = testStores()
 
-const event = (idempotencyKey: string, over: Partial<KarmaEventRequest> = {}): KarmaEventRequest => ({
+const event = (idempotencyKey: string, over: Partial<TestKarmaEvent> = {}): TestKarmaEvent => ({
   member: { telegramId: 1 },
   delta: 10,
   reason: 'answer accepted',
@@ -38,7 +47,7 @@ describe('a karma batch', () => {
   it('replays a key repeated inside it with the first result, counting the event once', async () => {
     const t = store()
     await addMember(t, 1)
-    const results = await t.store.karma.appendBatch([
+    const results = await appendEvents(t.store, [
       event('a'),
       event('b', { delta: 5 }),
       event('a'),
@@ -58,9 +67,9 @@ describe('a karma batch', () => {
   it('refuses, all of it, a key repeated inside it for a different event (409 at the second place)', async () => {
     const t = store()
     await addMember(t, 1)
-    const err = await t.store.karma
-      .appendBatch([event('a'), event('b'), event('a', { delta: 11 })])
-      .catch((e: unknown) => e)
+    const err = await appendEvents(t.store, [event('a'), event('b'), event('a', { delta: 11 })]).catch(
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(KarmaError)
     expect(err).toMatchObject({ code: 'idempotency_conflict', index: 2, field: 'idempotencyKey' })
     expect(eventCount(t)).toBe(0)
@@ -71,9 +80,9 @@ describe('a karma batch', () => {
     const t = store()
     await addMember(t, 1)
     await addMember(t, 2)
-    const first = await t.store.karma.append(event('old-1', { delta: 7 }))
-    const second = await t.store.karma.append(event('old-2', { member: { telegramId: 2 }, delta: 3 }))
-    const results = await t.store.karma.appendBatch([
+    const first = await appendEvent(t.store, event('old-1', { delta: 7 }))
+    const second = await appendEvent(t.store, event('old-2', { member: { telegramId: 2 }, delta: 3 }))
+    const results = await appendEvents(t.store, [
       event('new-1', { delta: 1 }),
       event('old-1', { delta: 7 }),
       event('new-2', { member: { telegramId: 2 }, delta: -5 }),
@@ -93,7 +102,8 @@ describe('a karma batch', () => {
     expect(results.filter((r) => !r.replayed).map((r) => r.event.id)).toEqual([3, 4, 5])
     for (const row of ledger(t)) expect(row.karma).toBe(row.sum)
     // The whole batch again: every result a replay, the same body.
-    const again = await t.store.karma.appendBatch(
+    const again = await appendEvents(
+      t.store,
       results.map((r) =>
         event(r.event.idempotencyKey, { member: { telegramId: r.member.telegramId! }, delta: r.event.delta }),
       ),
@@ -106,11 +116,11 @@ describe('a karma batch', () => {
   it('moves a member named many times by the sum, with each event’s karma after it', async () => {
     const t = store()
     await addMember(t, 1)
-    await t.store.karma.appendBatch([event('ext', { member: { externalId: 'u-9' }, delta: 1 })])
+    await appendEvents(t.store, [event('ext', { member: { externalId: 'u-9' }, delta: 1 })])
     const deltas = Array.from({ length: 500 }, (_, i) => (i % 3 === 2 ? -2 : 3))
     const refs: MemberRef[] = [{ telegramId: 1 }, { externalId: 'u-9' }, { externalId: 'u-new' }]
     const batch = deltas.map((delta, i) => event(`m-${String(i)}`, { member: refs[i % 3]!, delta }))
-    const results = await t.store.karma.appendBatch(batch)
+    const results = await appendEvents(t.store, batch)
     const running = new Map<string, number>([
       ['t1', 0],
       ['eu-9', 1],
@@ -133,8 +143,8 @@ describe('a karma batch', () => {
   it('finds a member by any external id, even one that is not well-formed UTF-16', async () => {
     const t = store()
     const odd = 'u-\ud800'
-    await t.store.karma.append(event('first', { member: { externalId: odd }, delta: 2 }))
-    const results = await t.store.karma.appendBatch([
+    await appendEvent(t.store, event('first', { member: { externalId: odd }, delta: 2 }))
+    const results = await appendEvents(t.store, [
       event('a', { member: { externalId: odd } }),
       event('b', { member: { externalId: 'plain' } }),
       event('c', { member: { externalId: odd }, delta: 1 }),
@@ -153,7 +163,7 @@ describe('a karma batch', () => {
     const chat = await addActiveChat(t)
     await t.store.rules.create({ groupId: null, chatId: chat, minKarma: 100, removeBelow: 50 }, now(t))
     // Cy and Dee are in the chat with 120.
-    await t.store.karma.appendBatch([
+    await appendEvents(t.store, [
       event('seed-cy', { member: { telegramId: 3 }, delta: 120 }),
       event('seed-dee', { member: { telegramId: 4 }, delta: 120 }),
     ])
@@ -163,7 +173,7 @@ describe('a karma batch', () => {
 
     const ups = (who: number, prefix: string, deltas: number[]) =>
       deltas.map((delta, i) => event(`${prefix}-${String(i)}`, { member: { telegramId: who }, delta }))
-    await t.store.karma.appendBatch([
+    await appendEvents(t.store, [
       ...ups(1, 'ada', [60, 60, -100]), // 120 then 20: crossed up and back within the batch
       ...ups(2, 'bob', [60, -30, 80]), // 110 at the end: in
       ...ups(3, 'cy', [-100, 90]), // 20 then 110: fell below remove_below and came back
@@ -217,21 +227,28 @@ describe('a karma batch', () => {
             const chat = await addActiveChat(s)
             await s.store.rules.create({ groupId: null, chatId: chat, minKarma: 40, removeBelow: 10 }, now(s))
             for (const h of history)
-              await s.store.karma.append(event(h.key, { member: h.who, delta: h.delta })).catch((e: unknown) => e)
+              await appendEvent(s.store, event(h.key, { member: h.who, delta: h.delta })).catch((e: unknown) => e)
           }
           const [bulk, oneByOne] = stores
           const requests = batch.map((b) => event(b.key, { member: b.who, delta: b.delta }))
-          const outcome = await bulk.store.karma.appendBatch(requests).catch((e: unknown) => e)
-          // The reference: each event in its own transaction, stopping at the first refusal.
+          const outcome = await appendEvents(bulk.store, requests).catch((e: unknown) => e)
+          // The reference: every event is checked against the schema first (an invalid one refuses
+          // the batch before anything is looked up); then each in its own transaction, stopping at
+          // the first refusal.
           const expected: KarmaAppendResult[] = []
           let refusal: unknown
-          for (const [index, request] of requests.entries()) {
-            try {
-              expected.push(await oneByOne.store.karma.append(request))
-            } catch (err) {
-              refusal = err
-              if (err instanceof KarmaError) err.index = index
-              break
+          const invalid = requests.findIndex((r) => r.delta === 0)
+          if (invalid >= 0) {
+            refusal = Object.assign(new KarmaError('invalid', 'delta', 'delta'), { index: invalid })
+          } else {
+            for (const [index, request] of requests.entries()) {
+              try {
+                expected.push(await appendEvent(oneByOne.store, request))
+              } catch (err) {
+                refusal = err
+                if (err instanceof KarmaError) err.index = index
+                break
+              }
             }
           }
           if (refusal === undefined) {

@@ -1,11 +1,18 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { KarmaError, type KarmaEventRequest } from '../../src/karma/events.js'
-import { addMember, brokenChains, testStores } from '../support/store.js'
+import { KarmaError } from '../../src/karma/events.js'
+import {
+  addMember,
+  appendEvent,
+  appendEvents,
+  brokenChains,
+  type TestKarmaEvent,
+  testStores,
+} from '../support/store.js'
 
 const store = testStores()
 
-const event = (over: Partial<KarmaEventRequest> & Pick<KarmaEventRequest, 'idempotencyKey'>): KarmaEventRequest => ({
+const event = (over: Partial<TestKarmaEvent> & Pick<TestKarmaEvent, 'idempotencyKey'>): TestKarmaEvent => ({
   member: { telegramId: 1 },
   delta: 10,
   reason: 'answer accepted',
@@ -18,7 +25,7 @@ describe('the karma ledger', () => {
   it("appends an event and moves the member's karma in the same transaction", async () => {
     const t = store()
     await addMember(t, 1)
-    const result = await t.store.karma.append(event({ idempotencyKey: 'site-1' }))
+    const result = await appendEvent(t.store, event({ idempotencyKey: 'site-1' }))
     expect(result.replayed).toBe(false)
     expect(result.member).toMatchObject({ telegramId: 1, karma: 10 })
     expect(result.event).toMatchObject({ delta: 10, reason: 'answer accepted', karmaAfter: 10, source: 'api' })
@@ -28,11 +35,11 @@ describe('the karma ledger', () => {
   it('returns the first result for a replayed key, and 409s the same key with another payload', async () => {
     const t = store()
     await addMember(t, 1)
-    const first = await t.store.karma.append(event({ idempotencyKey: 'k' }))
-    await t.store.karma.append(event({ idempotencyKey: 'k2', delta: 5 }))
-    const replay = await t.store.karma.append(event({ idempotencyKey: 'k' }))
+    const first = await appendEvent(t.store, event({ idempotencyKey: 'k' }))
+    await appendEvent(t.store, event({ idempotencyKey: 'k2', delta: 5 }))
+    const replay = await appendEvent(t.store, event({ idempotencyKey: 'k' }))
     expect(replay).toEqual({ ...first, replayed: true })
-    await expect(t.store.karma.append(event({ idempotencyKey: 'k', delta: 11 }))).rejects.toMatchObject({
+    await expect(appendEvent(t.store, event({ idempotencyKey: 'k', delta: 11 }))).rejects.toMatchObject({
       code: 'idempotency_conflict',
     })
     expect((await t.store.members.findByTelegramId(1))?.karma).toBe(15)
@@ -41,11 +48,11 @@ describe('the karma ledger', () => {
   it('refuses an unknown Telegram id, but creates a member for an external id not linked yet', async () => {
     const t = store()
     await expect(
-      t.store.karma.append(event({ idempotencyKey: 'a', member: { telegramId: 99 } })),
+      appendEvent(t.store, event({ idempotencyKey: 'a', member: { telegramId: 99 } })),
     ).rejects.toMatchObject({ code: 'member_not_found' })
-    const result = await t.store.karma.append(event({ idempotencyKey: 'b', member: { externalId: 'u-42' } }))
+    const result = await appendEvent(t.store, event({ idempotencyKey: 'b', member: { externalId: 'u-42' } }))
     expect(result.member).toMatchObject({ telegramId: null, externalId: 'u-42', karma: 10 })
-    const again = await t.store.karma.append(event({ idempotencyKey: 'c', member: { externalId: 'u-42' }, delta: -2 }))
+    const again = await appendEvent(t.store, event({ idempotencyKey: 'c', member: { externalId: 'u-42' }, delta: -2 }))
     expect(again.member).toMatchObject({ id: result.member.id, karma: 8 })
   })
 
@@ -61,7 +68,7 @@ describe('the karma ledger', () => {
   ] as const)('refuses %s with a clear error and changes nothing', async (_name, over, field) => {
     const t = store()
     await addMember(t, 1)
-    const err = await t.store.karma.append(event({ idempotencyKey: 'x', ...over })).catch((e: unknown) => e)
+    const err = await appendEvent(t.store, event({ idempotencyKey: 'x', ...over })).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(KarmaError)
     expect(err).toMatchObject({ code: 'invalid', field })
     expect(t.db.prepare('SELECT count(*) AS n FROM karma_events').get()).toEqual({ n: 0 })
@@ -70,12 +77,13 @@ describe('the karma ledger', () => {
   it('applies a batch all or nothing, naming the index of the refused event', async () => {
     const t = store()
     await addMember(t, 1)
-    const err = await t.store.karma
-      .appendBatch([event({ idempotencyKey: 'b1' }), event({ idempotencyKey: 'b2', member: { telegramId: 404 } })])
-      .catch((e: unknown) => e)
+    const err = await appendEvents(t.store, [
+      event({ idempotencyKey: 'b1' }),
+      event({ idempotencyKey: 'b2', member: { telegramId: 404 } }),
+    ]).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'member_not_found', index: 1 })
     expect((await t.store.members.findByTelegramId(1))?.karma).toBe(0)
-    const ok = await t.store.karma.appendBatch([
+    const ok = await appendEvents(t.store, [
       event({ idempotencyKey: 'b1' }),
       event({ idempotencyKey: 'b2', delta: -3 }),
     ])
@@ -112,9 +120,10 @@ describe('the karma ledger', () => {
         for (const o of ops) {
           try {
             if (o.kind === 'one')
-              await t.store.karma.append(event({ member: o.who, delta: o.delta, idempotencyKey: o.key }))
+              await appendEvent(t.store, event({ member: o.who, delta: o.delta, idempotencyKey: o.key }))
             else
-              await t.store.karma.appendBatch(
+              await appendEvents(
+                t.store,
                 o.items.map((i) => event({ member: { telegramId: i.who }, delta: i.delta, idempotencyKey: i.key })),
               )
           } catch (err) {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { saveRule } from '../../src/access/save-rule.js'
 import type { TelegramEmulator } from '../../src/sandbox/emulator.js'
 import { eventually, freePort, startTestWebProcess, type TestWebProcess } from '../support/web-process.js'
+import { appendKarmaEvent } from '../../src/karma/append.js'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
@@ -23,14 +24,11 @@ async function sandbox(): Promise<TestWebProcess & { tg: TelegramEmulator }> {
 
 let key = 0
 async function karma(web: TestWebProcess, telegramId: number, delta: number): Promise<void> {
-  await web.store.karma.append({
-    member: { telegramId },
-    delta,
-    reason: 'test',
-    source: 'admin',
-    actor: 'test',
-    idempotencyKey: `flow-${String(++key)}`,
-  })
+  await appendKarmaEvent(
+    web.store,
+    { source: 'admin', actor: 'test' },
+    { member: { telegramId }, delta, reason: 'test', idempotencyKey: `flow-${String(++key)}` },
+  )
   web.botJobs.poke()
 }
 

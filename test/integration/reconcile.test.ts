@@ -1,19 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { addActiveChat, addMember, queuedJobs, type TestStore, testStores } from '../support/store.js'
+import { appendKarmaEvent } from '../../src/karma/append.js'
 
 const store = testStores()
 
 let key = 0
 async function karma(t: TestStore, telegramId: number, delta: number): Promise<number> {
   return (
-    await t.store.karma.append({
-      member: { telegramId },
-      delta,
-      reason: 'test',
-      source: 'admin',
-      actor: 'test',
-      idempotencyKey: `k${String(++key)}`,
-    })
+    await appendKarmaEvent(
+      t.store,
+      { source: 'admin', actor: 'test' },
+      { member: { telegramId }, delta, reason: 'test', idempotencyKey: `k${String(++key)}` },
+    )
   ).member.karma
 }
 const now = (t: TestStore) => Math.floor(t.now() / 1000)

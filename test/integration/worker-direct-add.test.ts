@@ -12,6 +12,7 @@ import { MtcuteAccount } from '../../src/worker/mtcute-account.js'
 import { botApiChannelId } from '../../src/worker/ops/channel-id.js'
 import { emulateChats, megagroup, rpcError, stubClient, updatesWith } from '../support/mtcute-stub.js'
 import { addActiveChat, queuedJobs, type TestStore, testStores } from '../support/store.js'
+import { appendKarmaEvent } from '../../src/karma/append.js'
 
 const logger = pino({ level: 'silent' })
 const newStore = testStores()
@@ -39,14 +40,11 @@ async function adaBecomesEligible(t: TestStore, directAdd: boolean): Promise<{ m
     { telegramId: ADA.id, firstName: 'Ada', lastName: null, username: 'ada_k' },
     Math.floor(t.now() / 1000),
   )
-  await t.store.karma.append({
-    member: { telegramId: ADA.id },
-    delta: 120,
-    reason: 'test',
-    source: 'admin',
-    actor: 'test',
-    idempotencyKey: `direct-add-${String(++key)}`,
-  })
+  await appendKarmaEvent(
+    t.store,
+    { source: 'admin', actor: 'test' },
+    { member: { telegramId: ADA.id }, delta: 120, reason: 'test', idempotencyKey: `direct-add-${String(++key)}` },
+  )
   const bot = new JobRunner({
     owner: 'bot',
     jobs: t.store.jobs,

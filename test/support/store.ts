@@ -1,4 +1,6 @@
 import { afterEach } from 'vitest'
+import { appendKarmaEvent, appendKarmaEvents } from '../../src/karma/append.js'
+import type { KarmaAppendResult, KarmaSource, MemberRef } from '../../src/karma/events.js'
 import { join } from 'node:path'
 import type { SqliteDatabase } from '../../src/db/open.js'
 import { openDatabase } from '../../src/db/open.js'
@@ -108,4 +110,32 @@ export function brokenChains(db: SqliteDatabase): number[] {
     )
     .pluck()
     .all()
+}
+
+/** A karma event as tests write it: its fields and its origin together. */
+export interface TestKarmaEvent {
+  readonly member: MemberRef
+  readonly delta: number
+  readonly reason: string
+  readonly source: KarmaSource
+  readonly actor: string
+  readonly idempotencyKey: string
+}
+
+const fieldsOf = (e: TestKarmaEvent) => ({
+  member: e.member,
+  delta: e.delta,
+  reason: e.reason,
+  idempotencyKey: e.idempotencyKey,
+})
+
+/** Appends one event through the ledger's one way in (checked, then stored). */
+export function appendEvent(store: Store, event: TestKarmaEvent): Promise<KarmaAppendResult> {
+  return appendKarmaEvent(store, { source: event.source, actor: event.actor }, fieldsOf(event))
+}
+
+/** Appends a batch through the ledger's one way in; the origin is the first event's. */
+export function appendEvents(store: Store, events: readonly TestKarmaEvent[]): Promise<KarmaAppendResult[]> {
+  const origin = events[0] ?? { source: 'api' as const, actor: 'test' }
+  return appendKarmaEvents(store, { source: origin.source, actor: origin.actor }, events.map(fieldsOf))
 }

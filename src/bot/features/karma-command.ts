@@ -1,4 +1,5 @@
 import { Composer } from 'grammy'
+import { appendKarmaEvent } from '../../karma/append.js'
 import { KarmaError } from '../../karma/events.js'
 import type { BotContext, BotDeps } from '../context.js'
 import { adminOnly } from './admin-only.js'
@@ -36,14 +37,16 @@ export function karmaCommandFeature(deps: BotDeps): Composer<BotContext> {
       return
     }
     try {
-      const result = await deps.store.karma.append({
-        member: { telegramId },
-        delta: Number(delta),
-        reason: reason ?? '',
-        source: 'bot',
-        actor: `admin:${String(ctx.from?.id ?? 0)}`,
-        idempotencyKey: `bot:${String(ctx.chat.id)}:${String(ctx.msg.message_id)}`,
-      })
+      const result = await appendKarmaEvent(
+        deps.store,
+        { source: 'bot', actor: `admin:${String(ctx.from?.id ?? 0)}` },
+        {
+          member: { telegramId },
+          delta: Number(delta),
+          reason: reason ?? '',
+          idempotencyKey: `bot:${String(ctx.chat.id)}:${String(ctx.msg.message_id)}`,
+        },
+      )
       await ctx.reply(`Karma ${delta ?? ''} for ${target ?? 'the member'}: now ${String(result.member.karma)}.`)
     } catch (err) {
       if (!(err instanceof KarmaError)) throw err

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { type Request, type Response, Router } from 'express'
 import { setMemberGroups, UnknownGroupError } from '../../access/set-member-groups.js'
 import type { Member } from '../../db/members.js'
+import { appendKarmaEvent } from '../../karma/append.js'
 import { KarmaError } from '../../karma/events.js'
 import { HttpError } from '../errors.js'
 import type { FieldErrors } from '../views/admin/form.js'
@@ -154,14 +155,11 @@ export function memberRoutes(context: AdminContext, render: Render): Router {
         throw new FormError('The form was incomplete. Check the values and submit it again.', 'idempotencyKey')
       const delta = parseInteger(values.delta)
       if (delta === undefined) throw new FormError('The change must be a whole number, like +10 or -2.', 'delta')
-      const result = await store.karma.append({
-        member: { memberId: member.id },
-        delta,
-        reason: values.reason,
-        source: 'admin',
-        actor: admin.actor,
-        idempotencyKey: values.idempotencyKey,
-      })
+      const result = await appendKarmaEvent(
+        store,
+        { source: 'admin', actor: admin.actor },
+        { member: { memberId: member.id }, delta, reason: values.reason, idempotencyKey: values.idempotencyKey },
+      )
       if (!result.replayed)
         context.logger.info({ memberId: member.id, delta, actor: admin.actor }, 'admin adjusted karma')
       res.redirect(303, `/admin/members/${String(member.id)}?done=${result.replayed ? 'karma-again' : 'karma'}`)

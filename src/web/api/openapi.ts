@@ -1,11 +1,6 @@
 import { z } from 'zod'
-import {
-  groupsBodySchema,
-  karmaBatchSchema,
-  karmaEventSchema,
-  linkTokenBodySchema,
-  MAX_BATCH_EVENTS,
-} from './schemas/requests.js'
+import { karmaBatchSchema, karmaEventSchema, MAX_BATCH_EVENTS } from '../../karma/schema.js'
+import { groupsBodySchema, linkTokenBodySchema } from './schemas/requests.js'
 import {
   errorJson,
   karmaBatchResultJson,

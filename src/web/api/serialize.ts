@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import type { KarmaAppendResult } from '../../db/karma.js'
+import type { KarmaAppendResult } from '../../karma/events.js'
 import type { Member } from '../../db/members.js'
 import type { Store } from '../../db/store.js'
 import type { KarmaEventResultJson, MemberJson } from './schemas/responses.js'

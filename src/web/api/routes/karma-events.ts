@@ -1,22 +1,14 @@
 import { Router } from 'express'
 import type { Logger } from 'pino'
-import type { z } from 'zod'
 import type { Store } from '../../../db/store.js'
-import { KarmaError, type KarmaEventRequest, type MemberRef } from '../../../karma/events.js'
+import { appendKarmaEvent, appendKarmaEvents } from '../../../karma/append.js'
+import { KarmaError } from '../../../karma/events.js'
+import { karmaBatchEnvelopeSchema, MAX_BATCH_EVENTS } from '../../../karma/schema.js'
 import { type FastRoute } from '../../fast-lane.js'
 import { isPlainJson, readPlainJson } from '../../plain-json.js'
 import { apiKeyOf, authenticateApiKey } from '../auth.js'
 import { answerApiError, ApiError } from '../errors.js'
 import type { ApiRateLimit } from '../rate-limit.js'
-import {
-  type KarmaEventBody,
-  karmaBatchSchema,
-  karmaEventSchema,
-  MAX_BATCH_EVENTS,
-  type memberRefSchema,
-  quickKarmaBatch,
-  quickKarmaEvent,
-} from '../schemas/requests.js'
 import { karmaResultJson, sendJson } from '../serialize.js'
 import { parseOr400 } from '../validate.js'
 import { applySecurityHeaders, type SecurityHeaderList } from '../../security-headers.js'
@@ -27,17 +19,17 @@ const STATUS = { invalid: 400, member_not_found: 404, idempotency_conflict: 409 
 function fromKarmaError(err: KarmaError, batch: boolean): ApiError {
   const at = batch && err.index !== undefined ? `events[${String(err.index)}]` : undefined
   const field = at === undefined ? err.field : err.field === undefined ? at : `${at}.${err.field}`
-  const message = at === undefined ? err.message : `${at}: ${err.message}`
+  // An invalid field reads as the schema says it: `events[3].delta must be …`.
+  const message =
+    err.problem !== undefined
+      ? `${field ?? 'The body'} ${err.problem}`
+      : at === undefined
+        ? err.message
+        : `${at}: ${err.message}`
   return new ApiError(STATUS[err.code], err.code, message.endsWith('.') ? message : `${message}.`, {
     field,
     index: batch ? err.index : undefined,
   })
-}
-
-function toMemberRef(ref: z.output<typeof memberRefSchema>): MemberRef {
-  if (ref.telegramId !== undefined) return { telegramId: ref.telegramId }
-  if (ref.externalId !== undefined) return { externalId: ref.externalId }
-  throw new Error('the schema lets exactly one of telegramId and externalId through')
 }
 
 /** True when the body asks for a batch: an object with `events`. */
@@ -51,19 +43,12 @@ function isBatch(body: unknown): body is { events: unknown } {
  * when any event is new. Source `api`; the actor is the API key's name. Refusals are thrown as
  * `ApiError`s.
  */
-async function appendKarmaEvents(
+async function appendFromBody(
   store: Store,
   actor: string,
   body: unknown,
 ): Promise<{ readonly status: 200 | 201; readonly json: unknown }> {
-  const toRequest = (event: KarmaEventBody): KarmaEventRequest => ({
-    member: toMemberRef(event.member),
-    delta: event.delta,
-    reason: event.reason,
-    idempotencyKey: event.idempotencyKey,
-    source: 'api',
-    actor,
-  })
+  const origin = { source: 'api', actor } as const
   try {
     if (isBatch(body)) {
       // Counted before each event is checked, so an oversized batch is 413 whatever it holds.
@@ -75,14 +60,13 @@ async function appendKarmaEvents(
           { field: 'events' },
         )
       }
-      const events = quickKarmaBatch(body) ?? parseOr400(karmaBatchSchema, body).events
-      const results = await store.karma.appendBatch(events.map(toRequest))
+      const results = await appendKarmaEvents(store, origin, parseOr400(karmaBatchEnvelopeSchema, body).events)
       return {
         status: results.some((r) => !r.replayed) ? 201 : 200,
         json: { results: results.map((r) => ({ ...karmaResultJson(r), replayed: r.replayed })) },
       }
     }
-    const result = await store.karma.append(toRequest(quickKarmaEvent(body) ?? parseOr400(karmaEventSchema, body)))
+    const result = await appendKarmaEvent(store, origin, body)
     return { status: result.replayed ? 200 : 201, json: karmaResultJson(result) }
   } catch (err) {
     if (err instanceof KarmaError) throw fromKarmaError(err, isBatch(body))
@@ -90,11 +74,11 @@ async function appendKarmaEvents(
   }
 }
 
-/** `POST /karma-events` in the API's Express router (see {@link appendKarmaEvents}). */
+/** `POST /karma-events` in the API's Express router (see {@link appendFromBody}). */
 export function karmaEventRoutes(store: Store): Router {
   const router = Router()
   router.post('/karma-events', async (req, res) => {
-    const { status, json } = await appendKarmaEvents(store, apiKeyOf(res.locals).name, req.body)
+    const { status, json } = await appendFromBody(store, apiKeyOf(res.locals).name, req.body)
     sendJson(res, status, json)
   })
   return router
@@ -138,7 +122,7 @@ export function karmaEventsRoute(deps: KarmaEventsRouteDeps): FastRoute {
         const body = await readPlainJson(req, { strict: true })
         // The client went away before sending all of it: nobody to answer.
         if (body === undefined) return true
-        const { status, json } = await appendKarmaEvents(store, key.name, body)
+        const { status, json } = await appendFromBody(store, key.name, body)
         sendJson(res, status, json)
       } catch (error) {
         if (res.headersSent) throw error
