@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pino } from 'pino'
-import { migrate } from '../src/db/migrate.js'
-import { openDatabase } from '../src/db/open.js'
-import { createStore } from '../src/db/store.js'
+import { migrate } from '../src/db/sqlite/migrate.js'
+import { openDatabase } from '../src/db/sqlite/open.js'
+import { createSqliteStore } from '../src/db/sqlite/store.js'
 import type { ValidKarmaEvent } from '../src/karma/events.js'
 import { parseKarmaEvent } from '../src/karma/schema.js'
 import { KARMA_SPREAD, RULE_MIN_KARMA, RULE_REMOVE_BELOW, TELEGRAM_ID_BASE } from './api-common.js'
@@ -66,12 +66,12 @@ try {
   setup.close()
   const db = openDatabase(path)
   for (const pragma of (process.env.BENCH_PRAGMAS ?? '').split(';').filter((p) => p.trim() !== '')) db.pragma(pragma)
-  const store = createStore(db)
+  const store = createSqliteStore(db)
   // As the web process runs it: WAL checkpoints in a thread (BENCH_CHECKPOINTER=0: on commit, SQLite's default).
   const checkpointer =
     process.env.BENCH_CHECKPOINTER === '0'
       ? undefined
-      : store.checkpointInBackground({
+      : store.startUpkeep({
           logger: pino({ level: 'silent' }),
           ...(process.env.BENCH_RESTART_PAGES ? { restartPages: Number(process.env.BENCH_RESTART_PAGES) } : {}),
         })
@@ -119,7 +119,7 @@ try {
   }
   if (checkpointer) console.log(`checkpoints: ${JSON.stringify(checkpointer.stats())}`)
   await checkpointer?.stop()
-  store.close()
+  await store.close()
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }

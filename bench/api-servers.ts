@@ -5,7 +5,7 @@
  * Usage (by `api.ts`, via `child_process.fork`): `api-servers.ts api-bare|api-site`.
  *
  * `api-site` is the real site, `createApp(...)` as `src/processes/web.ts` builds it, over a fresh
- * SQLite file (`openStore`, production pragmas, WAL checkpoints in a thread as the web process
+ * SQLite file (`openSqliteStore`, production pragmas, WAL checkpoints in a thread as the web process
  * runs them) in a temp folder removed afterwards. Before
  * listening it seeds BENCH_API_MEMBERS members with Telegram ids (karma `i % 200`), an active
  * chat with a rule (min 100, remove below 50) whose members are already in the chat, and
@@ -17,10 +17,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import express from 'express'
 import { loadConfig } from '../src/config.js'
-import type { GroupCommitStats } from '../src/db/group-commit.js'
-import { migrate } from '../src/db/migrate.js'
-import { openDatabase, type SqliteDatabase } from '../src/db/open.js'
-import { openStore, type Store } from '../src/db/store.js'
+import type { GroupCommitStats } from '../src/db/sqlite/group-commit.js'
+import { migrate } from '../src/db/sqlite/migrate.js'
+import { openDatabase, type SqliteDatabase } from '../src/db/sqlite/open.js'
+import { openSqliteStore, type SqliteStore } from '../src/db/sqlite/store.js'
 import { createLogger } from '../src/log.js'
 import { createApp } from '../src/web/app.js'
 import {
@@ -118,7 +118,7 @@ function ledgerReport(db: SqliteDatabase, writes: GroupCommitStats): LedgerRepor
 /** The real site over a seeded SQLite file, with the API keys the parent will rotate through. */
 async function buildSite(): Promise<Built> {
   const dir = mkdtempSync(join(tmpdir(), 'karmagate-bench-api-'))
-  let store: Store | undefined
+  let store: SqliteStore | undefined
   let reader: SqliteDatabase | undefined
   try {
     const config = loadConfig({
@@ -139,7 +139,7 @@ async function buildSite(): Promise<Built> {
     } finally {
       setup.close()
     }
-    const opened = openStore(config.databasePath).store
+    const opened = openSqliteStore(config.databasePath).store
     store = opened
     reader = openDatabase(config.databasePath)
     const now = Math.floor(Date.now() / 1000)
@@ -148,14 +148,14 @@ async function buildSite(): Promise<Built> {
     const logger = createLogger(config)
     const app = createApp({ config, botUsername: config.botUsername ?? BENCH_BOT_USERNAME, store: opened, logger })
     // As the web process runs it (src/processes/web.ts): checkpoints off the event loop.
-    const checkpointer = opened.checkpointInBackground({ logger })
+    const checkpointer = opened.startUpkeep({ logger })
     const db = reader
     return {
       app,
       dispose: async () => {
         await checkpointer.stop()
         db.close()
-        opened.close()
+        await opened.close()
         rmSync(dir, { recursive: true, force: true })
       },
       onMessage: (message, send) => {
@@ -169,7 +169,7 @@ async function buildSite(): Promise<Built> {
     }
   } catch (error) {
     reader?.close()
-    store?.close()
+    await store?.close()
     rmSync(dir, { recursive: true, force: true })
     throw error
   }

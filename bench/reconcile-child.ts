@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   if (dbPath === undefined || ruleIdRaw === undefined || chatIdRaw === undefined || minKarmaRaw === undefined) {
     throw new Error('usage: reconcile-child.ts <dbPath> <ruleId> <chatId> <minKarma>')
   }
-  const { store } = openStore(dbPath)
+  const { store } = await openStore({ databasePath: dbPath })
   try {
     // Let startup garbage settle, so "before" is the process at rest with the store open.
     await new Promise((resolve) => setTimeout(resolve, 50))
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     }
     process.send(report)
   } finally {
-    store.close()
+    await store.close()
   }
   process.disconnect()
 }

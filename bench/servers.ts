@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import express from 'express'
 import { loadConfig } from '../src/config.js'
-import { openStore, type Store } from '../src/db/store.js'
+import { openSqliteStore, type SqliteStore } from '../src/db/sqlite/store.js'
 import { createLogger } from '../src/log.js'
 import { createApp } from '../src/web/app.js'
 import {
@@ -74,7 +74,7 @@ function buildBareRedirect(): Built {
  */
 function buildRoute(inMemory: boolean): Built {
   const dir = mkdtempSync(join(tmpdir(), 'karmagate-bench-'))
-  let store: Store | undefined
+  let store: SqliteStore | undefined
   try {
     const config = loadConfig({
       NODE_ENV: 'test',
@@ -87,12 +87,12 @@ function buildRoute(inMemory: boolean): Built {
       LOGIN_RATE_LIMIT_PER_MINUTE: '0',
       LOG_LEVEL: 'silent',
     })
-    store = openStore(inMemory ? ':memory:' : config.databasePath).store
+    store = openSqliteStore(inMemory ? ':memory:' : config.databasePath).store
     const logger = createLogger(config)
     const app = createApp({ config, botUsername: config.botUsername ?? BENCH_BOT_USERNAME, store, logger })
     const opened = store
     // As the web process runs it (src/processes/web.ts): checkpoints off the event loop.
-    const checkpointer = opened.checkpointInBackground({ logger })
+    const checkpointer = opened.startUpkeep({ logger })
     return {
       app,
       dispose: async () => {
@@ -100,12 +100,12 @@ function buildRoute(inMemory: boolean): Built {
           `group commit ${JSON.stringify(opened.writes.stats())} checkpoints ${JSON.stringify(checkpointer.stats())}\n`,
         )
         await checkpointer.stop()
-        opened.close()
+        await opened.close()
         rmSync(dir, { recursive: true, force: true })
       },
     }
   } catch (error) {
-    store?.close()
+    void store?.close()
     rmSync(dir, { recursive: true, force: true })
     throw error
   }

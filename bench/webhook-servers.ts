@@ -28,7 +28,7 @@ import { createBot } from '../src/bot/bot.js'
 import { loginKeyboard } from '../src/bot/login-button.js'
 import { webhookRoutes } from '../src/bot/webhook.js'
 import { type Config, loadConfig } from '../src/config.js'
-import { openStore, type Store } from '../src/db/store.js'
+import { openSqliteStore, type SqliteStore } from '../src/db/sqlite/store.js'
 import { createLogger } from '../src/log.js'
 import { createApp } from '../src/web/app.js'
 import { type Built, runServerChild } from './child.js'
@@ -232,11 +232,11 @@ interface SiteOptions {
  */
 async function buildSite(options: SiteOptions): Promise<Built> {
   const dir = mkdtempSync(join(tmpdir(), 'karmagate-bench-webhook-'))
-  let store: Store | undefined
+  let store: SqliteStore | undefined
   try {
     const config = benchConfig(join(dir, 'karmagate.db'), await closedPort())
     const inMemory = options.inMemory === true
-    store = openStore(inMemory ? ':memory:' : config.databasePath).store
+    store = openSqliteStore(inMemory ? ':memory:' : config.databasePath).store
     const logger = createLogger(config)
     let probed: WebhookReport['probe'] = { connections: 0, failures: 0 }
     let webhook: RequestHandler
@@ -273,7 +273,7 @@ async function buildSite(options: SiteOptions): Promise<Built> {
     const opened = store
     const databaseFile = inMemory || options.siteReply === true ? undefined : config.databasePath
     // As the web process runs it (src/processes/web.ts): WAL checkpoints in a thread of their own.
-    const checkpointer = inMemory ? undefined : opened.checkpointInBackground({ logger })
+    const checkpointer = inMemory ? undefined : opened.startUpkeep({ logger })
     return {
       app,
       onMessage: (message, send) => {
@@ -307,12 +307,12 @@ async function buildSite(options: SiteOptions): Promise<Built> {
       },
       dispose: async () => {
         await checkpointer?.stop()
-        opened.close()
+        await opened.close()
         rmSync(dir, { recursive: true, force: true })
       },
     }
   } catch (error) {
-    store?.close()
+    await store?.close()
     rmSync(dir, { recursive: true, force: true })
     throw error
   }

@@ -3,8 +3,8 @@ import { config as loadDotenv } from 'dotenv'
 import type { Logger } from 'pino'
 import { auditEntry } from './audit.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
-import { migrate } from './db/migrate.js'
-import { openDatabase } from './db/open.js'
+import { migrate } from './db/sqlite/migrate.js'
+import { openDatabase } from './db/sqlite/open.js'
 import { openStore, type Store } from './db/store.js'
 import { createLogger } from './log.js'
 import { catchShutdownSignals } from './processes/shutdown.js'
@@ -117,7 +117,7 @@ function apiKeyNameProblem(args: readonly string[]): string | undefined {
 
 /** Creates an API key; prints the key alone on stdout (so `KEY=$(…)` works) and a note on stderr. */
 async function runApiKeyCreate(config: Config, name: string): Promise<void> {
-  const { store } = openStore(config.databasePath)
+  const { store } = await openStore({ databasePath: config.databasePath })
   try {
     const now = Math.floor(Date.now() / 1000)
     const { key, secret } = await store.apiKeys.create(name, now)
@@ -130,7 +130,7 @@ async function runApiKeyCreate(config: Config, name: string): Promise<void> {
       `Created API key #${String(key.id)} "${key.name}". It is shown only this once: store it now, and send it as "Authorization: Bearer <key>".\n`,
     )
   } finally {
-    store.close()
+    await store.close()
   }
 }
 

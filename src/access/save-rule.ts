@@ -41,9 +41,9 @@ export async function saveRule(
       after: rule,
     }),
   )
-  const report = await store.access.reconcile({ kind: 'chat', chatId: rule.chatId }, params.now)
+  const report = await store.reconcile.run({ kind: 'chat', chatId: rule.chatId }, params.now)
   if (before && before.chatId !== rule.chatId)
-    await store.access.reconcile({ kind: 'chat', chatId: before.chatId }, params.now)
+    await store.reconcile.run({ kind: 'chat', chatId: before.chatId }, params.now)
   // Direct add just turned on: members already waiting with only the link get the add too.
   const wasDirect = before?.directAdd === true && before.enabled && before.chatId === rule.chatId
   const directAddsQueued =

@@ -27,7 +27,7 @@ export async function setMemberGroups(
   })
   const seconds = Math.floor(params.now / 1000)
   const before = (await store.groups.ofMember(params.memberId)).map((g) => g.slug)
-  store.groups.setMemberGroupsSync(params.memberId, ids)
+  await store.groups.setMemberGroups(params.memberId, ids)
   await store.audit.record(
     auditEntry(seconds, params.actor, {
       action: 'member.groups',
@@ -36,6 +36,6 @@ export async function setMemberGroups(
       after: unique.sort(),
     }),
   )
-  await store.access.reconcile({ kind: 'members', memberIds: [params.memberId] }, params.now)
+  await store.reconcile.run({ kind: 'members', memberIds: [params.memberId] }, params.now)
   return unique
 }

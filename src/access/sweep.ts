@@ -13,7 +13,7 @@ export function startReconcileSweep(
   onQueued?: () => void,
 ): () => void {
   const sweep = async () => {
-    const report = await store.access.reconcile({ kind: 'all' }, Date.now())
+    const report = await store.reconcile.run({ kind: 'all' }, Date.now())
     const queued = report.chatsToCreate + report.invitesQueued + report.removalsQueued
     if (queued + report.withdrawn > 0) {
       logger.info({ ...report }, 'reconcile sweep queued work')

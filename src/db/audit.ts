@@ -1,5 +1,4 @@
 import type { NewAuditEntry } from '../audit.js'
-import type { SqliteDatabase } from './open.js'
 
 /** One line of the audit log as stored: who did what to what, and when (see `auditEntry`). */
 export interface AuditEntry {
@@ -13,32 +12,9 @@ export interface AuditEntry {
 }
 
 /** The audit log: append and read, never edit. */
-export class AuditRepository {
-  private readonly s
-
-  constructor(db: SqliteDatabase) {
-    this.s = {
-      insert: db.prepare<[{ at: number; actor: string; action: string; subject: string; details: string }]>(
-        'INSERT INTO audit_log (at, actor, action, subject, details) VALUES (@at, @actor, @action, @subject, @details)',
-      ),
-      recent: db.prepare<
-        [number],
-        { id: number; at: number; actor: string; action: string; subject: string; details: string }
-      >('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?'),
-    }
-  }
-
+export interface AuditRepository {
   /** Appends a line built by `auditEntry`. */
-  async record(entry: NewAuditEntry): Promise<void> {
-    this.recordSync(entry)
-  }
+  record(entry: NewAuditEntry): Promise<void>
 
-  /** @internal for use inside another repository's transaction */
-  recordSync(entry: NewAuditEntry): void {
-    this.s.insert.run({ ...entry, details: JSON.stringify(entry.details) })
-  }
-
-  async recent(limit: number): Promise<AuditEntry[]> {
-    return this.s.recent.all(limit).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }))
-  }
+  recent(limit: number): Promise<AuditEntry[]>
 }

@@ -1,5 +1,3 @@
-import type { SqliteDatabase } from './open.js'
-
 /** One run of the login canary, as recorded (times in Unix seconds). */
 export interface CanaryResult {
   /** True when the whole chain worked: bot, button, URL-auth, site session. */
@@ -11,39 +9,10 @@ export interface CanaryResult {
   readonly durationMs: number
 }
 
-interface Row {
-  ok: number | null
-  checked_at: number | null
-  error: string | null
-  duration_ms: number | null
-}
-
 /** The login canary's single result row (`canary_state`): the last run overwrites it. */
-export class CanaryRepository {
-  private readonly s
-
-  constructor(db: SqliteDatabase) {
-    this.s = {
-      read: db.prepare<[], Row>('SELECT ok, checked_at, error, duration_ms FROM canary_state WHERE id = 1'),
-      record: db.prepare<[{ ok: number; checkedAt: number; error: string | null; durationMs: number }]>(
-        'UPDATE canary_state SET ok = @ok, checked_at = @checkedAt, error = @error, duration_ms = @durationMs WHERE id = 1',
-      ),
-    }
-  }
-
+export interface CanaryRepository {
   /** The last result, or undefined before the first run. */
-  async last(): Promise<CanaryResult | undefined> {
-    const r = this.s.read.get()
-    if (r?.ok == null || r.checked_at === null) return undefined
-    return { ok: r.ok === 1, checkedAt: r.checked_at, error: r.error, durationMs: r.duration_ms ?? 0 }
-  }
+  last(): Promise<CanaryResult | undefined>
 
-  async record(result: CanaryResult): Promise<void> {
-    this.s.record.run({
-      ok: result.ok ? 1 : 0,
-      checkedAt: result.checkedAt,
-      error: result.ok ? null : result.error,
-      durationMs: Math.round(result.durationMs),
-    })
-  }
+  record(result: CanaryResult): Promise<void>
 }

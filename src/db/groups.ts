@@ -1,5 +1,3 @@
-import type { SqliteDatabase } from './open.js'
-
 /** A group of the site's taxonomy (webmasters, clients, …). */
 export interface Group {
   readonly id: number
@@ -8,53 +6,15 @@ export interface Group {
 }
 
 /** Groups and who belongs to them. */
-export class GroupRepository {
-  private readonly s
-  private readonly replaceMemberGroups
+export interface GroupRepository {
+  list(): Promise<Group[]>
 
-  constructor(db: SqliteDatabase) {
-    this.s = {
-      all: db.prepare<[], Group>('SELECT id, slug, name FROM groups ORDER BY name'),
-      bySlug: db.prepare<[string], Group>('SELECT id, slug, name FROM groups WHERE slug = ?'),
-      insert: db.prepare<[{ slug: string; name: string; now: number }], Group>(
-        'INSERT INTO groups (slug, name, created_at) VALUES (@slug, @name, @now) RETURNING id, slug, name',
-      ),
-      ofMember: db.prepare<[number], Group>(
-        'SELECT g.id, g.slug, g.name FROM groups g JOIN user_groups ug ON ug.group_id = g.id WHERE ug.user_id = ? ORDER BY g.slug',
-      ),
-      clear: db.prepare<[number]>('DELETE FROM user_groups WHERE user_id = ?'),
-      add: db.prepare<[number, number]>('INSERT OR IGNORE INTO user_groups (user_id, group_id) VALUES (?, ?)'),
-    }
-    this.replaceMemberGroups = db.transaction((memberId: number, groupIds: readonly number[]) => {
-      this.s.clear.run(memberId)
-      for (const id of groupIds) this.s.add.run(memberId, id)
-    })
-  }
+  findBySlug(slug: string): Promise<Group | undefined>
 
-  async list(): Promise<Group[]> {
-    return this.s.all.all()
-  }
+  create(slug: string, name: string, now: number): Promise<Group>
 
-  async findBySlug(slug: string): Promise<Group | undefined> {
-    return this.s.bySlug.get(slug)
-  }
+  ofMember(memberId: number): Promise<Group[]>
 
-  async create(slug: string, name: string, now: number): Promise<Group> {
-    const group = this.s.insert.get({ slug, name, now })
-    if (!group) throw new Error('insert returned no row')
-    return group
-  }
-
-  async ofMember(memberId: number): Promise<Group[]> {
-    return this.s.ofMember.all(memberId)
-  }
-
-  /**
-   * Sets a member's groups to exactly `groupIds`. Synchronous core so a caller can reconcile
-   * the member in the same transaction.
-   * @internal
-   */
-  setMemberGroupsSync(memberId: number, groupIds: readonly number[]): void {
-    this.replaceMemberGroups(memberId, groupIds)
-  }
+  /** Sets a member's groups to exactly `groupIds`, in one transaction. */
+  setMemberGroups(memberId: number, groupIds: readonly number[]): Promise<void>
 }

@@ -65,7 +65,7 @@ export async function startWebProcess(
   logger: Logger,
   options: WebProcessOptions = {},
 ): Promise<WebProcess> {
-  const { store, migrations } = openStore(config.databasePath)
+  const { store, migrations } = await openStore({ databasePath: config.databasePath })
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'migrations applied')
 
   const server: Server = createServer()
@@ -73,7 +73,7 @@ export async function startWebProcess(
     server.listen(config.port, options.host)
     await once(server, 'listening')
   } catch (err) {
-    store.close()
+    await store.close()
     throw err
   }
   const { port } = server.address() as AddressInfo
@@ -98,7 +98,7 @@ export async function startWebProcess(
       botUsername = bot.botInfo.username
     } catch (err) {
       server.close()
-      store.close()
+      await store.close()
       throw new BotIdentityError(
         `BOT_USERNAME is not set and getMe failed (${(err as Error).message}); set BOT_USERNAME or check BOT_TOKEN and TELEGRAM_API_ROOT`,
         { cause: err },
@@ -107,7 +107,7 @@ export async function startWebProcess(
   }
 
   // Started once nothing above can fail: stop() is the one place that ends it.
-  const checkpointer = store.checkpointInBackground({ logger })
+  const checkpointer = store.startUpkeep({ logger })
   const webhookSecret = config.webhookSecret
   const app = createApp({
     config,
@@ -215,7 +215,7 @@ export async function startWebProcess(
         }, 10_000).unref()
       })
       await checkpointer.stop()
-      store.close()
+      await store.close()
     },
   }
 }

@@ -53,7 +53,7 @@ export async function startWorkerProcess(
   const fixed = secureSessionFile(config.workerSessionPath)
   if (fixed.length > 0) logger.warn({ files: fixed }, 'session files were readable by others; set to mode 0600')
   const clock = options.clock ?? Date.now
-  const { store, migrations } = openStore(config.databasePath, clock)
+  const { store, migrations } = await openStore({ databasePath: config.databasePath, clock })
   if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, 'migrations applied')
   const tg = options.client
   try {
@@ -116,12 +116,12 @@ export async function startWorkerProcess(
         await canary.stop()
         await jobs.stop()
         await tg.destroy()
-        store.close()
+        await store.close()
       },
     }
   } catch (err) {
     await tg.destroy().catch(() => undefined)
-    store.close()
+    await store.close()
     throw err
   }
 }

@@ -5,9 +5,9 @@ import { openStore } from '../../src/db/store.js'
 import { runCli } from '../support/cli.js'
 import { tempDir, TEST_BOT_TOKEN, TEST_SESSION_SECRET } from '../support/site.js'
 
-const cleanups: (() => void)[] = []
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup()
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
 function workDir(): { dir: string; env: Record<string, string> } {
@@ -35,10 +35,8 @@ describe('karmagate api-key:create', () => {
     expect(await second.exited).toBe(0)
     expect(second.stdout).not.toBe(first.stdout)
 
-    const { store } = openStore(env.DATABASE_PATH!)
-    cleanups.push(() => {
-      store.close()
-    })
+    const { store } = await openStore({ databasePath: env.DATABASE_PATH! })
+    cleanups.push(() => store.close())
     const key = await store.apiKeys.authenticate(first.stdout.trim(), Math.floor(Date.now() / 1000))
     expect(key).toMatchObject({ name: 'php site' })
     expect((await store.apiKeys.list()).map((k) => k.name)).toEqual(['php site', 'backup'])

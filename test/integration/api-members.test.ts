@@ -10,7 +10,7 @@ async function siteWithAda(): Promise<ApiTestSite & { memberId: number }> {
     now,
   )
   const webmasters = await s.store.groups.findBySlug('webmasters')
-  s.store.groups.setMemberGroupsSync(memberId, [webmasters!.id])
+  await s.store.groups.setMemberGroups(memberId, [webmasters!.id])
   for (const [title, chatId, state] of [
     ['Inner circle', -1001, 'member'],
     ['Builders', -1002, 'eligible'],

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { GroupCommit } from '../../src/db/group-commit.js'
-import { openDatabase, type SqliteDatabase } from '../../src/db/open.js'
+import { GroupCommit } from '../../src/db/sqlite/group-commit.js'
+import { openDatabase, type SqliteDatabase } from '../../src/db/sqlite/open.js'
 import { tempDir } from '../support/site.js'
 
 let cleanups: (() => void)[] = []

@@ -73,7 +73,7 @@ describe('GET /healthz?deep=1', () => {
 
   it('answers 503 when the database does not, deep or not', async () => {
     const s = await site({ CANARY_INTERVAL_SECONDS: '60' })
-    s.store.close()
+    await s.store.close()
     expect(await deep(s)).toEqual({ status: 503, body: { status: 'unavailable', database: 'error' } })
   })
 })

@@ -110,9 +110,9 @@ describe('the job queue', () => {
     // The first process claims the job and "crashes": nothing completes it.
     const claimed = await t.store.jobs.claim('bot', t.now(), 60_000)
     expect(claimed?.id).toBe(id)
-    t.store.close()
+    await t.store.close()
     // A new process over the same file.
-    const { store: restarted } = openStore(t.dbPath, () => t.now())
+    const { store: restarted } = await openStore({ databasePath: t.dbPath, clock: () => t.now() })
     const seen: unknown[] = []
     const r = runner(
       t,
@@ -129,7 +129,7 @@ describe('the job queue', () => {
     expect(await r.runOnce()).toBe(true)
     expect(seen).toEqual([{ n: 1 }])
     expect(stateOf(t, id)).toMatchObject({ state: 'done', attempts: 2 })
-    restarted.close()
+    await restarted.close()
   })
 
   it('the loop runs due jobs by itself and stops cleanly', async () => {

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { migrate, readMigrations } from '../../src/db/migrate.js'
-import { openDatabase } from '../../src/db/open.js'
-import { createStore } from '../../src/db/store.js'
+import { migrate, readMigrations } from '../../src/db/sqlite/migrate.js'
+import { openDatabase } from '../../src/db/sqlite/open.js'
+import { createSqliteStore } from '../../src/db/sqlite/store.js'
 import { karmaRequestHash } from '../../src/karma/events.js'
 import { appendEvents, brokenChains } from '../support/store.js'
 import { tempDir } from '../support/site.js'
@@ -99,7 +99,7 @@ describe('migration 009: karma events chained by member', () => {
     expect(db.prepare('DELETE FROM users WHERE id = 3').run().changes).toBe(1)
 
     migrate(db)
-    const store = createStore(db, () => (T + 5) * 1000)
+    const store = createSqliteStore(db, () => (T + 5) * 1000)
     const [appended] = await appendEvents(store, [
       { member: { telegramId: 101 }, delta: 4, reason: 'more', source: 'api', actor: 'site', idempotencyKey: 'new-1' },
       { member: { telegramId: 102 }, delta: -5, reason: 'less', source: 'api', actor: 'site', idempotencyKey: 'new-2' },
@@ -124,6 +124,6 @@ describe('migration 009: karma events chained by member', () => {
     expect(replay).toMatchObject({ replayed: true, event: { id: 13, karmaAfter: 3 }, member: { id: 1, karma: 3 } })
     expect(await store.karma.ledgerSum(1)).toBe(11)
     expect(brokenChains(db)).toEqual([])
-    store.close()
+    await store.close()
   })
 })

@@ -403,7 +403,7 @@ describe('GET /healthz and errors', () => {
     const ok = await get(`${s.url}/healthz`)
     expect(ok.status).toBe(200)
     expect(await ok.json()).toEqual({ status: 'ok', database: 'ok' })
-    s.store.close()
+    await s.store.close()
     const down = await get(`${s.url}/healthz`)
     expect(down.status).toBe(503)
   })

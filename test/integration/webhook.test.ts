@@ -45,9 +45,7 @@ async function startWebhookSite(
 ): Promise<WebhookSite> {
   const tg = options.tg ?? (await startTelegram())
   const t = openTestStore()
-  cleanups.push(() => {
-    t.close()
-  })
+  cleanups.push(() => t.close())
   const config = loadConfig({
     NODE_ENV: 'test',
     BOT_TOKEN: TEST_BOT_TOKEN,

@@ -133,10 +133,10 @@ describe('chat.create on the mtcute account', () => {
     expect(jobRow(t)?.last_error).toMatch(/FLOOD_WAIT_120/)
     expect((await t.store.workerState.read()).lastError).toMatch(/FLOOD_WAIT_120/)
     await first.tg.destroy()
-    t.store.close()
+    await t.store.close()
 
     // Restart: a new store over the same file, a new runner.
-    const { store } = openStore(t.dbPath, () => t.now())
+    const { store } = await openStore({ databasePath: t.dbPath, clock: () => t.now() })
     try {
       const second = worker(t, store)
       t.advance(119_000)
@@ -147,7 +147,7 @@ describe('chat.create on the mtcute account', () => {
       expect(await store.chats.findById(chatId)).toMatchObject({ state: 'active' })
       await second.tg.destroy()
     } finally {
-      store.close()
+      await store.close()
     }
   })
 

@@ -16,14 +16,14 @@ async function setUp(): Promise<{ dir: string; dbPath: string; chatId: number; e
   const tmp = tempDir('karmagate-worker-')
   cleanups.push(tmp.remove)
   const dbPath = join(tmp.dir, 'karmagate.db')
-  const { store } = openStore(dbPath)
+  const { store } = await openStore({ databasePath: dbPath })
   const now = Math.floor(Date.now() / 1000)
   const chat = await store.chats.create('Inner circle', 'For the best', now)
   await store.jobs.enqueue(
     { kind: 'chat.create', owner: 'worker', payload: { chatId: chat.id }, dedupeKey: `chat.create:${String(chat.id)}` },
     Date.now(),
   )
-  store.close()
+  await store.close()
   const env = {
     BOT_TOKEN: TEST_BOT_TOKEN,
     BOT_USERNAME: 'karmagate_bot',

@@ -72,7 +72,7 @@ export async function startTestSite(env: Record<string, string> = {}): Promise<T
   })
   const logs = new LogCapture()
   const logger = createLogger(config, logs)
-  const { store } = openStore(dbPath)
+  const { store } = await openStore({ databasePath: dbPath })
   let now = Date.now()
   const app = createApp({
     config,
@@ -104,7 +104,7 @@ export async function startTestSite(env: Record<string, string> = {}): Promise<T
           resolve()
         }),
       )
-      store.close()
+      await store.close()
       tmp.remove()
     },
   }

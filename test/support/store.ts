@@ -2,9 +2,10 @@ import { afterEach } from 'vitest'
 import { appendKarmaEvent, appendKarmaEvents } from '../../src/karma/append.js'
 import type { KarmaAppendResult, KarmaSource, MemberRef } from '../../src/karma/events.js'
 import { join } from 'node:path'
-import type { SqliteDatabase } from '../../src/db/open.js'
-import { openDatabase } from '../../src/db/open.js'
-import { openStore, type Store } from '../../src/db/store.js'
+import type { SqliteDatabase } from '../../src/db/sqlite/open.js'
+import { openDatabase } from '../../src/db/sqlite/open.js'
+import { openSqliteStore } from '../../src/db/sqlite/store.js'
+import type { Store } from '../../src/db/store.js'
 import { tempDir } from './site.js'
 
 /** A migrated store over a temp SQLite file, on a clock the test moves. */
@@ -15,14 +16,14 @@ export interface TestStore {
   readonly db: SqliteDatabase
   now(): number
   advance(ms: number): void
-  close(): void
+  close(): Promise<void>
 }
 
 export function openTestStore(startMs = Date.UTC(2030, 0, 1)): TestStore {
   const tmp = tempDir()
   const dbPath = join(tmp.dir, 'karmagate.db')
   let now = startMs
-  const { store } = openStore(dbPath, () => now)
+  const { store } = openSqliteStore(dbPath, () => now)
   const db = openDatabase(dbPath)
   return {
     store,
@@ -32,9 +33,9 @@ export function openTestStore(startMs = Date.UTC(2030, 0, 1)): TestStore {
     advance: (ms) => {
       now += ms
     },
-    close: () => {
+    close: async () => {
       db.close()
-      store.close()
+      await store.close()
       tmp.remove()
     },
   }
@@ -79,8 +80,8 @@ export function queuedJobs(t: TestStore, state = 'queued'): [string, unknown][] 
  */
 export function testStores(): () => TestStore {
   const open: TestStore[] = []
-  afterEach(() => {
-    for (const s of open.splice(0)) s.close()
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close()
   })
   return () => {
     const t = openTestStore()

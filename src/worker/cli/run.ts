@@ -57,7 +57,7 @@ export async function runWorkerCommand(
   try {
     if (login) {
       // Open for the whole login: each new QR link goes to worker_state for /admin/worker.
-      const { store } = openStore(config.databasePath)
+      const { store } = await openStore({ databasePath: config.databasePath })
       const password =
         config.tg2faPassword !== undefined
           ? { password: config.tg2faPassword }
@@ -81,7 +81,7 @@ export async function runWorkerCommand(
         }
         return await runWorkerLogin(tg, io, { ...password, pendingQr: store.workerState, onLoggedIn })
       } finally {
-        store.close()
+        await store.close()
       }
     }
     if (command === 'worker:accept-login') {

@@ -40,5 +40,5 @@ export async function chatCreateJob(deps: ChatCreateDeps, payload: unknown): Pro
   await deps.account.promoteBot({ telegramChatId, botUsername: deps.botUsername })
   if (chat.state !== 'active') await deps.store.chats.markActive(chat.id, telegramChatId, Math.floor(clock() / 1000))
   await deps.store.jobs.enqueue(jobs.chatLink(chat.id), clock())
-  await deps.store.access.reconcile({ kind: 'chat', chatId: chat.id }, clock())
+  await deps.store.reconcile.run({ kind: 'chat', chatId: chat.id }, clock())
 }

@@ -27,7 +27,7 @@ describe('jobs queued by set-based SQL', () => {
     await t.store.rules.create({ groupId: null, chatId: pending.id, minKarma: 0, removeBelow: null }, now(t))
     await t.store.memberships.set(bob, chat, 'member', 'approved', now(t))
     t.db.prepare('UPDATE users SET karma = -1 WHERE id = ?').run(bob)
-    await t.store.access.reconcile({ kind: 'all' }, t.now())
+    await t.store.reconcile.run({ kind: 'all' }, t.now())
     expect(stored(t)).toEqual([jobs.chatCreate(pending.id), jobs.memberInvite(ada, chat), jobs.memberRemove(bob, chat)])
   })
 

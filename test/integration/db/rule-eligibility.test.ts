@@ -42,8 +42,8 @@ describe('the rule_eligibility view and src/access/eligibility.ts', () => {
   beforeAll(() => {
     t = openTestStore()
   })
-  afterAll(() => {
-    t.close()
+  afterAll(async () => {
+    await t.close()
   })
 
   /** Writes `w` over an emptied database; returns the member and rule ids in order. */

@@ -26,7 +26,7 @@ export async function recordLink(
         merged: link.merged,
       }),
     )
-    if (link.merged) await store.access.reconcile({ kind: 'members', memberIds: [link.memberId] }, nowSeconds * 1000)
+    if (link.merged) await store.reconcile.run({ kind: 'members', memberIds: [link.memberId] }, nowSeconds * 1000)
   } catch (err) {
     logger.error({ err, memberId: link.memberId }, 'recording a link failed; the sweep will reconcile the member')
   }

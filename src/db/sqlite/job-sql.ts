@@ -1,4 +1,4 @@
-import { DEDUPE_SEPARATOR, JOB_OWNERS, type JobKind, type MemberChatJobKind } from '../jobs/kinds.js'
+import { DEDUPE_SEPARATOR, JOB_OWNERS, type JobKind, type MemberChatJobKind } from '../../jobs/kinds.js'
 
 /**
  * Set-based SQL that queues jobs builds each row as the constructors of `src/jobs/kinds.ts` build

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import type { SqliteDatabase } from './open.js'
 
 /** The `migrations/` folder of this package, found from here in `src/` and in `dist/` alike. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url))
 
 /** One SQL file of `migrations/`. */
 export interface Migration {

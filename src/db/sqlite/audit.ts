@@ -1,0 +1,34 @@
+import type { AuditEntry, AuditRepository } from '../audit.js'
+import type { NewAuditEntry } from '../../audit.js'
+import type { SqliteDatabase } from './open.js'
+
+/** The audit log: append and read, never edit. */
+export class SqliteAuditRepository implements AuditRepository {
+  private readonly s
+
+  constructor(db: SqliteDatabase) {
+    this.s = {
+      insert: db.prepare<[{ at: number; actor: string; action: string; subject: string; details: string }]>(
+        'INSERT INTO audit_log (at, actor, action, subject, details) VALUES (@at, @actor, @action, @subject, @details)',
+      ),
+      recent: db.prepare<
+        [number],
+        { id: number; at: number; actor: string; action: string; subject: string; details: string }
+      >('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?'),
+    }
+  }
+
+  /** Appends a line built by `auditEntry`. */
+  async record(entry: NewAuditEntry): Promise<void> {
+    this.recordSync(entry)
+  }
+
+  /** @internal for use inside another repository's transaction */
+  recordSync(entry: NewAuditEntry): void {
+    this.s.insert.run({ ...entry, details: JSON.stringify(entry.details) })
+  }
+
+  async recent(limit: number): Promise<AuditEntry[]> {
+    return this.s.recent.all(limit).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }))
+  }
+}

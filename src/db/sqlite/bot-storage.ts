@@ -1,0 +1,32 @@
+import type { BotStorageRepository } from '../bot-storage.js'
+import type { SqliteDatabase } from './open.js'
+
+/** Key–value storage for the bot's plugins (conversation state), so it survives a restart. */
+export class SqliteBotStorageRepository implements BotStorageRepository {
+  private readonly s
+
+  constructor(db: SqliteDatabase) {
+    this.s = {
+      read: db.prepare<[string], { value: string }>('SELECT value FROM bot_storage WHERE key = ?'),
+      write: db.prepare<[{ key: string; value: string; now: number }]>(
+        `INSERT INTO bot_storage (key, value, updated_at) VALUES (@key, @value, @now)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      ),
+      delete: db.prepare<[string]>('DELETE FROM bot_storage WHERE key = ?'),
+    }
+  }
+
+  /** The JSON value stored under `key`, parsed, or undefined. */
+  async read(key: string): Promise<unknown> {
+    const row = this.s.read.get(key)
+    return row ? (JSON.parse(row.value) as unknown) : undefined
+  }
+
+  async write(key: string, value: unknown, now: number): Promise<void> {
+    this.s.write.run({ key, value: JSON.stringify(value), now })
+  }
+
+  async delete(key: string): Promise<void> {
+    this.s.delete.run(key)
+  }
+}
