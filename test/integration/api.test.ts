@@ -111,7 +111,7 @@ describe('REST API: errors are JSON, never a 500 on bad input', () => {
       'content-type': 'application/json; charset=utf-8',
     })
     expect(bom.status).toBe(201)
-    // No Content-Length: the body goes through express.json(), with the same answer.
+    // No Content-Length: a chunked body, read the same way, with the same answer.
     const chunked = await fetch(`${s.url}/api/v1/karma-events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' },

@@ -200,7 +200,7 @@ describe('the webhook route', () => {
       ).status,
     ).toBe(400)
     expect(await site.t.store.members.findByTelegramId(509)).toBeUndefined()
-    // An empty JSON body is no update either, on the direct path as through express.json().
+    // An empty JSON body is no update either (read as `{}`, as express.json() reads it).
     expect((await post('', { 'content-type': 'application/json' })).status).toBe(400)
   })
 

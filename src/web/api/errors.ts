@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
+import { sendJson } from '../../http/respond.js'
 
 /** The stable, machine-readable codes of the API's errors. */
 export type ApiErrorCode =
@@ -110,12 +111,8 @@ export function answerApiError(
       'The server could not answer this request. It has been logged; retry later.',
     )
   }
-  const body = JSON.stringify(apiError.toJSON())
-  res.statusCode = apiError.status
   res.setHeader('Cache-Control', 'no-store')
-  res.setHeader('Content-Type', 'application/json; charset=utf-8')
-  res.setHeader('Content-Length', Buffer.byteLength(body))
-  res.end(body)
+  sendJson(res, apiError.status, apiError)
 }
 
 /** The API's last handler: every error becomes JSON (see {@link answerApiError}). */

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http'
 import type { KarmaAppendResult } from '../../db/karma.js'
 import type { Member } from '../../db/members.js'
 import type { Store } from '../../db/store.js'
@@ -16,19 +15,6 @@ export function isoTime(seconds: number): string {
     isoCache.set(seconds, text)
   }
   return text
-}
-
-/**
- * Answers `body` as JSON with `status`, as `res.json` does but without its ETag: a hash of every
- * response body, which no client of a `POST` (or of a `Cache-Control: no-store` answer) uses.
- */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  // Encoded once: measuring the text's UTF-8 length and then writing the text would encode twice.
-  const bytes = Buffer.from(JSON.stringify(body))
-  res.statusCode = status
-  res.setHeader('Content-Type', 'application/json; charset=utf-8')
-  res.setHeader('Content-Length', bytes.length)
-  res.end(bytes)
 }
 
 /** A ledger result as the API answers it; a replay gives the same body as the first time. */

@@ -11,7 +11,7 @@ import {
 } from '../../login/verify.js'
 import { answerError, HttpError } from '../errors.js'
 import { type FastRoute, runMiddleware } from '../fast-lane.js'
-import { rawQueryOf } from '../request.js'
+import { rawQueryOf } from '../../http/request.js'
 import { type Sessions, safeReturnPath } from '../session.js'
 import { applySecurityHeaders, type SecurityHeaderList } from '../security-headers.js'
 
@@ -38,8 +38,9 @@ function refusal(reason: LoginFailureReason): HttpError {
  * button or Login Widget). A valid login upserts the member and starts a fresh session; any
  * refusal writes nothing and sets no session.
  *
- * Served ahead of Express (see `fast-lane.ts`): every login is a first visit, worth the least
- * work. It reads only its own cookie and answers errors as the site's error handler does.
+ * Served ahead of Express (see `fast-lane.ts`), and only there: every login is a first visit,
+ * worth the least work. It reads only its own cookie and answers errors with the site's error
+ * writer. Only `GET`: a `HEAD` or a `POST` goes on to Express, which has no such route (404).
  */
 export function loginRoute(deps: LoginRouteDeps): FastRoute {
   const { store, sessions, verifier, logger, securityHeaders } = deps
@@ -88,7 +89,7 @@ export function loginRoute(deps: LoginRouteDeps): FastRoute {
     res.statusCode = 302
     res.setHeader('Location', safeReturnPath(previous?.data.returnTo) ?? '/me')
     res.setHeader('Cache-Control', 'no-store')
-    sessions.appendCookie(res, id, expiresAt)
+    sessions.setCookie(res, id, expiresAt)
     res.setHeader('Content-Length', '0')
     res.end()
   }
