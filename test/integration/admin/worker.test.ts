@@ -3,45 +3,10 @@
  * while `worker:login` has an unexpired link, and the image a strict-CSP SVG of that link.
  */
 import QRCode from 'qrcode'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startTestSite, type TestSite } from '../support/site.js'
+import { describe, expect, it } from 'vitest'
+import { ADMIN_ID, Client, MEMBER_ID, site } from './kit.js'
 
-const ADMIN_ID = 1001
-const MEMBER_ID = 2002
 const LINK = 'tg://login?token=AQIDBAUGBwgJCgsMDQ4PEA'
-
-const sites: TestSite[] = []
-afterEach(async () => {
-  await Promise.all(sites.splice(0).map((s) => s.close()))
-})
-async function site(): Promise<TestSite> {
-  const s = await startTestSite({ ADMIN_TELEGRAM_IDS: String(ADMIN_ID) })
-  sites.push(s)
-  return s
-}
-
-/** Keeps the session cookies of one visitor; follows no redirect. */
-class Client {
-  private readonly cookies = new Map<string, string>()
-  constructor(private readonly s: TestSite) {}
-
-  async get(pathOrUrl: string): Promise<Response> {
-    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.s.url}${pathOrUrl}`
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-    const res = await fetch(url, { redirect: 'manual', headers: cookie === '' ? {} : { cookie } })
-    for (const header of res.headers.getSetCookie()) {
-      const [pair = ''] = header.split(';')
-      const eq = pair.indexOf('=')
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1))
-    }
-    return res
-  }
-
-  async logIn(telegramId: number): Promise<this> {
-    expect((await this.get(this.s.loginUrl({ id: String(telegramId) }))).status).toBe(302)
-    return this
-  }
-}
 
 const PATHS = ['/admin/worker', '/admin/worker/qr.svg'] as const
 
