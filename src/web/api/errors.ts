@@ -60,13 +60,13 @@ export class ApiError extends Error {
   }
 }
 
-/** What body-parser's errors carry. */
+/** What the body reader's errors carry (`BodyError`, shaped as body-parser's). */
 interface ParserError {
   status?: unknown
   type?: unknown
 }
 
-/** body-parser's refusals, as the API's own errors; undefined for anything else. */
+/** The body reader's refusals, as the API's own errors; undefined for anything else. */
 function fromParser(error: unknown): ApiError | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const { status, type } = error as ParserError
