@@ -23,6 +23,20 @@ export default tseslint.config(
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
   {
+    // One unit of time in code (ms); seconds only where stored or sent, through src/time.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/time.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "BinaryExpression[operator=/^[*\\/]$/][right.value=1000], BinaryExpression[operator='*'][left.value=1000]",
+          message: 'Convert time with src/time.ts (toUnixSeconds, fromUnixSeconds, secondsToMs, SECOND …).',
+        },
+      ],
+    },
+  },
+  {
     // Repositories are async by contract (another engine would be); SQLite answers at once.
     files: ['src/db/**/*.ts'],
     rules: { '@typescript-eslint/require-await': 'off' },

@@ -39,7 +39,7 @@ const EXIT_FAILURE = 1
 /** Periodic clean-up of sessions and used login hashes that have expired. */
 function startPurging(store: Store, logger: Logger, everyMs = 10 * 60_000): NodeJS.Timeout {
   const purge = async () => {
-    const now = Math.floor(Date.now() / 1000)
+    const now = Date.now()
     const sessions = await store.sessions.purgeExpired(now)
     const logins = await store.logins.purgeExpired(now)
     if (sessions + logins > 0) logger.debug({ sessions, logins }, 'purged expired rows')
@@ -119,7 +119,7 @@ function apiKeyNameProblem(args: readonly string[]): string | undefined {
 async function runApiKeyCreate(config: Config, name: string): Promise<void> {
   const { store } = await openStore({ databasePath: config.databasePath })
   try {
-    const now = Math.floor(Date.now() / 1000)
+    const now = Date.now()
     const { key, secret } = await store.apiKeys.create(name, now)
     // Audited like a key made on the admin site, so every key has a line saying where it came from.
     await store.audit.record(

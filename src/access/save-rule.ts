@@ -26,16 +26,15 @@ export async function saveRule(
   store: Store,
   params: SaveRuleParams,
 ): Promise<{ rule: Rule; report: ReconcileReport; directAddsQueued: number } | undefined> {
-  const seconds = Math.floor(params.now / 1000)
   const before = params.ruleId === undefined ? undefined : await store.rules.findById(params.ruleId)
   if (params.ruleId !== undefined && !before) return undefined
   const rule =
     params.ruleId === undefined
-      ? await store.rules.create(params.rule, seconds)
-      : await store.rules.update(params.ruleId, params.rule, seconds)
+      ? await store.rules.create(params.rule, params.now)
+      : await store.rules.update(params.ruleId, params.rule, params.now)
   if (!rule) return undefined
   await store.audit.record(
-    auditEntry(seconds, params.actor, {
+    auditEntry(params.now, params.actor, {
       action: before ? 'rule.update' : 'rule.create',
       before: before ?? null,
       after: rule,

@@ -25,11 +25,10 @@ export async function setMemberGroups(
     if (!group) throw new UnknownGroupError(slug)
     return group.id
   })
-  const seconds = Math.floor(params.now / 1000)
   const before = (await store.groups.ofMember(params.memberId)).map((g) => g.slug)
   await store.groups.setMemberGroups(params.memberId, ids)
   await store.audit.record(
-    auditEntry(seconds, params.actor, {
+    auditEntry(params.now, params.actor, {
       action: 'member.groups',
       memberId: params.memberId,
       before,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Store } from '../db/store.js'
+import { secondsToMs } from '../time.js'
 
 /**
  * Reconciles everything every `intervalSeconds`: the safety net for a change whose reconcile
@@ -26,7 +27,7 @@ export function startReconcileSweep(
     })
   }
   run()
-  const timer = setInterval(run, intervalSeconds * 1000)
+  const timer = setInterval(run, secondsToMs(intervalSeconds))
   timer.unref()
   return () => {
     clearInterval(timer)

@@ -4,7 +4,7 @@ import { sequentialize } from '@grammyjs/runner'
 import { Api, Bot, type Context } from 'grammy'
 import type { ConversationData, VersionedState } from '@grammyjs/conversations'
 import type { UserFromGetMe } from 'grammy/types'
-import { type BotContext, type BotDeps, nowSeconds } from './context.js'
+import { type BotContext, type BotDeps, nowOf } from './context.js'
 import { logBotError } from './errors.js'
 import { botStatusFeature } from './features/bot-status.js'
 import { chatMembersFeature } from './features/chat-members.js'
@@ -72,7 +72,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
           prefix: 'conversation:',
           adapter: {
             read: (key) => deps.store.botStorage.read(key) as Promise<VersionedState<ConversationData> | undefined>,
-            write: (key, state) => deps.store.botStorage.write(key, state, nowSeconds(deps)),
+            write: (key, state) => deps.store.botStorage.write(key, state, nowOf(deps)),
             delete: (key) => deps.store.botStorage.delete(key),
           },
         },

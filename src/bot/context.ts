@@ -16,7 +16,7 @@ export interface BotDeps {
   readonly clock?: () => number
 }
 
-/** Seconds since the epoch by the deps' clock. */
-export function nowSeconds(deps: Pick<BotDeps, 'clock'>): number {
-  return Math.floor((deps.clock ?? Date.now)() / 1000)
+/** The current time by the deps' clock. */
+export function nowOf(deps: Pick<BotDeps, 'clock'>): number {
+  return (deps.clock ?? Date.now)()
 }

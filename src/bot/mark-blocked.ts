@@ -14,7 +14,7 @@ export function markBlockedMembers(store: Store, logger: Logger, clock: () => nu
       const chatId = (payload as { chat_id?: unknown } | undefined)?.chat_id
       // Private chats have the user's own (positive) id; groups and channels are negative.
       if (typeof chatId === 'number' && chatId > 0) {
-        await store.members.setCanDm(chatId, false, Math.floor(clock() / 1000))
+        await store.members.setCanDm(chatId, false, clock())
         logger.info({ telegramId: chatId, method }, 'member cannot receive messages from the bot')
       }
     }

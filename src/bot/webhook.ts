@@ -1,10 +1,18 @@
 import { timingSafeEqual } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Bot } from 'grammy'
 import type { Update } from 'grammy/types'
-import express, { type RequestHandler } from 'express'
 import type { Logger } from 'pino'
-import { isPlainJson, readPlainJson } from '../web/plain-json.js'
+import { readJsonBody } from '../http/json-body.js'
+import { pathOf, routePath } from '../http/request.js'
+import { sendJson } from '../http/respond.js'
 import type { BotContext } from './context.js'
+
+/**
+ * Connect-style middleware on Node's own request and response, as the site mounts it: it
+ * answers, or calls `next` (with an error for the site's error handler to answer).
+ */
+export type WebhookMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void
 
 /** Options of {@link webhookRoutes}. */
 export interface WebhookOptions {
@@ -30,20 +38,8 @@ function isUpdate(body: unknown): body is Update {
   return typeof body === 'object' && body !== null && Number.isSafeInteger((body as { update_id?: unknown }).update_id)
 }
 
-/** Largest update body accepted, as `express.json({ limit: '1mb' })` counts it. */
+/** Largest update body accepted: 1 MiB, far more than any update Telegram sends. */
 const BODY_LIMIT_BYTES = 1024 * 1024
-
-/**
- * True when `url` names the webhook's path as an Express route would match it: in any case, with
- * or without one trailing slash, whatever the query string.
- */
-function matchesPath(url: string, path: string, lowerPath: string): boolean {
-  const query = url.indexOf('?')
-  const pathname = query === -1 ? url : url.slice(0, query)
-  if (pathname === path) return true
-  const lower = pathname.toLowerCase()
-  return lower === lowerPath || lower === `${lowerPath}/`
-}
 
 /**
  * `POST /telegram/webhook`: the bot's updates in webhook mode. Without the right secret header
@@ -52,28 +48,26 @@ function matchesPath(url: string, path: string, lowerPath: string): boolean {
  * redeliver the same update forever. The first reply of an update may ride on the response
  * (a webhook reply), saving a round trip.
  */
-export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): RequestHandler {
+export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): WebhookMiddleware {
   const expected = Buffer.from(options.secretToken)
   const ackAfterMs = options.ackAfterMs ?? 25_000
-  const path = options.path ?? '/telegram/webhook'
+  const path = routePath(options.path ?? '/telegram/webhook')
   const { logger } = options
-  const parseJson: RequestHandler = express.json({ limit: '1mb' })
 
-  const handle = async (res: Parameters<RequestHandler>[1], body: unknown): Promise<void> => {
+  const handle = async (res: ServerResponse, body: unknown): Promise<void> => {
     if (!bot.isInited()) {
       // Before getMe has answered the update cannot be handled; Telegram will deliver it again.
-      res.status(503).json({ error: { code: 'starting', message: 'The bot is starting.' } })
+      sendJson(res, 503, { error: { code: 'starting', message: 'The bot is starting.' } })
       return
     }
     if (!isUpdate(body)) {
-      res.status(400).json({ error: { code: 'bad_update', message: 'The body is not a Telegram update.' } })
+      sendJson(res, 400, { error: { code: 'bad_update', message: 'The body is not a Telegram update.' } })
       return
     }
     let answered = false
     const answer = (payload?: string) => {
       if (answered) return
       answered = true
-      // Written directly: Express's send() would hash the body for an ETag nobody uses here.
       if (payload === undefined) res.writeHead(200).end()
       else
         res
@@ -95,29 +89,22 @@ export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): Re
     }
   }
 
-  const lowerPath = path.toLowerCase()
   // One middleware rather than a router with a route of three handlers: this is the hottest
-  // path of the site, and each router step costs more than the check it wraps.
+  // path of the site, and each router step costs more than the check it wraps. Its path is
+  // matched by the site's rule, as an Express route's would be.
   return (req, res, next) => {
-    if (req.method !== 'POST' || !matchesPath(req.url, path, lowerPath)) {
+    if (req.method !== 'POST' || routePath(pathOf(req)) !== path) {
       next()
       return
     }
     if (!sameSecret(req.headers['x-telegram-bot-api-secret-token'], expected)) {
-      res.status(401).json({ error: { code: 'unauthorized', message: 'Wrong or missing secret token.' } })
+      sendJson(res, 401, { error: { code: 'unauthorized', message: 'Wrong or missing secret token.' } })
       return
     }
-    // Telegram's bodies are read directly: body-parser's generality costs more than the read.
-    // A body that is too large or not JSON is refused by the site's error handler (413, 400).
-    if (isPlainJson(req, BODY_LIMIT_BYTES)) {
-      readPlainJson(req).then((body) => {
-        if (body !== undefined) void handle(res, body)
-      }, next)
-      return
-    }
-    parseJson(req, res, (error?: unknown) => {
-      if (error !== undefined && error !== null) next(error)
-      else void handle(res, req.body)
-    })
+    // A body that is too large, not JSON or not readable is refused by the site's error handler
+    // (413, 400, 415); one of another type is no update (400).
+    readJsonBody(req, { limit: BODY_LIMIT_BYTES }).then((body) => {
+      void handle(res, body)
+    }, next)
   }
 }

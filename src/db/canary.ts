@@ -1,4 +1,4 @@
-/** One run of the login canary, as recorded (times in Unix seconds). */
+/** One run of the login canary, as recorded. */
 export interface CanaryResult {
   /** True when the whole chain worked: bot, button, URL-auth, site session. */
   readonly ok: boolean

@@ -23,7 +23,7 @@ export interface Job {
 /** Counts per owner and state, for the admin dashboard. */
 export type JobCounts = Record<JobOwner, Record<JobState, number>>
 
-/** The durable job table. Times passed in are milliseconds since the epoch. */
+/** The durable job table. */
 export interface JobRepository {
   /** Queues a job; resolves to its id, or undefined when an identical one is already waiting. */
   enqueue(job: NewJob, now: number): Promise<number | undefined>

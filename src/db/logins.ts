@@ -5,8 +5,8 @@ import type { StoredSession } from './sessions.js'
 export interface CompletedLogin {
   /** The login's hash: recorded so the same signed URL cannot log in again. */
   readonly hash: string
-  /** The `auth_date` the hash signs: with it, the record of a login is kept in date order. */
-  readonly authDate: number
+  /** When Telegram signed it (its `auth_date`): with it, the record of a login is kept in date order. */
+  readonly signedAt: number
   /** When the hash may be forgotten: once the signed URL would be too old anyway. */
   readonly hashExpiresAt: number
   readonly profile: TelegramProfile

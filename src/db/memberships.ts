@@ -21,7 +21,6 @@ export interface MembershipRepository {
   /**
    * Marks a member `invited` with `reason` and queues `job` (the worker's direct add) in one
    * transaction, so a crash cannot leave an invited member whose add was never queued.
-   * `nowMs` is milliseconds since the epoch (the job table's unit).
    */
   inviteAndQueue(memberId: number, chatId: number, reason: string, job: NewJob, nowMs: number): Promise<void>
 

@@ -19,7 +19,8 @@ import type { WorkerStateRepository } from './worker-state.js'
 
 /**
  * Every repository over one database: what the site, the bot and the worker store, and nothing
- * else (the rules live in `src/access`, `src/karma`, `src/jobs`). Async throughout, so that an
+ * else. Every time a repository takes or gives is ms since the epoch (`src/time.ts`), whatever
+ * the engine stores (the rules live in `src/access`, `src/karma`, `src/jobs`). Async throughout, so that an
  * engine that answers over the network fits behind the same interface. An operation that must be
  * atomic is one method here, and each engine runs it in one transaction.
  */

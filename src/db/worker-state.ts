@@ -1,4 +1,4 @@
-/** What the admin page shows about the MTProto worker (times in Unix seconds). */
+/** What the admin page shows about the MTProto worker. */
 export interface WorkerState {
   /** The logged-in account's Telegram id; null until the worker has logged in. */
   readonly userId: number | null
@@ -14,7 +14,7 @@ export interface WorkerState {
 
 /**
  * The QR code `worker:login` shows now: its `tg://login?token=…` link, which logs the worker in
- * for whoever scans it before `expiresAt` (Unix seconds). Admins only, and never cached.
+ * for whoever scans it before `expiresAt`. Admins only, and never cached.
  */
 export interface PendingLoginQr {
   readonly url: string
@@ -30,7 +30,7 @@ export interface WorkerStateRepository {
 
   recordError(message: string, now: number): Promise<void>
 
-  /** Pauses the worker until `until` (Unix seconds); `null` lifts the pause. */
+  /** Pauses the worker until `until`; `null` lifts the pause. */
   setPause(until: number | null, reason: string | null): Promise<void>
 
   /** Records the QR link `worker:login` shows now, replacing the one before (it rotates ~30 s). */
@@ -40,7 +40,7 @@ export interface WorkerStateRepository {
   clearLoginQr(): Promise<void>
 
   /**
-   * The QR link still valid at `now` (Unix seconds), or null. An expired one left behind by a
+   * The QR link still valid at `now`, or null. An expired one left behind by a
    * killed `worker:login` is never returned, so it cannot be shown after its token lapsed.
    */
   pendingLoginQr(now: number): Promise<PendingLoginQr | null>

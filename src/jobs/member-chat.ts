@@ -12,7 +12,7 @@ export interface MemberChatState {
   readonly chat: Chat
   readonly membership: Membership | undefined
   readonly eligibility: Eligibility
-  /** Seconds since the epoch, by the deps' clock. */
+  /** The current time, by the deps' clock. */
   readonly now: number
 }
 
@@ -38,5 +38,5 @@ export async function loadMemberChat(deps: MemberChatDeps, payload: unknown): Pr
   ])
   if (!member || !chat)
     throw new PermanentJobError(`member ${String(memberId)} or chat ${String(chatId)} does not exist`)
-  return { member, chat, membership, eligibility, now: Math.floor((deps.clock ?? Date.now)() / 1000) }
+  return { member, chat, membership, eligibility, now: (deps.clock ?? Date.now)() }
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Job, JobRepository } from '../db/jobs.js'
 import { PermanentJobError } from './errors.js'
 import type { JobOwner } from './kinds.js'
+import { SECOND, secondsToMs } from '../time.js'
 
 /** Runs one kind of job. Must be idempotent: a job may run again after a crash. */
 export type JobHandler = (job: Job) => Promise<void>
@@ -101,7 +102,7 @@ export class JobRunner {
     const retryAfter = this.o.retryAfterOf?.(err)
     if (retryAfter !== undefined) {
       // Telegram's own schedule: wait exactly that (plus a little spread), and do not charge it.
-      const runAfter = now + retryAfter * 1000 + Math.floor(this.o.random() * 250)
+      const runAfter = now + secondsToMs(retryAfter) + Math.floor(this.o.random() * 250)
       await this.o.jobs.retry(job.id, runAfter, message, now, { countAttempt: false })
       this.o.logger.warn({ jobId: job.id, kind: job.kind, retryAfter }, 'job postponed: Telegram asked to wait')
       return
@@ -138,7 +139,7 @@ export class JobRunner {
   }
 
   private async run(): Promise<void> {
-    const spacing = 1000 / this.o.perSecond
+    const spacing = SECOND / this.o.perSecond
     while (this.isRunning()) {
       await this.sleep(this.lastStart + spacing - this.o.clock())
       if (!this.isRunning()) break

@@ -69,7 +69,7 @@ export interface VerifiedLogin {
   readonly authDate: number
   /** The signature, lowercase hex: the login's identity for replay protection. */
   readonly hash: string
-  /** Until when {@link hash} must be remembered: afterwards the URL is expired anyway. */
+  /** Until when {@link hash} must be remembered (Unix seconds): afterwards the URL is expired anyway. */
   readonly hashExpiresAt: number
   /** Set when Telegram signed `allows_write_to_pm=true`. */
   readonly allowsWriteToPm: boolean

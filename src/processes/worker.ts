@@ -61,11 +61,7 @@ export async function startWorkerProcess(
     // mtcute has opened the file (and its WAL) by now: check the mode again.
     secureSessionFile(config.workerSessionPath)
     const seen = async () => {
-      await store.workerState.recordSeen(
-        user.id,
-        user.username !== null ? `@${user.username}` : user.name,
-        Math.floor(clock() / 1000),
-      )
+      await store.workerState.recordSeen(user.id, user.username !== null ? `@${user.username}` : user.name, clock())
     }
     await seen()
     logger.info({ userId: user.id }, 'worker logged in')

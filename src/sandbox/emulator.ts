@@ -30,6 +30,7 @@ import { MessageRateLimiter, type RateLimits } from './rate-limiter.js'
 import { UpdateQueue } from './update-queue.js'
 import { type EmulatedUser, type NewUser, privateChat, telegramUser, UserDirectory } from './users.js'
 import { WebhookDelivery, type WebhookRetry } from './webhook.js'
+import { toUnixSeconds } from '../time.js'
 
 export type {
   AdminRights,
@@ -151,7 +152,7 @@ export class TelegramEmulator {
     }
     this.#users = new UserDirectory(options.firstUserId ?? 100001)
     this.#chats = new ChatLogs(botId)
-    this.#queue = new UpdateQueue(Math.floor(this.#clock() / 1000) % 1_000_000_000)
+    this.#queue = new UpdateQueue(toUnixSeconds(this.#clock()) % 1_000_000_000)
     this.#groups = new Supergroups({
       bot: botUser,
       users: this.#users,
@@ -505,7 +506,7 @@ export class TelegramEmulator {
   }
 
   #now(): number {
-    return Math.floor(this.#clock() / 1000)
+    return toUnixSeconds(this.#clock())
   }
 
   /** A message user can see: in their private chat, or in a supergroup they are in. */

@@ -4,6 +4,7 @@ import type { ChatLogs } from './chats.js'
 import { badRequest, forbidden, SandboxError } from './errors.js'
 import type { UpdateQueue } from './update-queue.js'
 import { telegramUser, type UserDirectory } from './users.js'
+import { toUnixSeconds } from '../time.js'
 
 /** A member's status in a supergroup, as the Bot API names them. */
 export type MemberStatus = 'creator' | 'administrator' | 'member' | 'left' | 'kicked'
@@ -412,7 +413,7 @@ export class Supergroups {
   }
 
   #now(): number {
-    return Math.floor(this.#deps.clock() / 1000)
+    return toUnixSeconds(this.#deps.clock())
   }
 
   #user(userId: number): User {

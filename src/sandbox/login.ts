@@ -3,6 +3,7 @@ import type { LoginUrl } from 'grammy/types'
 import { signedLoginQuery } from '../login/sign.js'
 import { SandboxError } from './errors.js'
 import { displayName, type EmulatedUser } from './users.js'
+import { toUnixSeconds } from '../time.js'
 
 /** Telegram's confirmation dialog for a `login_url` button: "Log in to DOMAIN as NAME". */
 export interface LoginPrompt {
@@ -101,7 +102,7 @@ export class LoginPrompts {
     if (user.lastName !== undefined) fields.last_name = user.lastName
     if (user.username !== undefined) fields.username = user.username
     if (user.photoUrl !== undefined) fields.photo_url = user.photoUrl
-    fields.auth_date = String(Math.floor(this.#clock() / 1000))
+    fields.auth_date = String(toUnixSeconds(this.#clock()))
     const url = new URL(prompt.url)
     for (const key of SIGNED_FIELDS) url.searchParams.delete(key)
     const own = url.searchParams.toString()

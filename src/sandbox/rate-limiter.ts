@@ -1,3 +1,5 @@
+import { msToWholeSeconds } from '../time.js'
+
 /** How many messages the emulated Telegram lets a bot send, as Telegram's FAQ states them. */
 export interface RateLimits {
   /** Messages (sent or edited) per second over all chats. @default 30 */
@@ -21,7 +23,7 @@ class Window {
     this.prune(now)
     if (this.#times.length < limit) return 0
     const oldest = this.#times[this.#times.length - limit] ?? now
-    return Math.max(1, Math.ceil((oldest + WINDOW_MS - now) / 1000))
+    return Math.max(1, msToWholeSeconds(oldest + WINDOW_MS - now))
   }
 
   record(now: number): void {

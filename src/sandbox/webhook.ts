@@ -1,5 +1,6 @@
 import type { WebhookInfo } from 'grammy/types'
 import type { Logger } from 'pino'
+import { toUnixSeconds } from '../time.js'
 import type { QueuedUpdate, UpdateQueue } from './update-queue.js'
 
 /** How the emulator retries a webhook that failed. */
@@ -145,7 +146,7 @@ export class WebhookDelivery {
         delay = initialDelay
         continue
       }
-      this.#lastError = { date: Math.floor(this.#deps.clock() / 1000), message: failure }
+      this.#lastError = { date: toUnixSeconds(this.#deps.clock()), message: failure }
       this.#deps.logger.warn(
         { updateId: update.update_id, error: failure, retryInMs: delay },
         'sandbox webhook delivery failed',

@@ -1,7 +1,7 @@
 import type { RequestListener } from 'node:http'
-import cookieParser from 'cookie-parser'
 import express, { type RequestHandler, type Router } from 'express'
 import type { Logger } from 'pino'
+import { clientAddressOf, pathOf } from '../http/request.js'
 import type { Config } from '../config.js'
 import type { Store } from '../db/store.js'
 import { createLoginVerifier } from '../login/verify.js'
@@ -9,12 +9,11 @@ import { adminRoutes } from './admin/index.js'
 import { apiRoutes } from './api/router.js'
 import { createCsrf } from './csrf.js'
 import { errorHandler, notFound } from './errors.js'
-import { asExpressHandler, withFastLane } from './fast-lane.js'
+import { withFastLane } from './fast-lane.js'
 import { linkRoutes } from './api/link/page.js'
 import { loginRoute } from './routes/auth.js'
 import { healthRoutes } from './routes/health.js'
 import { pageRoutes } from './routes/pages.js'
-import { clientAddressOf, pathOf } from './request.js'
 import { securityHeaderList, securityHeaders } from './security-headers.js'
 import { Sessions } from './session.js'
 
@@ -81,9 +80,6 @@ export function createApp(deps: AppDeps): RequestListener {
     rateLimitPerMinute: config.loginRateLimitPerMinute,
     clientAddress: clientAddressOf(config.trustProxy),
   })
-  // The fast lane takes the exact path; Express's routing also matches other cases and a
-  // trailing slash, which keep working.
-  app.get(login.path, asExpressHandler(login))
   app.use(
     healthRoutes({
       store,
@@ -97,7 +93,6 @@ export function createApp(deps: AppDeps): RequestListener {
   const api = apiRoutes({ config, store, logger, clock: deps.clock, securityHeaders: headers })
   app.use('/api/v1', api.router)
 
-  app.use(cookieParser())
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }))
 
   const csrf = createCsrf({

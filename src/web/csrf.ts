@@ -1,5 +1,6 @@
 import { doubleCsrf } from 'csrf-csrf'
 import type { Request, RequestHandler, Response } from 'express'
+import { parseCookies, readCookie } from '../http/cookies.js'
 
 /** CSRF protection for the site's forms, bound to the visitor's session cookie. */
 export interface Csrf {
@@ -25,10 +26,7 @@ export interface CsrfOptions {
 export function createCsrf(options: CsrfOptions): Csrf {
   const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
     getSecret: () => options.secret,
-    getSessionIdentifier: (req) => {
-      const id: unknown = (req.cookies as Record<string, unknown> | undefined)?.[options.sessionCookieName]
-      return typeof id === 'string' ? id : ''
-    },
+    getSessionIdentifier: (req) => readCookie(req.headers.cookie, options.sessionCookieName) ?? '',
     cookieName: options.secure ? '__Host-kg_csrf' : 'kg_csrf',
     cookieOptions: { sameSite: 'lax', secure: options.secure, httpOnly: true, path: '/' },
     getCsrfTokenFromRequest: (req) => {
@@ -39,7 +37,22 @@ export function createCsrf(options: CsrfOptions): Csrf {
     },
   })
   return {
-    protect: doubleCsrfProtection,
-    token: (req, res) => generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false }),
+    protect: (req, res, next) => {
+      withCookies(req)
+      doubleCsrfProtection(req, res, next)
+    },
+    token: (req, res) => {
+      withCookies(req)
+      return generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false })
+    },
   }
+}
+
+/**
+ * Fills `req.cookies`, where csrf-csrf reads its own cookie, with the site's one cookie parser:
+ * only for the requests that use a token, not for every request as cookie-parser did.
+ */
+function withCookies(req: Request): void {
+  const target = req as { cookies?: Record<string, string> }
+  target.cookies ??= parseCookies(req)
 }

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import accepts from 'accepts'
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
-import { pathOf } from './request.js'
+import { pathOf } from '../http/request.js'
+import { send } from '../http/respond.js'
 import { errorPage } from './views/pages.js'
 
 /** An error whose status, code and message are meant for the client. */
@@ -79,11 +80,8 @@ export function writeError(req: IncomingMessage, res: ServerResponse, error: Htt
   const body = json
     ? JSON.stringify({ error: { code: error.code, message: error.message } })
     : errorPage(error.status, error.title, error.message).value
-  res.statusCode = error.status
   res.setHeader('Cache-Control', 'no-store')
-  res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8')
-  res.setHeader('Content-Length', Buffer.byteLength(body))
-  res.end(body)
+  send(res, error.status, json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8', body)
 }
 
 /**

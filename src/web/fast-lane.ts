@@ -1,26 +1,25 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
-import type { Express, RequestHandler } from 'express'
-import { pathOf } from './request.js'
+import type { RequestHandler } from 'express'
+import { pathOf, routePath } from '../http/request.js'
+import { send } from '../http/respond.js'
 
 /**
- * A route served by Node's HTTP server directly, ahead of Express.
- *
- * Express costs every request about 60 µs of CPU on this project's 2-core machine before the
- * first line of a handler runs (it swaps the prototypes of `req` and `res`, which sends V8's
- * inline caches for Node's HTTP objects down their slow paths, then walks its router), while a
- * login or a karma event is a few dozen µs of real work. The routes that servers and Telegram
- * call at volume therefore answer from here; every other request, and any request a route
- * declines, goes to Express untouched.
+ * A route served by Node's HTTP server directly, ahead of Express: Express's own work on each
+ * request (it swaps the prototypes of `req` and `res`, then walks its router) is as much as a
+ * login's or a karma event's, so the routes that Telegram and servers call at volume answer
+ * from here. Every other request, and any request a route declines, goes to Express untouched.
  */
 export interface FastRoute {
-  /** `GET`, `POST`, ... compared exactly. */
+  /**
+   * `GET`, `POST`, ... compared exactly: unlike Express, a `HEAD` is never let into a `GET`
+   * route (a link checker's `HEAD` must not spend a login).
+   */
   readonly method: string
-  /** The exact path, without the query; compared case-sensitively, no trailing slash. */
+  /** The path, matched by the site's rule (`routePath`): any letter case, one trailing slash or none. */
   readonly path: string
   /**
    * Answers the request completely and resolves `true`, or resolves `false` having touched
-   * neither the request nor the response, and Express answers it instead (say, a body only
-   * Express's parsers read). A rejection is answered with a plain 500 here, as a last resort:
+   * neither the request nor the response, and Express answers it instead. A rejection is answered with a plain 500 here, as a last resort:
    * a route renders its own errors, so this only happens on a bug.
    */
   readonly handle: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>
@@ -33,14 +32,20 @@ export interface FastLaneOptions {
 }
 
 /**
- * The site's request listener: `routes` first, by method and exact path, then `app` for
- * everything else and for what a route declines.
+ * The site's request listener: `routes` first, by method and path (see {@link FastRoute}), then
+ * `app` for everything else and for what a route declines. A route's path is matched here only,
+ * by the rule Express routes by, so Express needs no copy of these routes for the paths it
+ * would also have matched (`/Auth/Telegram/`).
  */
-export function withFastLane(routes: readonly FastRoute[], app: Express, options: FastLaneOptions): RequestListener {
+export function withFastLane(
+  routes: readonly FastRoute[],
+  app: RequestListener,
+  options: FastLaneOptions,
+): RequestListener {
   const byRoute = new Map<string, FastRoute>()
-  for (const route of routes) byRoute.set(`${route.method} ${route.path}`, route)
+  for (const route of routes) byRoute.set(`${route.method} ${routePath(route.path)}`, route)
   return (req, res) => {
-    const route = byRoute.get(`${req.method ?? ''} ${pathOf(req)}`)
+    const route = byRoute.get(`${req.method ?? ''} ${routePath(pathOf(req))}`)
     if (route === undefined) {
       app(req, res)
       return
@@ -70,24 +75,7 @@ function lastResort(error: unknown, req: IncomingMessage, res: ServerResponse, o
     res.destroy()
     return
   }
-  const body = 'Internal Server Error'
-  res.statusCode = 500
-  res.setHeader('Content-Type', 'text/plain; charset=utf-8')
-  res.setHeader('Content-Length', Buffer.byteLength(body))
-  res.end(body)
-}
-
-/**
- * The same route as Express middleware, for the requests that reach Express with a path the
- * fast lane does not match exactly (`/Auth/Telegram/`: Express's routing ignores case and a
- * trailing slash). Only for the route's own method: Express would also let a `HEAD` into a
- * `GET` route, and a login must not be spent by a link checker's `HEAD`. A declined request
- * goes on to the next handler.
- */
-export function asExpressHandler(route: FastRoute): RequestHandler {
-  return async (req, res, next) => {
-    if (req.method !== route.method || !(await route.handle(req, res))) next()
-  }
+  send(res, 500, 'text/plain; charset=utf-8', 'Internal Server Error')
 }
 
 /**

@@ -1,9 +1,11 @@
 import { createHmac, createSecretKey, type KeyObject, randomFillSync } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { CookieOptions, RequestHandler, Response } from 'express'
+import type { RequestHandler, Response } from 'express'
+import { type CookieAttributes, readCookie, setCookie } from '../http/cookies.js'
 import type { Member } from '../db/members.js'
 import type { SessionData, StoredSession } from '../db/sessions.js'
 import type { Store } from '../db/store.js'
+import { msToWholeSeconds, secondsToMs, toUnixSeconds } from '../time.js'
 
 declare global {
   // Express's own extension point for typed res.locals.
@@ -70,9 +72,9 @@ export class Sessions {
     this.hashKey = createSecretKey(Buffer.from(options.secret, 'utf8'))
   }
 
-  /** Seconds since the epoch, by this site's clock. */
+  /** The current time by this site's clock (ms since the epoch). */
   now(): number {
-    return Math.floor(this.clock() / 1000)
+    return this.clock()
   }
 
   /**
@@ -90,61 +92,55 @@ export class Sessions {
 
   /** A new session id (its creation time, then 256 random bits) and its stored form. */
   newId(): { id: string; idHash: string } {
-    const id = this.now().toString(16).padStart(TIME_DIGITS, '0') + randomId()
+    const id = toUnixSeconds(this.now()).toString(16).padStart(TIME_DIGITS, '0') + randomId()
     return { id, idHash: this.storedIdOf(id) }
   }
 
   /** Expiry of a new logged-in session created now. */
   memberExpiry(): number {
-    return this.now() + this.options.maxAgeSeconds
+    return this.now() + secondsToMs(this.options.maxAgeSeconds)
   }
 
-  private cookieOptions(maxAgeSeconds: number): CookieOptions {
-    return { httpOnly: true, sameSite: 'lax', secure: this.options.secure, path: '/', maxAge: maxAgeSeconds * 1000 }
+  private cookieAttributes(): Omit<CookieAttributes, 'maxAgeSeconds' | 'expires' | 'now'> {
+    return { path: '/', httpOnly: true, secure: this.options.secure, sameSite: 'Lax' }
   }
 
-  /** Sets the cookie for a session id created by {@link newId}. */
-  setCookie(res: Response, id: string, expiresAt: number): void {
-    res.cookie(this.cookieName, id, this.cookieOptions(Math.max(0, expiresAt - this.now())))
-  }
-
-  /**
-   * Sets the cookie for a session id created by {@link newId} on a plain Node response, the
-   * same attributes as {@link setCookie}, for routes that answer without Express's helpers.
-   */
-  appendCookie(res: ServerResponse, id: string, expiresAt: number): void {
-    const maxAge = Math.max(0, expiresAt - this.now())
-    const expires = new Date(this.clock() + maxAge * 1000).toUTCString()
-    res.appendHeader(
-      'Set-Cookie',
-      `${this.cookieName}=${id}; Max-Age=${String(maxAge)}; Path=/; Expires=${expires}; HttpOnly; SameSite=Lax${this.options.secure ? '; Secure' : ''}`,
-    )
-  }
-
-  /**
-   * The live session the request's cookie names, read from the `Cookie` header directly (no
-   * cookie-parser): for routes mounted before the session middleware.
-   */
-  async fromRequest(req: IncomingMessage): Promise<StoredSession | undefined> {
-    const id = readCookie(req.headers.cookie, this.cookieName)
-    return id !== undefined && ID_SHAPE.test(id) ? this.store.sessions.find(this.storedIdOf(id), this.now()) : undefined
+  /** Sets the cookie for a session id created by {@link newId}, on any response (Express's or Node's). */
+  setCookie(res: ServerResponse, id: string, expiresAt: number): void {
+    setCookie(res, this.cookieName, id, {
+      ...this.cookieAttributes(),
+      maxAgeSeconds: Math.max(0, msToWholeSeconds(expiresAt - this.now())),
+      now: this.now(),
+    })
   }
 
   /** Removes the session cookie from the browser. */
-  clearCookie(res: Response): void {
-    const { maxAge: _maxAge, ...options } = this.cookieOptions(0)
-    res.clearCookie(this.cookieName, options)
+  clearCookie(res: ServerResponse): void {
+    setCookie(res, this.cookieName, '', { ...this.cookieAttributes(), expires: new Date(1) })
   }
 
-  /** Middleware: loads `res.locals.session` and `res.locals.member` from the cookie. */
+  /** The live session the request's cookie names, if any. */
+  async fromRequest(req: IncomingMessage): Promise<StoredSession | undefined> {
+    const id = readCookie(req.headers.cookie, this.cookieName)
+    return id === undefined ? undefined : this.find(id)
+  }
+
+  private async find(id: string): Promise<StoredSession | undefined> {
+    return ID_SHAPE.test(id) ? this.store.sessions.find(this.storedIdOf(id), this.now()) : undefined
+  }
+
+  /**
+   * Middleware: loads `res.locals.session` and `res.locals.member` from the cookie, and clears
+   * a cookie that names no live session.
+   */
   load(): RequestHandler {
     return async (req, res, next) => {
-      const id: unknown = (req.cookies as Record<string, unknown> | undefined)?.[this.cookieName]
-      if (typeof id !== 'string') {
+      const id = readCookie(req.headers.cookie, this.cookieName)
+      if (id === undefined) {
         next()
         return
       }
-      const session = ID_SHAPE.test(id) ? await this.store.sessions.find(this.storedIdOf(id), this.now()) : undefined
+      const session = await this.find(id)
       if (!session) {
         this.clearCookie(res)
         next()
@@ -164,7 +160,7 @@ export class Sessions {
     const previous = res.locals.session
     if (previous) await this.store.sessions.delete(previous.idHash)
     const { id, idHash } = this.newId()
-    const expiresAt = this.now() + (this.options.visitorMaxAgeSeconds ?? 3600)
+    const expiresAt = this.now() + secondsToMs(this.options.visitorMaxAgeSeconds ?? 3600)
     await this.store.sessions.create({ idHash, userId: null, data, expiresAt }, this.now())
     this.setCookie(res, id, expiresAt)
   }
@@ -175,19 +171,6 @@ export class Sessions {
     if (session) await this.store.sessions.delete(session.idHash)
     this.clearCookie(res)
   }
-}
-
-/**
- * The value of cookie `name` in a `Cookie` header; the first one when repeated, as
- * cookie-parser does. Values are not decoded: the only caller's values are base64url.
- */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined
-  for (const pair of header.split(';')) {
-    const eq = pair.indexOf('=')
-    if (eq !== -1 && pair.slice(0, eq).trim() === name) return pair.slice(eq + 1).trim()
-  }
-  return undefined
 }
 
 /** A local path that is safe to redirect to after login, or undefined. */

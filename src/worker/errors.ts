@@ -1,4 +1,5 @@
 import { tl } from '@mtcute/node'
+import { secondsToMs } from '../time.js'
 
 /**
  * Telegram has limited this account (`PEER_FLOOD`, `USER_RESTRICTED`) or the worker is inside
@@ -11,12 +12,12 @@ export class WorkerPausedError extends Error {
   constructor(
     /** The Telegram error that caused the pause, e.g. `PEER_FLOOD`. */
     readonly reason: string,
-    /** Unix seconds when the worker may try again. */
+    /** When the worker may try again. */
     readonly pausedUntil: number,
     /** Seconds from now until then; what the job runner waits. */
     readonly retryAfterSeconds: number,
   ) {
-    super(`worker paused until ${new Date(pausedUntil * 1000).toISOString()}: ${reason}`)
+    super(`worker paused until ${new Date(pausedUntil).toISOString()}: ${reason}`)
   }
 }
 
@@ -96,7 +97,7 @@ function phoneLoginMessage(code: PhoneLoginErrorCode, waitSeconds: number | unde
       return 'Telegram has banned this phone number: it cannot log in (see https://telegram.org/faq_spam); use another account.'
     case 'FLOOD_WAIT':
       return waitSeconds !== undefined
-        ? `Telegram asks to wait ${String(waitSeconds)} s (${humanDuration(waitSeconds)}) before another login attempt: try again after ${new Date(Date.now() + waitSeconds * 1000).toISOString()}, or log in by QR code (worker:login without --phone).`
+        ? `Telegram asks to wait ${String(waitSeconds)} s (${humanDuration(waitSeconds)}) before another login attempt: try again after ${new Date(Date.now() + secondsToMs(waitSeconds)).toISOString()}, or log in by QR code (worker:login without --phone).`
         : 'Too many login attempts for this phone number: wait (often a day) before trying again, or log in by QR code (worker:login without --phone).'
     case 'SIGN_UP_REQUIRED':
       return 'This phone number has no Telegram account. karmagate does not register accounts: sign up in an official Telegram app first, then log in here.'

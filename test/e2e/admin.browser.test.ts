@@ -26,7 +26,7 @@ describe('the admin site, in Chromium', () => {
     const s = theSite()
     const memberId = await s.store.members.recordBotContact(
       { telegramId: MEMBER_TELEGRAM_ID, firstName: '<i>Ada</i>', lastName: 'Lovelace', username: 'ada_l' },
-      s.nowSeconds(),
+      s.now(),
     )
     const { page, problems } = await newPage(s)
 
@@ -63,8 +63,8 @@ describe('the admin site, in Chromium', () => {
     expect(rule).toMatchObject({ minKarma: 100, removeBelow: 50, enabled: true })
 
     // The worker's part, which this test plays: the chat now exists in Telegram.
-    await s.store.chats.markActive(rule!.chatId, -1001000000001, s.nowSeconds())
-    await s.store.chats.setInviteLink(rule!.chatId, 'https://t.me/+inviteLink', s.nowSeconds())
+    await s.store.chats.markActive(rule!.chatId, -1001000000001, s.now())
+    await s.store.chats.setInviteLink(rule!.chatId, 'https://t.me/+inviteLink', s.now())
 
     // 3. Find the member and raise their karma over the line.
     await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Members' }).click()

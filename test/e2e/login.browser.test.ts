@@ -45,7 +45,7 @@ async function sessionCookieValue(context: BrowserContext, url: string): Promise
 /** The stored session behind a cookie value, looked up as the site does (keyed hash of the id). */
 async function storedSession(s: TestSite, cookieValue: string) {
   const sessions = new Sessions(s.store, { secret: TEST_SESSION_SECRET, secure: false, maxAgeSeconds: 60 })
-  return s.store.sessions.find(sessions.storedIdOf(cookieValue), s.nowSeconds())
+  return s.store.sessions.find(sessions.storedIdOf(cookieValue), s.now())
 }
 
 /** Asserts `page` shows the logged-out landing page with the Telegram Login Widget. */

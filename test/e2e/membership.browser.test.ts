@@ -128,7 +128,7 @@ describe('membership in the sandbox, in Chromium', () => {
     expect((await web.store.members.findByTelegramId(memberUserId))?.karma).toBe(0)
 
     // 5. The community's website raises the member's karma through the REST API.
-    const { secret } = await web.store.apiKeys.create('community site', Math.floor(Date.now() / 1000))
+    const { secret } = await web.store.apiKeys.create('community site', Date.now())
     const response = await fetch(`${site}/api/v1/karma-events`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json', Accept: 'application/json' },

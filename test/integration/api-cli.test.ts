@@ -37,7 +37,7 @@ describe('karmagate api-key:create', () => {
 
     const { store } = await openStore({ databasePath: env.DATABASE_PATH! })
     cleanups.push(() => store.close())
-    const key = await store.apiKeys.authenticate(first.stdout.trim(), Math.floor(Date.now() / 1000))
+    const key = await store.apiKeys.authenticate(first.stdout.trim(), Date.now())
     expect(key).toMatchObject({ name: 'php site' })
     expect((await store.apiKeys.list()).map((k) => k.name)).toEqual(['php site', 'backup'])
     expect((await store.audit.recent(5)).map((a) => [a.actor, a.action, a.details.name])).toEqual([

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { type ApiTestSite, errorOf, snapshot, startApiSite } from './api-kit.js'
 
 /**
- * `POST /api/v1/karma-events` is answered ahead of Express for plain JSON bodies, and by the
- * API router for every other body. These tests send the same requests both ways (a body with a
- * Content-Length, and the same body chunked, which the fast lane declines) and expect the same
- * answers, headers and counts.
+ * `POST /api/v1/karma-events` is answered ahead of Express, whatever the body's framing, with
+ * the API router's gate, body reader and error writer. These tests send the same requests framed
+ * both ways (a body with a Content-Length, and the same body chunked) and expect the same
+ * answers, headers and counts, and one rate limit shared with the router's routes.
  */
 
-/** POSTs `body` to `/karma-events` with no Content-Length (chunked): the router answers. */
+/** POSTs `body` to `/karma-events` with no Content-Length (chunked). */
 async function postChunked(s: ApiTestSite, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${s.url}/api/v1/karma-events`, {
     method: 'POST',
@@ -31,7 +31,7 @@ const event = (key: string, delta = 5) => ({
   idempotencyKey: key,
 })
 
-describe('POST /api/v1/karma-events: the fast lane and the router answer alike', () => {
+describe('POST /api/v1/karma-events: any framing, answered alike', () => {
   it('a new event, its replay through the other lane, and a conflicting payload', async () => {
     const s = await startApiSite()
     const fast = await s.call('POST', '/karma-events', event('lane-1'))
@@ -48,6 +48,22 @@ describe('POST /api/v1/karma-events: the fast lane and the router answer alike',
     expect(conflictFast.status).toBe(409)
     expect(conflictRouted.status).toBe(409)
     expect(await conflictRouted.json()).toEqual(conflictFast.body)
+  })
+
+  it('is served at its path in any letter case and with a trailing slash, as Express routes', async () => {
+    const s = await startApiSite()
+    const res = await fetch(`${s.url}/API/V1/Karma-Events/`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(event('case-1')),
+    })
+    expect(res.status).toBe(201)
+    expect(((await res.json()) as { member: { karma: number } }).member.karma).toBe(5)
+    const head = await fetch(`${s.url}/api/v1/karma-events`, {
+      method: 'HEAD',
+      headers: { authorization: `Bearer ${s.key}` },
+    })
+    expect(head.status).toBe(404)
   })
 
   it.each([

@@ -3,10 +3,7 @@ import { type ApiTestSite, errorOf, ledgerCheck, snapshot, startApiSite } from '
 
 async function siteWithMember(telegramId = 123): Promise<ApiTestSite> {
   const s = await startApiSite()
-  await s.store.members.recordBotContact(
-    { telegramId, firstName: 'Ada', lastName: null, username: 'ada' },
-    s.nowSeconds(),
-  )
+  await s.store.members.recordBotContact({ telegramId, firstName: 'Ada', lastName: null, username: 'ada' }, s.now())
   return s
 }
 

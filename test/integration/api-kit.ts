@@ -35,7 +35,7 @@ afterEach(async () => {
 export async function startApiSite(env: Record<string, string> = {}): Promise<ApiTestSite> {
   const site = await startTestSite(env)
   sites.push(site)
-  const { secret } = await site.store.apiKeys.create('php-site', site.nowSeconds())
+  const { secret } = await site.store.apiKeys.create('php-site', site.now())
   const call = async (
     method: string,
     path: string,

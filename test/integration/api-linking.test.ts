@@ -77,7 +77,7 @@ describe('account linking', () => {
     const s = await startApiSite()
     await s.store.members.recordBotContact(
       { telegramId: 424242, firstName: 'Ada', lastName: null, username: null },
-      s.nowSeconds(),
+      s.now(),
     )
     await s.call('POST', '/karma-events', {
       member: { telegramId: 424242 },

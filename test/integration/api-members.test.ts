@@ -4,7 +4,7 @@ import { type ApiTestSite, errorOf, snapshot, startApiSite } from './api-kit.js'
 /** A site with member 123 (Ada) in webmasters, member of one active chat, eligible for another. */
 async function siteWithAda(): Promise<ApiTestSite & { memberId: number }> {
   const s = await startApiSite()
-  const now = s.nowSeconds()
+  const now = s.now()
   const memberId = await s.store.members.recordBotContact(
     { telegramId: 123, firstName: 'Ada', lastName: 'Lovelace', username: 'ada' },
     now,

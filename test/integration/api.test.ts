@@ -28,8 +28,8 @@ describe('REST API: authentication', () => {
 
   it('refuses a revoked key, and accepts a live one (the scheme in any case)', async () => {
     const s = await startApiSite()
-    const other = await s.store.apiKeys.create('old', s.nowSeconds())
-    await s.store.apiKeys.revoke(other.key.id, s.nowSeconds())
+    const other = await s.store.apiKeys.create('old', s.now())
+    await s.store.apiKeys.revoke(other.key.id, s.now())
     const revoked = await s.call('GET', '/members/1', undefined, { authorization: `Bearer ${other.secret}` })
     expect(revoked.status).toBe(401)
     expect(errorOf(revoked).code).toBe('invalid_api_key')
@@ -40,11 +40,11 @@ describe('REST API: authentication', () => {
 
   it('stops a key at once when it is revoked, though its live answer was remembered', async () => {
     const s = await startApiSite()
-    const other = await s.store.apiKeys.create('soon-revoked', s.nowSeconds())
+    const other = await s.store.apiKeys.create('soon-revoked', s.now())
     const call = () => s.call('GET', '/members/1', undefined, { authorization: `Bearer ${other.secret}` })
     expect((await call()).status).toBe(404)
     expect((await call()).status).toBe(404)
-    expect(await s.store.apiKeys.revoke(other.key.id, s.nowSeconds())).toBe(true)
+    expect(await s.store.apiKeys.revoke(other.key.id, s.now())).toBe(true)
     const after = await call()
     expect(after.status).toBe(401)
     expect(errorOf(after).code).toBe('invalid_api_key')
@@ -111,7 +111,7 @@ describe('REST API: errors are JSON, never a 500 on bad input', () => {
       'content-type': 'application/json; charset=utf-8',
     })
     expect(bom.status).toBe(201)
-    // No Content-Length: the body goes through express.json(), with the same answer.
+    // No Content-Length: a chunked body, read the same way, with the same answer.
     const chunked = await fetch(`${s.url}/api/v1/karma-events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${s.key}`, 'content-type': 'application/json' },
@@ -140,7 +140,7 @@ describe('REST API: errors are JSON, never a 500 on bad input', () => {
     const s = await startApiSite()
     await s.store.members.recordBotContact(
       { telegramId: 7, firstName: 'Seven', lastName: null, username: null },
-      s.nowSeconds(),
+      s.now(),
     )
     const odd: [string, string, unknown][] = [
       ['POST', '/karma-events', { member: { telegramId: 7 }, delta: 1e300, reason: 'r', idempotencyKey: 'k' }],
@@ -225,7 +225,7 @@ describe('REST API: rate limit', () => {
     expect(errorOf(limited).code).toBe('rate_limited')
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(limited.headers.get('ratelimit-policy')).toContain('600')
-    const other = await s.store.apiKeys.create('other', s.nowSeconds())
+    const other = await s.store.apiKeys.create('other', s.now())
     const fresh = await s.call('GET', '/members/1', undefined, { authorization: `Bearer ${other.secret}` })
     expect(fresh.status).toBe(404)
   })

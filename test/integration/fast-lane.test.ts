@@ -47,15 +47,21 @@ const answering: FastRoute = {
 }
 
 describe('withFastLane', () => {
-  it('serves its routes by method and exact path, query aside, and everything else through Express', async () => {
+  it('serves its routes by method and by path as Express routes them, query aside, and everything else through Express', async () => {
     const site = await serve([answering])
     expect(await (await fetch(`${site.url}/fast?a=1`)).text()).toBe('fast /fast?a=1')
     expect(await (await fetch(`${site.url}/fast`)).text()).toBe('fast /fast')
-    expect(await (await fetch(`${site.url}/fast/`)).text()).toBe('express /fast/')
-    expect(await (await fetch(`${site.url}/Fast`)).text()).toBe('express /Fast')
+    // Express's routing ignores letter case and one trailing slash; so does the fast lane.
+    expect(await (await fetch(`${site.url}/fast/`)).text()).toBe('fast /fast/')
+    expect(await (await fetch(`${site.url}/Fast`)).text()).toBe('fast /Fast')
+    expect(await (await fetch(`${site.url}/FAST/?b=2`)).text()).toBe('fast /FAST/?b=2')
+    expect(await (await fetch(`${site.url}/fast//`)).text()).toBe('express /fast//')
+    expect(await (await fetch(`${site.url}/fastest`)).text()).toBe('express /fastest')
     expect(await (await fetch(`${site.url}/fast`, { method: 'POST' })).text()).toBe('express /fast')
+    // Unlike Express, a HEAD is not let into a GET route.
+    expect((await fetch(`${site.url}/fast`, { method: 'HEAD' })).status).toBe(200)
     expect(await (await fetch(`${site.url}/other`)).text()).toBe('express /other')
-    expect(site.expressSaw).toEqual(['GET /fast/', 'GET /Fast', 'POST /fast', 'GET /other'])
+    expect(site.expressSaw).toEqual(['GET /fast//', 'GET /fastest', 'POST /fast', 'HEAD /fast', 'GET /other'])
   })
 
   it('hands a declined request to Express untouched, body included', async () => {

@@ -27,7 +27,7 @@ describe('GET /healthz?deep=1', () => {
   it('with the canary off: shows its last result, if any, and answers 200 on the database alone', async () => {
     const s = await site()
     expect(await deep(s)).toEqual({ status: 200, body: { status: 'ok', database: 'ok', canary: null } })
-    await s.store.canary.record({ ok: false, checkedAt: s.nowSeconds(), error: 'bot silent', durationMs: 12 })
+    await s.store.canary.record({ ok: false, checkedAt: s.now(), error: 'bot silent', durationMs: 12 })
     expect(await deep(s)).toMatchObject({
       status: 200,
       body: { status: 'ok', canary: { ok: false, error: 'bot silent', stale: false } },
@@ -37,23 +37,23 @@ describe('GET /healthz?deep=1', () => {
   it('with the canary on: 503 before the first run, 200 after a pass, 503 after a failure or when stale', async () => {
     const s = await site({ CANARY_INTERVAL_SECONDS: '60' })
     expect(await deep(s)).toEqual({ status: 503, body: { status: 'unavailable', database: 'ok', canary: null } })
-    const at = s.nowSeconds()
+    const at = s.nowSeconds() * 1000
     await s.store.canary.record({ ok: true, checkedAt: at, error: null, durationMs: 840 })
     expect(await deep(s)).toEqual({
       status: 200,
       body: {
         status: 'ok',
         database: 'ok',
-        canary: { ok: true, checkedAt: new Date(at * 1000).toISOString(), error: null, durationMs: 840, stale: false },
+        canary: { ok: true, checkedAt: new Date(at).toISOString(), error: null, durationMs: 840, stale: false },
       },
     })
     // Plain /healthz stays about the database only.
     const plain = await fetch(`${s.url}/healthz`)
     expect(await plain.json()).toEqual({ status: 'ok', database: 'ok' })
 
-    s.setNow((at + 180) * 1000)
+    s.setNow(at + 180_000)
     expect((await deep(s)).status).toBe(200)
-    s.setNow((at + 181) * 1000)
+    s.setNow(at + 181_000)
     expect(await deep(s)).toMatchObject({
       status: 503,
       body: { status: 'unavailable', canary: { ok: true, stale: true } },
@@ -61,7 +61,7 @@ describe('GET /healthz?deep=1', () => {
 
     await s.store.canary.record({
       ok: false,
-      checkedAt: at + 181,
+      checkedAt: at + 181_000,
       error: 'Telegram would not sign the login (urlAuthResultDefault): the domain is not linked with /setdomain',
       durationMs: 300,
     })

@@ -28,7 +28,7 @@ const event = (idempotencyKey: string, over: Partial<TestKarmaEvent> = {}): Test
   ...over,
 })
 
-const now = (t: TestStore) => Math.floor(t.now() / 1000)
+const now = (t: TestStore) => t.now()
 
 const ledger = (t: TestStore) => {
   expect(brokenChains(t.db)).toEqual([])

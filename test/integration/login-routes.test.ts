@@ -92,7 +92,7 @@ describe('GET /auth/telegram: a valid login', () => {
     expect(parseInt(cookie.split('=')[1]!.slice(0, 8), 16)).toBe(s.nowSeconds())
     const member = await s.store.members.findByTelegramId(424242)
     expect(member).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', username: 'ada_l', karma: 0 })
-    expect(member?.lastLoginAt).toBe(s.nowSeconds())
+    expect(member?.lastLoginAt).toBe(s.nowSeconds() * 1000)
     expect(countRows(s.dbPath)).toEqual({ users: 1, sessions: 1, login_replays: 1 })
   })
 

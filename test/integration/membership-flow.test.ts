@@ -47,7 +47,7 @@ async function ruleWithChat(
   removeBelow: number | null,
   directAdd = false,
 ): Promise<{ chatId: number; telegramChatId: number; link: string }> {
-  const chat = await web.store.chats.create('Inner circle', 'For members with karma', Math.floor(Date.now() / 1000))
+  const chat = await web.store.chats.create('Inner circle', 'For members with karma', Date.now())
   await saveRule(web.store, {
     rule: { groupId: null, chatId: chat.id, minKarma, removeBelow, directAdd },
     actor: 'test',

@@ -14,7 +14,7 @@ async function karma(t: TestStore, telegramId: number, delta: number): Promise<n
     )
   ).member.karma
 }
-const now = (t: TestStore) => Math.floor(t.now() / 1000)
+const now = (t: TestStore) => t.now()
 
 describe('reconcile', () => {
   it('a member crossing min_karma is eligible and gets one invite job', async () => {

@@ -38,7 +38,7 @@ async function adaBecomesEligible(t: TestStore, directAdd: boolean): Promise<{ m
   })
   const memberId = await t.store.members.recordSeen(
     { telegramId: ADA.id, firstName: 'Ada', lastName: null, username: 'ada_k' },
-    Math.floor(t.now() / 1000),
+    t.now(),
   )
   await appendKarmaEvent(
     t.store,
@@ -162,7 +162,7 @@ describe('direct add (member.add)', () => {
     const w = worker(t)
     w.stub.respondWith('channels.inviteToChannel', async (): Promise<tl.messages.RawInvitedUsers> => {
       // What the web process's chat_member handler records when Telegram tells the bot first.
-      await t.store.memberships.set(memberId, chatId, 'member', UNAPPROVED_JOIN_REASON, Math.floor(t.now() / 1000))
+      await t.store.memberships.set(memberId, chatId, 'member', UNAPPROVED_JOIN_REASON, t.now())
       return { _: 'messages.invitedUsers', updates: updatesWith([CHANNEL], [ADA]), missingInvitees: [] }
     })
     await w.runner.runOnce()
@@ -232,7 +232,7 @@ describe('direct add (member.add)', () => {
     await w.runner.runOnce()
     expect(await t.store.workerState.read()).toMatchObject({
       pauseReason: 'PEER_FLOOD',
-      pausedUntil: Math.floor(t.now() / 1000) + 86_400,
+      pausedUntil: Math.floor(t.now() / 1000) * 1000 + 86_400_000,
     })
     expect(addJob(t)).toMatchObject({ state: 'queued', attempts: 0, run_after: t.now() + 86_400_000 })
     await w.tg.destroy()

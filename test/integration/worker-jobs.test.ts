@@ -16,7 +16,7 @@ const logger = pino({ level: 'silent' })
 const newStore = testStores()
 
 async function addPendingChat(t: TestStore, title = 'Inner circle'): Promise<number> {
-  const chat = await t.store.chats.create(title, 'For the best', Math.floor(t.now() / 1000))
+  const chat = await t.store.chats.create(title, 'For the best', t.now())
   await t.store.jobs.enqueue(
     { kind: 'chat.create', owner: 'worker', payload: { chatId: chat.id }, dedupeKey: `chat.create:${String(chat.id)}` },
     t.now(),
@@ -161,7 +161,7 @@ describe('chat.create on the mtcute account', () => {
     const start = t.now()
     await w.runner.runOnce()
     const state = await t.store.workerState.read()
-    expect(state).toMatchObject({ pauseReason: 'PEER_FLOOD', pausedUntil: start / 1000 + 86_400 })
+    expect(state).toMatchObject({ pauseReason: 'PEER_FLOOD', pausedUntil: start + 86_400_000 })
     expect(state.lastError).toMatch(/PEER_FLOOD/)
     expect(jobRow(t)).toMatchObject({ state: 'queued', attempts: 0, run_after: start + 86_400_000 })
 
@@ -223,7 +223,7 @@ describe('the worker process', () => {
       expect(await running.store.workerState.read()).toMatchObject({
         userId: SELF.id,
         userName: '@kg_worker',
-        lastSeenAt: Math.floor(t.now() / 1000),
+        lastSeenAt: Math.floor(t.now() / 1000) * 1000,
       })
       expect(statSync(sessionPath).mode & 0o777).toBe(0o600)
       await expect.poll(async () => (await t.store.chats.findById(chatId))?.state, { timeout: 5000 }).toBe('active')

@@ -17,8 +17,7 @@ async function setUp(): Promise<{ dir: string; dbPath: string; chatId: number; e
   cleanups.push(tmp.remove)
   const dbPath = join(tmp.dir, 'karmagate.db')
   const { store } = await openStore({ databasePath: dbPath })
-  const now = Math.floor(Date.now() / 1000)
-  const chat = await store.chats.create('Inner circle', 'For the best', now)
+  const chat = await store.chats.create('Inner circle', 'For the best', Date.now())
   await store.jobs.enqueue(
     { kind: 'chat.create', owner: 'worker', payload: { chatId: chat.id }, dedupeKey: `chat.create:${String(chat.id)}` },
     Date.now(),

@@ -48,7 +48,9 @@ export interface TestSite {
   readonly logs: LogCapture
   /** Moves the site's clock; the site reads it on each request. */
   setNow(ms: number): void
-  /** Seconds since the epoch on the site's clock. */
+  /** The site's clock (ms since the epoch). */
+  now(): number
+  /** Whole seconds since the epoch on the site's clock, as Telegram and the tables count them. */
   nowSeconds(): number
   /** A login URL signed with the site's bot token; fields override the defaults. */
   loginUrl(fields?: Record<string, string | undefined>): string
@@ -94,6 +96,7 @@ export async function startTestSite(env: Record<string, string> = {}): Promise<T
     setNow: (ms) => {
       now = ms
     },
+    now: () => now,
     nowSeconds,
     loginUrl: (fields = {}) =>
       `${url}/auth/telegram?${signedLoginQuery(config.botToken, loginFields(nowSeconds(), fields))}`,

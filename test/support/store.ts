@@ -47,10 +47,7 @@ export async function addMember(
   telegramId: number,
   name = `Member ${String(telegramId)}`,
 ): Promise<number> {
-  return t.store.members.recordBotContact(
-    { telegramId, firstName: name, lastName: null, username: null },
-    Math.floor(t.now() / 1000),
-  )
+  return t.store.members.recordBotContact({ telegramId, firstName: name, lastName: null, username: null }, t.now())
 }
 
 /** An active chat (as if the worker had created it) with an invite link. */
@@ -59,7 +56,7 @@ export async function addActiveChat(
   title = 'Inner circle',
   telegramChatId = -1001000000001,
 ): Promise<number> {
-  const now = Math.floor(t.now() / 1000)
+  const now = t.now()
   const chat = await t.store.chats.create(title, '', now)
   await t.store.chats.markActive(chat.id, telegramChatId, now)
   await t.store.chats.setInviteLink(chat.id, 'https://t.me/+sandboxInvite', now)

@@ -234,7 +234,7 @@ describe('checkLoginOnce and its timer', () => {
       run: fast,
       clock: () => t.now(),
     })
-    expect(result).toEqual({ ok: true, checkedAt: Math.floor(t.now() / 1000), error: null, durationMs: 0 })
+    expect(result).toEqual({ ok: true, checkedAt: t.now(), error: null, durationMs: 0 })
     expect(await t.store.canary.last()).toEqual(result)
     expect(logs.text).toContain('login canary passed')
     expect(logs.text).toContain(`${s.url}/auth/telegram`)

@@ -1,5 +1,5 @@
 import { Composer } from 'grammy'
-import { type BotContext, type BotDeps, nowSeconds } from '../context.js'
+import { type BotContext, type BotDeps, nowOf } from '../context.js'
 
 /**
  * `my_chat_member`: what the bot may do in a managed chat. Losing its admin rights (or the chat)
@@ -18,7 +18,7 @@ export function botStatusFeature(deps: BotDeps): Composer<BotContext> {
       canInvite: me.status === 'creator' || (admin && me.can_invite_users),
       canRestrict: me.status === 'creator' || (admin && me.can_restrict_members),
     }
-    await deps.store.chats.setBotStatus(chat.id, status, nowSeconds(deps))
+    await deps.store.chats.setBotStatus(chat.id, status, nowOf(deps))
     const level = status.canInvite && status.canRestrict ? 'info' : 'warn'
     deps.logger[level]({ chatId: chat.id, ...status }, 'bot rights in chat changed')
   })

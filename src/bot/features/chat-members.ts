@@ -3,7 +3,7 @@ import type { ChatMember } from 'grammy/types'
 import { mayStay } from '../../access/eligibility.js'
 import { UNAPPROVED_JOIN_REASON } from '../../access/membership.js'
 import { jobs } from '../../jobs/kinds.js'
-import { type BotContext, type BotDeps, nowSeconds } from '../context.js'
+import { type BotContext, type BotDeps, nowOf } from '../context.js'
 import { contactOf } from './contact.js'
 
 const INSIDE = new Set<ChatMember['status']>(['member', 'restricted', 'administrator', 'creator'])
@@ -21,7 +21,7 @@ export function chatMembersFeature(deps: BotDeps): Composer<BotContext> {
     if (user.is_bot) return
     const chat = await deps.store.chats.findByTelegramId(update.chat.id)
     if (!chat) return
-    const now = nowSeconds(deps)
+    const now = nowOf(deps)
     const memberId = await deps.store.members.recordSeen(contactOf(user), now)
     const status = update.new_chat_member.status
     if (!INSIDE.has(status)) {

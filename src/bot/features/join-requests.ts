@@ -1,5 +1,5 @@
 import { Composer } from 'grammy'
-import { type BotContext, type BotDeps, nowSeconds } from '../context.js'
+import { type BotContext, type BotDeps, nowOf } from '../context.js'
 import { contactOf } from './contact.js'
 
 /**
@@ -13,7 +13,7 @@ export function joinRequestsFeature(deps: BotDeps): Composer<BotContext> {
     const request = ctx.chatJoinRequest
     const chat = await deps.store.chats.findByTelegramId(request.chat.id)
     if (!chat) return // Not ours: leave it to the chat's admins.
-    const now = nowSeconds(deps)
+    const now = nowOf(deps)
     const memberId = await deps.store.members.recordSeen(contactOf(request.from), now)
     const eligibility = await deps.store.memberships.eligibility(memberId, chat.id)
     if (eligibility.eligible) {

@@ -122,9 +122,7 @@ function rulesConversation(deps: BotDeps) {
           await ctx.reply('A chat title has at most 128 characters. Start again with /rules.')
           return
         }
-        chatId = await conversation.external(
-          async () => (await deps.store.chats.create(chatChoice, '', Math.floor(Date.now() / 1000))).id,
-        )
+        chatId = await conversation.external(async () => (await deps.store.chats.create(chatChoice, '', Date.now())).id)
       }
       const groupList = overview.groups.map((g, i) => `${String(i + 1)}. ${g.name}`).join('\n')
       const groupChoice = await askChoice(

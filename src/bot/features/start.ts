@@ -1,5 +1,5 @@
 import { Composer } from 'grammy'
-import { type BotContext, type BotDeps, nowSeconds } from '../context.js'
+import { type BotContext, type BotDeps, nowOf } from '../context.js'
 import { loginKeyboard } from '../login-button.js'
 
 /** `/start`: welcome, a login button, and (in private) permission for the bot to write again. */
@@ -16,7 +16,7 @@ export function startFeature(deps: BotDeps): Composer<BotContext> {
           lastName: from.last_name ?? null,
           username: from.username ?? null,
         },
-        nowSeconds(deps),
+        nowOf(deps),
       )
     }
     await ctx.reply(

@@ -15,7 +15,7 @@ export async function ensureInviteLink(deps: BotJobDeps, chat: Chat): Promise<st
   const link = await deps.api
     .createChatInviteLink(chat.telegramChatId, { name: 'karmagate', creates_join_request: true })
     .catch(permanentIfBadRequest)
-  await deps.store.chats.setInviteLink(chat.id, link.invite_link, Math.floor((deps.clock ?? Date.now)() / 1000))
+  await deps.store.chats.setInviteLink(chat.id, link.invite_link, (deps.clock ?? Date.now)())
   return link.invite_link
 }
 

@@ -2,6 +2,7 @@ import type { AdminStatsRepository, KarmaBuckets, KarmaRange, MemberChat } from 
 import type { KarmaEvent } from '../../karma/events.js'
 import { MEMBER_EVENT_CHAIN } from './event-chain.js'
 import type { SqliteDatabase } from './open.js'
+import { fromUnixSeconds } from '../../time.js'
 
 /**
  * Read-only queries behind the admin site's dashboard and member pages. Aggregates run in
@@ -55,11 +56,13 @@ export class SqliteAdminStatsRepository implements AdminStatsRepository {
 
   /** A member's newest karma events, newest first. */
   async recentKarmaEvents(memberId: number, limit: number): Promise<KarmaEvent[]> {
-    return this.s.events.all({ member: memberId, limit })
+    return this.s.events
+      .all({ member: memberId, limit })
+      .map((e) => ({ ...e, createdAt: fromUnixSeconds(e.createdAt) }))
   }
 
   /** Every chat a member has a membership in, whatever its state. */
   async memberChats(memberId: number): Promise<MemberChat[]> {
-    return this.s.chats.all(memberId)
+    return this.s.chats.all(memberId).map((c) => ({ ...c, updatedAt: fromUnixSeconds(c.updatedAt) }))
   }
 }

@@ -1,6 +1,7 @@
 import type { ApiKey, ApiKeyRepository, ApiKeyRepositoryOptions, CreatedApiKey, CreateOnceResult } from '../api-keys.js'
 import { hash, randomBytes } from 'node:crypto'
 import type { SqliteDatabase } from './open.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 interface ApiKeyRow {
   id: number
@@ -15,9 +16,9 @@ const toKey = (r: ApiKeyRow): ApiKey => ({
   id: r.id,
   name: r.name,
   prefix: r.prefix,
-  createdAt: r.created_at,
-  lastUsedAt: r.last_used_at,
-  revokedAt: r.revoked_at,
+  createdAt: fromUnixSeconds(r.created_at),
+  lastUsedAt: r.last_used_at === null ? null : fromUnixSeconds(r.last_used_at),
+  revokedAt: r.revoked_at === null ? null : fromUnixSeconds(r.revoked_at),
 })
 
 /** Keys look like `kg_<43 base64url chars>`: 256 random bits, recognisable in a leaked log. */
@@ -83,7 +84,12 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
   /** Creates a key named `name` (1–100 characters); the secret is in the result only. */
   async create(name: string, now: number): Promise<CreatedApiKey> {
     const secret = `kg_${randomBytes(32).toString('base64url')}`
-    const row = this.s.insert.get({ name, prefix: secret.slice(0, 8), hash: hashApiKey(secret), now })
+    const row = this.s.insert.get({
+      name,
+      prefix: secret.slice(0, 8),
+      hash: hashApiKey(secret),
+      now: toUnixSeconds(now),
+    })
     if (!row) throw new Error('insert returned no row')
     return { key: toKey(row), secret }
   }
@@ -94,7 +100,13 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
    */
   async createOnce(name: string, now: number, nonce: string): Promise<CreateOnceResult> {
     const secret = `kg_${randomBytes(32).toString('base64url')}`
-    const row = this.s.insertOnce.get({ name, prefix: secret.slice(0, 8), hash: hashApiKey(secret), now, nonce })
+    const row = this.s.insertOnce.get({
+      name,
+      prefix: secret.slice(0, 8),
+      hash: hashApiKey(secret),
+      now: toUnixSeconds(now),
+      nonce,
+    })
     if (row) return { created: { key: toKey(row), secret } }
     const existing = this.s.byNonce.get(nonce)
     if (!existing) throw new Error('a form token refused as used names no key')
@@ -102,8 +114,10 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
   }
 
   /** The live key for a presented secret, or undefined (malformed, unknown or revoked). */
-  async authenticate(secret: string, now: number): Promise<ApiKey | undefined> {
+  async authenticate(secret: string, nowMs: number): Promise<ApiKey | undefined> {
     if (!KEY_SHAPE.test(secret)) return undefined
+    // In the table's unit: the cache's times are compared with `last_used_at`.
+    const now = toUnixSeconds(nowMs)
     const keyHash = hashApiKey(secret)
     let cached = this.live.get(keyHash)
     if (!cached || cached.until <= now) {
@@ -133,6 +147,6 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
   /** Revokes a key; resolves false if it did not exist or was already revoked. */
   async revoke(id: number, now: number): Promise<boolean> {
     for (const [keyHash, cached] of this.live) if (cached.key.id === id) this.live.delete(keyHash)
-    return this.s.revoke.run(now, id).changes === 1
+    return this.s.revoke.run(toUnixSeconds(now), id).changes === 1
   }
 }

@@ -1,6 +1,7 @@
 import type { AuditEntry, AuditRepository } from '../audit.js'
 import type { NewAuditEntry } from '../../audit.js'
 import type { SqliteDatabase } from './open.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 /** The audit log: append and read, never edit. */
 export class SqliteAuditRepository implements AuditRepository {
@@ -25,10 +26,14 @@ export class SqliteAuditRepository implements AuditRepository {
 
   /** @internal for use inside another repository's transaction */
   recordSync(entry: NewAuditEntry): void {
-    this.s.insert.run({ ...entry, details: JSON.stringify(entry.details) })
+    this.s.insert.run({ ...entry, at: toUnixSeconds(entry.at), details: JSON.stringify(entry.details) })
   }
 
   async recent(limit: number): Promise<AuditEntry[]> {
-    return this.s.recent.all(limit).map((r) => ({ ...r, details: JSON.parse(r.details) as Record<string, unknown> }))
+    return this.s.recent.all(limit).map((r) => ({
+      ...r,
+      at: fromUnixSeconds(r.at),
+      details: JSON.parse(r.details) as Record<string, unknown>,
+    }))
   }
 }

@@ -1,5 +1,6 @@
 import type { BotStorageRepository } from '../bot-storage.js'
 import type { SqliteDatabase } from './open.js'
+import { toUnixSeconds } from '../../time.js'
 
 /** Key–value storage for the bot's plugins (conversation state), so it survives a restart. */
 export class SqliteBotStorageRepository implements BotStorageRepository {
@@ -23,7 +24,7 @@ export class SqliteBotStorageRepository implements BotStorageRepository {
   }
 
   async write(key: string, value: unknown, now: number): Promise<void> {
-    this.s.write.run({ key, value: JSON.stringify(value), now })
+    this.s.write.run({ key, value: JSON.stringify(value), now: toUnixSeconds(now) })
   }
 
   async delete(key: string): Promise<void> {

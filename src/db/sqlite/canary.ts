@@ -1,5 +1,6 @@
 import type { CanaryRepository, CanaryResult } from '../canary.js'
 import type { SqliteDatabase } from './open.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 interface Row {
   ok: number | null
@@ -25,13 +26,13 @@ export class SqliteCanaryRepository implements CanaryRepository {
   async last(): Promise<CanaryResult | undefined> {
     const r = this.s.read.get()
     if (r?.ok == null || r.checked_at === null) return undefined
-    return { ok: r.ok === 1, checkedAt: r.checked_at, error: r.error, durationMs: r.duration_ms ?? 0 }
+    return { ok: r.ok === 1, checkedAt: fromUnixSeconds(r.checked_at), error: r.error, durationMs: r.duration_ms ?? 0 }
   }
 
   async record(result: CanaryResult): Promise<void> {
     this.s.record.run({
       ok: result.ok ? 1 : 0,
-      checkedAt: result.checkedAt,
+      checkedAt: toUnixSeconds(result.checkedAt),
       error: result.ok ? null : result.error,
       durationMs: Math.round(result.durationMs),
     })

@@ -1,5 +1,6 @@
 import type { BotChatStatus, Chat, ChatRepository, ChatState } from '../chats.js'
 import type { SqliteDatabase } from './open.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 interface ChatRow {
   id: number
@@ -26,7 +27,7 @@ const toChat = (r: ChatRow): Chat => ({
   botCanInvite: r.bot_can_invite === 1,
   botCanRestrict: r.bot_can_restrict === 1,
   lastError: r.last_error,
-  createdAt: r.created_at,
+  createdAt: fromUnixSeconds(r.created_at),
 })
 
 /** The private supergroups. */
@@ -56,7 +57,7 @@ export class SqliteChatRepository implements ChatRepository {
 
   /** Records a chat a rule needs; the worker creates it in Telegram. */
   async create(title: string, description: string, now: number): Promise<Chat> {
-    const row = this.s.insert.get({ title, description, now })
+    const row = this.s.insert.get({ title, description, now: toUnixSeconds(now) })
     if (!row) throw new Error('insert returned no row')
     const chat = this.s.byId.get(row.id)
     if (!chat) throw new Error('chat vanished')
@@ -79,19 +80,19 @@ export class SqliteChatRepository implements ChatRepository {
 
   /** The worker created the chat in Telegram: it is active under this Bot API id. */
   async markActive(id: number, telegramChatId: number, now: number): Promise<void> {
-    this.s.activate.run(telegramChatId, now, id)
+    this.s.activate.run(telegramChatId, toUnixSeconds(now), id)
   }
 
   /** Creating the chat failed for good; the reason is shown to admins. */
   async markFailed(id: number, error: string, now: number): Promise<void> {
-    this.s.fail.run(error, now, id)
+    this.s.fail.run(error, toUnixSeconds(now), id)
   }
 
   async setInviteLink(id: number, link: string, now: number): Promise<void> {
-    this.s.inviteLink.run(link, now, id)
+    this.s.inviteLink.run(link, toUnixSeconds(now), id)
   }
 
   async setBotStatus(id: number, status: BotChatStatus, now: number): Promise<void> {
-    this.s.botStatus.run(status.status, status.canInvite ? 1 : 0, status.canRestrict ? 1 : 0, now, id)
+    this.s.botStatus.run(status.status, status.canInvite ? 1 : 0, status.canRestrict ? 1 : 0, toUnixSeconds(now), id)
   }
 }

@@ -1,5 +1,6 @@
 import type { Group, GroupRepository } from '../groups.js'
 import type { SqliteDatabase } from './open.js'
+import { toUnixSeconds } from '../../time.js'
 
 /** Groups and who belongs to them. */
 export class SqliteGroupRepository implements GroupRepository {
@@ -34,7 +35,7 @@ export class SqliteGroupRepository implements GroupRepository {
   }
 
   async create(slug: string, name: string, now: number): Promise<Group> {
-    const group = this.s.insert.get({ slug, name, now })
+    const group = this.s.insert.get({ slug, name, now: toUnixSeconds(now) })
     if (!group) throw new Error('insert returned no row')
     return group
   }

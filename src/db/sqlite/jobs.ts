@@ -1,6 +1,7 @@
 import type { Job, JobCounts, JobRepository, JobState } from '../jobs.js'
 import { DEFAULT_MAX_ATTEMPTS, type JobOwner, type NewJob } from '../../jobs/kinds.js'
 import type { SqliteDatabase } from './open.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 interface JobRow {
   id: number
@@ -27,10 +28,8 @@ const toJob = (r: JobRow): Job => ({
   maxAttempts: r.max_attempts,
   runAfter: r.run_after,
   lastError: r.last_error,
-  createdAt: r.created_at,
+  createdAt: fromUnixSeconds(r.created_at),
 })
-
-const seconds = (ms: number) => Math.floor(ms / 1000)
 
 /** Longest error text kept on a job. */
 const MAX_ERROR_LENGTH = 1000
@@ -110,18 +109,18 @@ export class SqliteJobRepository implements JobRepository {
       dedupeKey: job.dedupeKey ?? null,
       runAfter: job.runAfter ?? now,
       maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      now: seconds(now),
+      now: toUnixSeconds(now),
     })?.id
   }
 
   /** Takes the next due job of `owner` for `leaseMs`, or undefined when none is due. */
   async claim(owner: JobOwner, now: number, leaseMs: number): Promise<Job | undefined> {
-    const row = this.s.claim.get({ owner, now, nowSec: seconds(now), leaseUntil: now + leaseMs })
+    const row = this.s.claim.get({ owner, now, nowSec: toUnixSeconds(now), leaseUntil: now + leaseMs })
     return row && toJob(row)
   }
 
   async complete(id: number, now: number): Promise<void> {
-    this.s.done.run({ id, nowSec: seconds(now) })
+    this.s.done.run({ id, nowSec: toUnixSeconds(now) })
   }
 
   /**
@@ -140,18 +139,18 @@ export class SqliteJobRepository implements JobRepository {
       runAfter,
       error: error.slice(0, MAX_ERROR_LENGTH),
       refund: options.countAttempt ? 0 : 1,
-      nowSec: seconds(now),
+      nowSec: toUnixSeconds(now),
     })
   }
 
   /** Gives up on a job: it stays, dead, for an admin to read and retry. */
   async kill(id: number, error: string, now: number): Promise<void> {
-    this.s.dead.run({ id, error: error.slice(0, MAX_ERROR_LENGTH), nowSec: seconds(now) })
+    this.s.dead.run({ id, error: error.slice(0, MAX_ERROR_LENGTH), nowSec: toUnixSeconds(now) })
   }
 
   /** An admin's retry of a dead job; resolves false if it was not dead. */
   async revive(id: number, now: number): Promise<boolean> {
-    return this.s.revive.run({ id, now, nowSec: seconds(now) }).changes === 1
+    return this.s.revive.run({ id, now, nowSec: toUnixSeconds(now) }).changes === 1
   }
 
   async findById(id: number): Promise<Job | undefined> {

@@ -12,12 +12,16 @@ import { MEMBER_EVENT_CHAIN, WHOLE_CHAIN } from './event-chain.js'
 import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import type { SqliteReconcileRepository } from './reconcile.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 const EVENT_COLUMNS = `e.id, e.user_id AS memberId, e.delta, e.reason, e.source, e.actor,
   e.idempotency_key AS idempotencyKey, e.request_hash AS requestHash, e.karma_after AS karmaAfter, e.created_at AS createdAt`
 
 const MEMBER_COLUMNS =
   'u.id, u.telegram_id AS telegramId, u.external_id AS externalId, u.karma, u.last_event_id AS lastEventId'
+
+/** A stored event as its row gives it: `createdAt` in Unix seconds. */
+const stored = (row: StoredKarmaEvent): StoredKarmaEvent => ({ ...row, createdAt: fromUnixSeconds(row.createdAt) })
 
 /** A {@link LedgerMember} as a raw statement gives it, in {@link MEMBER_COLUMNS}' order. */
 type MemberTuple = [
@@ -116,9 +120,9 @@ export class SqliteKarmaRepository implements KarmaRepository {
     const [only] = keys
     if (keys.length === 1 && only !== undefined) {
       const row = this.s.byKey.get(only)
-      if (row) found.set(row.idempotencyKey, row)
+      if (row) found.set(row.idempotencyKey, stored(row))
     } else if (keys.length > 1) {
-      for (const row of this.s.byKeys.all(JSON.stringify(keys))) found.set(row.idempotencyKey, row)
+      for (const row of this.s.byKeys.all(JSON.stringify(keys))) found.set(row.idempotencyKey, stored(row))
     }
     return found
   }
@@ -145,7 +149,7 @@ export class SqliteKarmaRepository implements KarmaRepository {
    */
   private appendAll(events: readonly ValidKarmaEvent[]): KarmaAppendResult[] {
     const nowMs = this.clock()
-    const now = Math.floor(nowMs / 1000)
+    const now = toUnixSeconds(nowMs)
     const stored = this.storedEvents(events.map((e) => e.idempotencyKey))
     const telegramIds = new Set<number>()
     const externalIds = new Set<string>()
@@ -183,7 +187,8 @@ export class SqliteKarmaRepository implements KarmaRepository {
       byId,
       thresholds: thresholdsOf(this.s.ruleLines.all()),
       firstId: (this.s.lastEventId.get()?.id ?? 0) + 1,
-      now,
+      // As stored (whole seconds), so a replay later gives the same event back.
+      now: fromUnixSeconds(now),
     })
     for (const { event: e, requestHash, prevId } of plan.inserts) {
       this.s.insertEvent.run(

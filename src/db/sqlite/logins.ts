@@ -4,6 +4,7 @@ import type { GroupCommit } from './group-commit.js'
 import type { SqliteMemberRepository } from './members.js'
 import type { SqliteDatabase } from './open.js'
 import type { SqliteSessionRepository } from './sessions.js'
+import { toUnixSeconds } from '../../time.js'
 
 interface LinkRow {
   id: number
@@ -39,9 +40,9 @@ export class SqliteLoginRepository implements LoginRepository {
     // running it a second time is safe.
     this.completeTransaction = (login: CompletedLogin, now: number): LoginCompletion => {
       const recorded = this.recordHashStatement.run({
-        authDate: login.authDate,
+        authDate: toUnixSeconds(login.signedAt),
         hash: login.hash,
-        expiresAt: login.hashExpiresAt,
+        expiresAt: toUnixSeconds(login.hashExpiresAt),
       })
       if (recorded.changes === 0) {
         return { ok: false, reason: 'replayed' }
@@ -70,12 +71,12 @@ export class SqliteLoginRepository implements LoginRepository {
    * or this member holds another one.
    */
   async linkExternalId(memberId: number, externalId: string, now: number): Promise<LinkOutcome> {
-    return this.linkTransaction.immediate(memberId, externalId, now)
+    return this.linkTransaction.immediate(memberId, externalId, toUnixSeconds(now))
   }
 
   /** Forgets login hashes whose URLs have expired; returns how many. */
   async purgeExpired(now: number): Promise<number> {
-    return this.purgeStatement.run(now).changes
+    return this.purgeStatement.run(toUnixSeconds(now)).changes
   }
 }
 

@@ -1,5 +1,6 @@
 import type { BotContact, Member, MemberPage, MemberRepository, MemberSearch, TelegramProfile } from '../members.js'
 import type { SqliteDatabase } from './open.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 interface MemberRow {
   id: number
@@ -69,8 +70,8 @@ const toMember = (row: MemberRow): Member => ({
   photoUrl: row.photo_url,
   karma: row.karma,
   canDm: row.can_dm === 1,
-  createdAt: row.created_at,
-  lastLoginAt: row.last_login_at,
+  createdAt: fromUnixSeconds(row.created_at),
+  lastLoginAt: row.last_login_at === null ? null : fromUnixSeconds(row.last_login_at),
 })
 
 /** Members: lookups and the upsert a Telegram login performs. */
@@ -179,7 +180,7 @@ export class SqliteMemberRepository implements MemberRepository {
 
   /** The member with this external id, created without Telegram if there is none yet. */
   async ensureExternal(externalId: string, now: number): Promise<Member> {
-    this.insertExternalStatement.run({ externalId, now })
+    this.insertExternalStatement.run({ externalId, now: toUnixSeconds(now) })
     const row = this.byExternalIdStatement.get(externalId)
     if (!row) throw new Error('insert returned no row')
     return toMember(row)
@@ -201,21 +202,21 @@ export class SqliteMemberRepository implements MemberRepository {
     ) {
       return known.id
     }
-    const row = this.contactStatement.get({ ...contact, now })
+    const row = this.contactStatement.get({ ...contact, now: toUnixSeconds(now) })
     if (!row) throw new Error('upsert returned no row')
     return row.id
   }
 
   /** Records a Telegram user seen in a chat; returns their member id. Does not change `canDm`. */
   async recordSeen(contact: BotContact, now: number): Promise<number> {
-    const row = this.seenStatement.get({ ...contact, now })
+    const row = this.seenStatement.get({ ...contact, now: toUnixSeconds(now) })
     if (!row) throw new Error('upsert returned no row')
     return row.id
   }
 
   /** Sets whether the bot may write to the member with this Telegram id (a 403 clears it). */
   async setCanDm(telegramId: number, canDm: boolean, now: number): Promise<void> {
-    this.canDmStatement.run(canDm ? 1 : 0, now, telegramId)
+    this.canDmStatement.run(canDm ? 1 : 0, toUnixSeconds(now), telegramId)
   }
 
   /**
@@ -270,7 +271,7 @@ export class SqliteMemberRepository implements MemberRepository {
       username: profile.username,
       photoUrl: profile.photoUrl,
       canDm: profile.allowsWriteToPm ? 1 : 0,
-      now,
+      now: toUnixSeconds(now),
     })
     if (!row) throw new Error('upsert returned no row')
     return row.id

@@ -14,6 +14,7 @@ import type { SqliteAuditRepository } from './audit.js'
 import { INSERT_JOBS, memberChatDedupeKey, memberChatJobRow } from './job-sql.js'
 import type { SqliteJobRepository } from './jobs.js'
 import type { SqliteDatabase } from './open.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 interface MembershipRow {
   user_id: number
@@ -28,7 +29,7 @@ const toMembership = (r: MembershipRow): Membership => ({
   chatId: r.chat_id,
   state: r.state,
   reason: r.reason,
-  updatedAt: r.updated_at,
+  updatedAt: fromUnixSeconds(r.updated_at),
 })
 
 /** Memberships, and the per-member eligibility check behind join requests and chat members. */
@@ -95,15 +96,15 @@ export class SqliteMembershipRepository implements MembershipRepository {
     }
     const s = this.s
     this.inviteThenQueue = db.transaction(
-      (p: { memberId: number; chatId: number; reason: string; job: NewJob; nowMs: number }) => {
+      (p: { memberId: number; chatId: number; reason: string; job: NewJob; now: number }) => {
         s.set.run({
           memberId: p.memberId,
           chatId: p.chatId,
           state: 'invited',
           reason: p.reason,
-          now: Math.floor(p.nowMs / 1000),
+          now: toUnixSeconds(p.now),
         })
-        jobs.enqueueSync(p.job, p.nowMs)
+        jobs.enqueueSync(p.job, p.now)
       },
     )
     this.addedByAccount = db.transaction(
@@ -114,14 +115,14 @@ export class SqliteMembershipRepository implements MembershipRepository {
             chatId: p.chatId,
             reason: ADDED_BY_ACCOUNT_REASON,
             unapproved: UNAPPROVED_JOIN_REASON,
-            now: p.now,
+            now: toUnixSeconds(p.now),
           }).changes === 1
         audit.recordSync(p.audit)
         return changed
       },
     )
     this.queueAdds = db.transaction((chatId: number, nowMs: number): number => {
-      const now = Math.floor(nowMs / 1000)
+      const now = toUnixSeconds(nowMs)
       const queued = s.queueAdds.run({
         chatId,
         linkOnSite: LINK_ON_SITE_REASON,
@@ -135,7 +136,8 @@ export class SqliteMembershipRepository implements MembershipRepository {
     this.addRefused = db.transaction(
       (p: { memberId: number; chatId: number; reason: string; audit: NewAuditEntry; now: number }): boolean => {
         const changed =
-          s.refused.run({ memberId: p.memberId, chatId: p.chatId, reason: p.reason, now: p.now }).changes === 1
+          s.refused.run({ memberId: p.memberId, chatId: p.chatId, reason: p.reason, now: toUnixSeconds(p.now) })
+            .changes === 1
         audit.recordSync(p.audit)
         return changed
       },
@@ -149,7 +151,7 @@ export class SqliteMembershipRepository implements MembershipRepository {
 
   /** Sets a member's state in a chat, with why. */
   async set(memberId: number, chatId: number, state: MembershipState, reason: string, now: number): Promise<void> {
-    this.s.set.run({ memberId, chatId, state, reason, now })
+    this.s.set.run({ memberId, chatId, state, reason, now: toUnixSeconds(now) })
   }
 
   /**
@@ -157,8 +159,8 @@ export class SqliteMembershipRepository implements MembershipRepository {
    * transaction, so a crash cannot leave an invited member whose add was never queued.
    * `nowMs` is milliseconds since the epoch (the job table's unit).
    */
-  async inviteAndQueue(memberId: number, chatId: number, reason: string, job: NewJob, nowMs: number): Promise<void> {
-    this.inviteThenQueue.immediate({ memberId, chatId, reason, job, nowMs })
+  async inviteAndQueue(memberId: number, chatId: number, reason: string, job: NewJob, now: number): Promise<void> {
+    this.inviteThenQueue.immediate({ memberId, chatId, reason, job, now })
   }
 
   /**
@@ -168,8 +170,8 @@ export class SqliteMembershipRepository implements MembershipRepository {
    * {@link DIRECT_ADD_QUEUED_REASON}; one set-based transaction. A member Telegram refused before
    * has another reason and is not asked again. Resolves to the number of jobs queued.
    */
-  async queueDirectAdds(chatId: number, nowMs: number): Promise<number> {
-    return this.queueAdds.immediate(chatId, nowMs)
+  async queueDirectAdds(chatId: number, now: number): Promise<number> {
+    return this.queueAdds.immediate(chatId, now)
   }
 
   /**

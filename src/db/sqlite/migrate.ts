@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SqliteDatabase } from './open.js'
+import { toUnixSeconds } from '../../time.js'
 
 /** The `migrations/` folder of this package, found from here in `src/` and in `dist/` alike. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url))
@@ -103,7 +104,7 @@ export function migrate(db: SqliteDatabase, migrations: readonly Migration[] = r
       } catch (cause) {
         throw new MigrationError(`${migration.name} failed: ${(cause as Error).message}`, migration.name, { cause })
       }
-      record.run(migration.version, migration.name, migration.checksum, Math.floor(Date.now() / 1000))
+      record.run(migration.version, migration.name, migration.checksum, toUnixSeconds(Date.now()))
       return true
     })
     if (applyOne.immediate()) applied.push(migration.name)

@@ -3,6 +3,7 @@ import { KARMA_REACHED_REASON_PREFIX, NO_LONGER_ELIGIBLE_REASON } from '../../ac
 import { DEFAULT_MAX_ATTEMPTS } from '../../jobs/kinds.js'
 import { chatJobRow, INSERT_JOBS, memberChatJobRow } from './job-sql.js'
 import type { SqliteDatabase } from './open.js'
+import { toUnixSeconds } from '../../time.js'
 
 /**
  * Rules, chats and memberships, and the reconcile that turns "who should be where" into jobs.
@@ -145,7 +146,7 @@ export class SqliteReconcileRepository implements ReconcileRepository {
    * @internal
    */
   reconcileSync(scope: ReconcileScope, nowMs: number): ReconcileReport {
-    const p: StepParams = { now: Math.floor(nowMs / 1000), nowMs, maxAttempts: this.maxAttempts }
+    const p: StepParams = { now: toUnixSeconds(nowMs), nowMs, maxAttempts: this.maxAttempts }
     if (scope.kind === 'members') {
       this.db.prepare('DELETE FROM temp.reconcile_scope').run()
       for (const id of scope.memberIds) this.scopeInsert.run(id)

@@ -1,6 +1,7 @@
 import type { RuleRepository } from '../rules.js'
 import { type Rule, RuleError, type RuleInput, validateRule } from '../../access/rules.js'
 import type { SqliteDatabase } from './open.js'
+import { toUnixSeconds } from '../../time.js'
 
 interface RuleRow {
   id: number
@@ -62,7 +63,7 @@ export class SqliteRuleRepository implements RuleRepository {
       removeBelow: input.removeBelow,
       enabled: input.enabled === false ? 0 : 1,
       directAdd: input.directAdd === undefined ? null : input.directAdd ? 1 : 0,
-      now,
+      now: toUnixSeconds(now),
     }
   }
 

@@ -1,5 +1,6 @@
 import type { SessionData, SessionRepository, StoredSession } from '../sessions.js'
 import type { SqliteDatabase } from './open.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 interface SessionRow {
   id_hash: string
@@ -41,8 +42,15 @@ export class SqliteSessionRepository implements SessionRepository {
 
   /** The live session with this id hash, if it exists and has not expired at `now`. */
   async find(idHash: string, now: number): Promise<StoredSession | undefined> {
-    const row = this.findStatement.get(idHash, now)
-    return row && { idHash: row.id_hash, userId: row.user_id, data: parseData(row.data), expiresAt: row.expires_at }
+    const row = this.findStatement.get(idHash, toUnixSeconds(now))
+    return (
+      row && {
+        idHash: row.id_hash,
+        userId: row.user_id,
+        data: parseData(row.data),
+        expiresAt: fromUnixSeconds(row.expires_at),
+      }
+    )
   }
 
   /** Stores a new session. */
@@ -52,7 +60,13 @@ export class SqliteSessionRepository implements SessionRepository {
 
   /** @internal for use inside another repository's transaction */
   createSync(session: StoredSession, now: number): void {
-    this.insertStatement.run(session.idHash, session.userId, JSON.stringify(session.data), now, session.expiresAt)
+    this.insertStatement.run(
+      session.idHash,
+      session.userId,
+      JSON.stringify(session.data),
+      toUnixSeconds(now),
+      toUnixSeconds(session.expiresAt),
+    )
   }
 
   /** Ends a session; ending one that does not exist is not an error. */
@@ -67,6 +81,6 @@ export class SqliteSessionRepository implements SessionRepository {
 
   /** Removes sessions expired at `now`; returns how many. */
   async purgeExpired(now: number): Promise<number> {
-    return this.purgeStatement.run(now).changes
+    return this.purgeStatement.run(toUnixSeconds(now)).changes
   }
 }

@@ -1,5 +1,6 @@
 import type { PendingLoginQr, WorkerState, WorkerStateRepository } from '../worker-state.js'
 import type { SqliteDatabase } from './open.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 interface Row {
   user_id: number | null
@@ -10,6 +11,9 @@ interface Row {
   paused_until: number | null
   pause_reason: string | null
 }
+
+const fromStored = (seconds: number | null | undefined): number | null =>
+  seconds === null || seconds === undefined ? null : fromUnixSeconds(seconds)
 
 /** The worker's single state row and its log of created chats (for `CHATS_PER_DAY`). */
 export class SqliteWorkerStateRepository implements WorkerStateRepository {
@@ -45,31 +49,31 @@ export class SqliteWorkerStateRepository implements WorkerStateRepository {
     return {
       userId: r?.user_id ?? null,
       userName: r?.user_name ?? null,
-      lastSeenAt: r?.last_seen_at ?? null,
+      lastSeenAt: fromStored(r?.last_seen_at),
       lastError: r?.last_error ?? null,
-      lastErrorAt: r?.last_error_at ?? null,
-      pausedUntil: r?.paused_until ?? null,
+      lastErrorAt: fromStored(r?.last_error_at),
+      pausedUntil: fromStored(r?.paused_until),
       pauseReason: r?.pause_reason ?? null,
     }
   }
 
   /** Records who the worker is logged in as, and that it is alive now. */
   async recordSeen(userId: number, userName: string, now: number): Promise<void> {
-    this.s.seen.run({ userId, userName, now })
+    this.s.seen.run({ userId, userName, now: toUnixSeconds(now) })
   }
 
   async recordError(message: string, now: number): Promise<void> {
-    this.s.error.run(message, now)
+    this.s.error.run(message, toUnixSeconds(now))
   }
 
-  /** Pauses the worker until `until` (Unix seconds); `null` lifts the pause. */
+  /** Pauses the worker until `until`; `null` lifts the pause. */
   async setPause(until: number | null, reason: string | null): Promise<void> {
-    this.s.pause.run(until, reason)
+    this.s.pause.run(until === null ? null : toUnixSeconds(until), reason)
   }
 
   /** Records the QR link `worker:login` shows now, replacing the one before (it rotates ~30 s). */
   async recordLoginQr(url: string, expiresAt: number): Promise<void> {
-    this.s.setQr.run(url, expiresAt)
+    this.s.setQr.run(url, toUnixSeconds(expiresAt))
   }
 
   /** Forgets the QR link: the login ended (logged in, failed or interrupted). */
@@ -82,18 +86,18 @@ export class SqliteWorkerStateRepository implements WorkerStateRepository {
    * killed `worker:login` is never returned, so it cannot be shown after its token lapsed.
    */
   async pendingLoginQr(now: number): Promise<PendingLoginQr | null> {
-    const r = this.s.qr.get(now)
-    return r ? { url: r.url, expiresAt: r.expires_at } : null
+    const r = this.s.qr.get(toUnixSeconds(now))
+    return r ? { url: r.url, expiresAt: fromUnixSeconds(r.expires_at) } : null
   }
 
   /** Counts a created chat toward the rolling daily limit (once per chat). */
   async recordChatCreated(chatId: number, now: number): Promise<void> {
-    this.s.created.run(chatId, now)
+    this.s.created.run(chatId, toUnixSeconds(now))
   }
 
   /** Chats created after `since`, and the oldest of those creation times (when a slot frees). */
   async chatsCreatedSince(since: number): Promise<{ count: number; oldest: number | null }> {
-    const r = this.s.since.get(since)
-    return { count: r?.n ?? 0, oldest: r?.oldest ?? null }
+    const r = this.s.since.get(toUnixSeconds(since))
+    return { count: r?.n ?? 0, oldest: fromStored(r?.oldest) }
   }
 }

@@ -3,6 +3,7 @@ import { badRequest } from '../errors.js'
 import type { BotApiContext, BotApiMethod } from './context.js'
 import type { Params } from './params.js'
 import { telegramUser } from '../users.js'
+import { toUnixSeconds } from '../../time.js'
 
 const NO_GIFTS = {
   unlimited_gifts: false,
@@ -95,7 +96,7 @@ export const chatMethods: Readonly<Record<string, BotApiMethod>> = {
     if (createsJoinRequest && memberLimit !== undefined) {
       throw badRequest("member limit can't be specified for links requiring administrator approval")
     }
-    if (expireDate !== undefined && expireDate !== 0 && expireDate <= Math.floor(context.clock() / 1000)) {
+    if (expireDate !== undefined && expireDate !== 0 && expireDate <= toUnixSeconds(context.clock())) {
       throw badRequest('expire date must be in the future')
     }
     return context.groups.createInviteLink(chatId, {

@@ -5,6 +5,7 @@ import { readReplyMarkup } from './markup.js'
 import type { Params } from './params.js'
 import { readText } from './text.js'
 import { privateChat } from '../users.js'
+import { toUnixSeconds } from '../../time.js'
 
 /**
  * Requires the bot to be allowed to write to `chatId`: a supergroup it is in, or a user who
@@ -90,7 +91,7 @@ export const messageMethods: Readonly<Record<string, BotApiMethod>> = {
     return context.chats.append(chatId, (messageId, chat) => {
       const message: Message = {
         message_id: messageId,
-        date: Math.floor(context.clock() / 1000),
+        date: toUnixSeconds(context.clock()),
         chat,
         from: context.botUser,
         text,
@@ -113,7 +114,7 @@ export const messageMethods: Readonly<Record<string, BotApiMethod>> = {
     if (markup?.inline) edited.reply_markup = markup.inline
     if (sameContent(edited, message)) throw badRequest(NOT_MODIFIED)
     acquireSlot(context, chatId)
-    edited.edit_date = Math.floor(context.clock() / 1000)
+    edited.edit_date = toUnixSeconds(context.clock())
     return context.chats.replace(chatId, edited)
   },
 
@@ -124,7 +125,7 @@ export const messageMethods: Readonly<Record<string, BotApiMethod>> = {
     delete edited.reply_markup
     if (markup?.inline) edited.reply_markup = markup.inline
     if (sameContent(edited, message)) throw badRequest(NOT_MODIFIED)
-    edited.edit_date = Math.floor(context.clock() / 1000)
+    edited.edit_date = toUnixSeconds(context.clock())
     return context.chats.replace(chatId, edited)
   },
 

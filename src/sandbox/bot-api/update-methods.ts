@@ -1,6 +1,7 @@
 import { badRequest, BotApiError } from '../errors.js'
 import type { BotApiMethod } from './context.js'
 import type { Params } from './params.js'
+import { secondsToMs } from '../../time.js'
 
 const WEBHOOK_ACTIVE =
   "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
@@ -26,7 +27,7 @@ export const updateMethods: Readonly<Record<string, BotApiMethod>> = {
     const allowed = readAllowedUpdates(params)
     if (allowed !== undefined) context.queue.allowedUpdates = allowed
     context.queue.confirm(offset)
-    if (context.queue.size === 0 && timeout > 0) await context.polls.wait(timeout * 1000, signal)
+    if (context.queue.size === 0 && timeout > 0) await context.polls.wait(secondsToMs(timeout), signal)
     if (context.webhook.active()) throw new BotApiError(409, WEBHOOK_ACTIVE)
     return context.queue.take(limit)
   },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { type Request, type Response, Router } from 'express'
 import { HttpError } from '../errors.js'
 import { apiKeyAlreadyCreatedPage, apiKeyCreatedPage, apiKeysPage, type ApiKeysView } from '../views/admin/api-keys.js'
-import { type AdminContext, nowSeconds, recordAdminAction } from './deps.js'
+import { type AdminContext, recordAdminAction } from './deps.js'
 import { formBody, FormError, fieldErrors, pathId, queryText, textField } from './form.js'
 import { currentAdmin } from './guard.js'
 import type { Render } from './render.js'
@@ -66,8 +66,8 @@ export function apiKeyRoutes(context: AdminContext, render: Render): Router {
       const keyName = parseKeyName(name)
       const outcome =
         nonce === ''
-          ? { created: await store.apiKeys.create(keyName, nowSeconds(context)) }
-          : await store.apiKeys.createOnce(keyName, nowSeconds(context), nonce)
+          ? { created: await store.apiKeys.create(keyName, context.clock()) }
+          : await store.apiKeys.createOnce(keyName, context.clock(), nonce)
       if ('existing' in outcome) {
         const { existing } = outcome
         render(req, res, (frame) => apiKeyAlreadyCreatedPage(frame, existing), 409)
@@ -93,7 +93,7 @@ export function apiKeyRoutes(context: AdminContext, render: Render): Router {
     const id = pathId(req, 'API key')
     const key = (await store.apiKeys.list()).find((k) => k.id === id)
     if (!key) throw new HttpError(404, 'not_found', 'There is no such API key.')
-    if (!(await store.apiKeys.revoke(id, nowSeconds(context)))) {
+    if (!(await store.apiKeys.revoke(id, context.clock()))) {
       await showKeys(req, res, { error: `The key “${key.name}” was already revoked.` }, 409)
       return
     }

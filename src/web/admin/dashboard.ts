@@ -71,7 +71,7 @@ export function dashboardRoutes(context: AdminContext, render: Render): Router {
         histogram: chart,
         worker,
         canary,
-        now: Math.floor(Date.now() / 1000),
+        now: context.clock(),
       }),
     )
   })

@@ -22,12 +22,7 @@ export interface AdminContext extends Omit<AdminDeps, 'clock'> {
   readonly clock: () => number
 }
 
-/** Seconds since the epoch on the context's clock, as the tables store most times. */
-export function nowSeconds(context: AdminContext): number {
-  return Math.floor(context.clock() / 1000)
-}
-
 /** Records an admin's action in the audit log, at the context's time, under their actor name. */
 export async function recordAdminAction(context: AdminContext, actor: string, event: AuditEvent): Promise<void> {
-  await context.store.audit.record(auditEntry(nowSeconds(context), actor, event))
+  await context.store.audit.record(auditEntry(context.clock(), actor, event))
 }

@@ -5,7 +5,7 @@ import { HttpError } from '../errors.js'
 import type { FieldErrors } from '../views/admin/form.js'
 import { type RuleFormValues, ruleFormPage } from '../views/admin/rule-form.js'
 import { rulesPage } from '../views/admin/rules.js'
-import { type AdminContext, nowSeconds, recordAdminAction } from './deps.js'
+import { type AdminContext, recordAdminAction } from './deps.js'
 import { formBody, FormError, fieldErrors, pathId, queryText, textField } from './form.js'
 import { currentAdmin } from './guard.js'
 import type { Render } from './render.js'
@@ -45,7 +45,7 @@ export function ruleRoutes(context: AdminContext, render: Render): Router {
       const parsed = parseRuleForm(values, groups, chats)
       let chatId = parsed.rule.chatId
       if (parsed.newChat) {
-        const chat = await store.chats.create(parsed.newChat.title, parsed.newChat.description, nowSeconds(context))
+        const chat = await store.chats.create(parsed.newChat.title, parsed.newChat.description, context.clock())
         await recordAdminAction(context, admin.actor, {
           action: 'chat.create',
           chatId: chat.id,

@@ -1,7 +1,7 @@
 import { Router } from 'express'
 import QRCode from 'qrcode'
 import { workerPage } from '../views/admin/worker.js'
-import { type AdminContext, nowSeconds } from './deps.js'
+import { type AdminContext } from './deps.js'
 import type { Render } from './render.js'
 
 /**
@@ -22,7 +22,7 @@ export function workerRoutes(context: AdminContext, render: Render): Router {
   const router = Router()
 
   router.get('/', async (req, res) => {
-    const now = nowSeconds(context)
+    const now = context.clock()
     const [worker, qr] = await Promise.all([store.workerState.read(), store.workerState.pendingLoginQr(now)])
     // A Refresh header does what <meta http-equiv="refresh"> does, with no inline script and
     // without a slot in the shared layout's <head>.
@@ -32,7 +32,7 @@ export function workerRoutes(context: AdminContext, render: Render): Router {
 
   router.get('/qr.svg', async (_req, res) => {
     res.set('Cache-Control', 'no-store')
-    const qr = await store.workerState.pendingLoginQr(nowSeconds(context))
+    const qr = await store.workerState.pendingLoginQr(context.clock())
     if (!qr) {
       // Gone or expired between the page and the image: the next refresh shows the state.
       res.status(404).type('text/plain').send('No QR login is pending.')

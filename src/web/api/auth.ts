@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express'
 import type { ApiKey } from '../../db/api-keys.js'
 import type { Store } from '../../db/store.js'
 import { ApiError } from './errors.js'
+import type { ApiRateLimit } from './rate-limit.js'
 
 declare global {
   // Express's own extension point for typed res.locals.
@@ -23,7 +24,7 @@ const BEARER = /^Bearer +(\S+) *$/i
  * malformed, unknown or revoked key is `invalid_api_key`; both are 401, with a
  * `WWW-Authenticate` challenge set on `res`.
  */
-export async function authenticateApiKey(
+async function authenticateApiKey(
   req: IncomingMessage,
   res: ServerResponse,
   store: Store,
@@ -39,7 +40,7 @@ export async function authenticateApiKey(
     )
   }
   const secret = BEARER.exec(header)?.[1]
-  const key = secret === undefined ? undefined : await store.apiKeys.authenticate(secret, Math.floor(clock() / 1000))
+  const key = secret === undefined ? undefined : await store.apiKeys.authenticate(secret, clock())
   if (!key) {
     res.setHeader('WWW-Authenticate', 'Bearer realm="karmagate", error="invalid_token"')
     throw new ApiError(401, 'invalid_api_key', 'The API key is malformed, unknown or revoked.')
@@ -47,17 +48,41 @@ export async function authenticateApiKey(
   return key
 }
 
-/** Middleware: {@link authenticateApiKey}, the key then in `res.locals.apiKey`. */
-export function requireApiKey(store: Store, clock: () => number): RequestHandler {
-  return async (req, res, next) => {
-    res.locals.apiKey = await authenticateApiKey(req, res, store, clock)
-    next()
+/** What every API request but the OpenAPI document must pass (see {@link apiGate}). */
+export interface ApiGate {
+  /**
+   * The request's API key, once it is authenticated (401 otherwise) and counted against its
+   * key's rate limit (429 past it): the refusals are thrown as `ApiError`s.
+   */
+  admit(req: IncomingMessage, res: ServerResponse): Promise<ApiKey>
+  /** {@link admit} as middleware for the API's router, the key then in `res.locals.apiKey`. */
+  readonly middleware: RequestHandler
+}
+
+/**
+ * The API's one check of who calls and how often: the key first, then its limit (none when
+ * `rateLimit` is undefined). The fast lane's route and the router's routes both go through it.
+ */
+export function apiGate(store: Store, clock: () => number, rateLimit: ApiRateLimit | undefined): ApiGate {
+  const admit = async (req: IncomingMessage, res: ServerResponse): Promise<ApiKey> => {
+    const key = await authenticateApiKey(req, res, store, clock)
+    await rateLimit?.check(req, res, key)
+    return key
+  }
+  return {
+    admit,
+    middleware: (req, res, next) => {
+      admit(req, res).then((key) => {
+        res.locals.apiKey = key
+        next()
+      }, next)
+    },
   }
 }
 
-/** The key that authenticated the request; only for handlers behind {@link requireApiKey}. */
+/** The key that authenticated the request; only for handlers behind {@link ApiGate.middleware}. */
 export function apiKeyOf(locals: Express.Locals): ApiKey {
   const key = locals.apiKey
-  if (!key) throw new Error('requireApiKey must run before this handler')
+  if (!key) throw new Error('the API gate must run before this handler')
   return key
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
+import { sendJson } from '../../http/respond.js'
 
 /** The stable, machine-readable codes of the API's errors. */
 export type ApiErrorCode =
@@ -59,13 +60,13 @@ export class ApiError extends Error {
   }
 }
 
-/** What body-parser's errors carry. */
+/** What the body reader's errors carry (`BodyError`, shaped as body-parser's). */
 interface ParserError {
   status?: unknown
   type?: unknown
 }
 
-/** body-parser's refusals, as the API's own errors; undefined for anything else. */
+/** The body reader's refusals, as the API's own errors; undefined for anything else. */
 function fromParser(error: unknown): ApiError | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const { status, type } = error as ParserError
@@ -110,12 +111,8 @@ export function answerApiError(
       'The server could not answer this request. It has been logged; retry later.',
     )
   }
-  const body = JSON.stringify(apiError.toJSON())
-  res.statusCode = apiError.status
   res.setHeader('Cache-Control', 'no-store')
-  res.setHeader('Content-Type', 'application/json; charset=utf-8')
-  res.setHeader('Content-Length', Buffer.byteLength(body))
-  res.end(body)
+  sendJson(res, apiError.status, apiError)
 }
 
 /** The API's last handler: every error becomes JSON (see {@link answerApiError}). */

@@ -1,17 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { RequestHandler } from 'express'
 import { rateLimit } from 'express-rate-limit'
 import type { ApiKey } from '../../db/api-keys.js'
 import { runMiddleware } from '../fast-lane.js'
-import { apiKeyOf } from './auth.js'
 import { ApiError } from './errors.js'
 
 /** At most so many requests a minute for each API key (see {@link perKeyRateLimit}). */
 export interface ApiRateLimit {
   /** Counts the request against `key`; throws the 429 `ApiError` past the limit. */
   check(req: IncomingMessage, res: ServerResponse, key: ApiKey): Promise<void>
-  /** The same as middleware, after `requireApiKey`. */
-  readonly middleware: RequestHandler
 }
 
 /**
@@ -41,18 +37,12 @@ export function perKeyRateLimit(perMinute: number): ApiRateLimit {
       )
     },
   })
-  const check = async (req: IncomingMessage, res: ServerResponse, key: ApiKey): Promise<void> => {
-    keyIds.set(req, key.id)
-    const refused = await runMiddleware(limiter, req, res)
-    if (refused !== undefined)
-      throw refused instanceof Error ? refused : new Error('the API rate limiter failed', { cause: refused })
-  }
   return {
-    check,
-    middleware: (req, res, next) => {
-      check(req, res, apiKeyOf(res.locals)).then(() => {
-        next()
-      }, next)
+    check: async (req, res, key) => {
+      keyIds.set(req, key.id)
+      const refused = await runMiddleware(limiter, req, res)
+      if (refused !== undefined)
+        throw refused instanceof Error ? refused : new Error('the API rate limiter failed', { cause: refused })
     },
   }
 }

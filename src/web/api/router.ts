@@ -4,13 +4,13 @@ import type { Config } from '../../config.js'
 import type { Store } from '../../db/store.js'
 import type { FastRoute } from '../fast-lane.js'
 import { Sessions } from '../session.js'
-import { requireApiKey } from './auth.js'
+import { apiGate } from './auth.js'
 import { apiErrorHandler, apiNotFound } from './errors.js'
 import { jsonBody } from './json-body.js'
 import { LinkTokens } from './link/token.js'
 import { openApiDocument } from './openapi.js'
 import { perKeyRateLimit } from './rate-limit.js'
-import { karmaEventRoutes, karmaEventsRoute } from './routes/karma-events.js'
+import { karmaEventsRoute } from './routes/karma-events.js'
 import { linkTokenRoutes } from './routes/link-tokens.js'
 import { memberRoutes } from './routes/members.js'
 import type { SecurityHeaderList } from '../security-headers.js'
@@ -36,15 +36,16 @@ export interface ApiDeps {
 export interface ApiRoutes {
   /** Mount at `/api/v1`, before the site's cookies and CSRF. */
   readonly router: Router
-  /** For the site's fast lane (see `fast-lane.ts`); they decline what the router must answer. */
+  /** For the site's fast lane (see `fast-lane.ts`): the routes the router does not have. */
   readonly fastRoutes: readonly FastRoute[]
 }
 
 /**
  * The REST API under `/api/v1`: bearer API keys, a rate limit per key, JSON in and out, errors
  * as `{"error": {"code", "message"}}`. Only `GET /openapi.json` needs no key.
- * `POST /karma-events`, which sites call at volume, is also a fast-lane route; both share the
- * key cache and the rate limit's counts.
+ * `POST /karma-events`, which sites call at volume, is a fast-lane route; it and the router
+ * admit requests through the same gate (key, then limit), read bodies the same way and answer
+ * errors with the same writer.
  */
 export function apiRoutes(deps: ApiDeps): ApiRoutes {
   const { config, store, logger } = deps
@@ -70,12 +71,10 @@ export function apiRoutes(deps: ApiDeps): ApiRoutes {
   router.get('/openapi.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(document)
   })
-  router.use(requireApiKey(store, clock))
-  const rateLimit = rateLimitPerMinute > 0 ? perKeyRateLimit(rateLimitPerMinute) : undefined
-  if (rateLimit) router.use(rateLimit.middleware)
+  const gate = apiGate(store, clock, rateLimitPerMinute > 0 ? perKeyRateLimit(rateLimitPerMinute) : undefined)
+  router.use(gate.middleware)
   const maxBodyBytes = deps.maxBodyBytes ?? 1024 * 1024
   router.use(jsonBody(maxBodyBytes))
-  router.use(karmaEventRoutes(store))
   router.use(memberRoutes({ store, clock }))
   router.use(linkTokenRoutes({ tokens, publicUrl: config.publicUrl, clock }))
   router.use(apiNotFound)
@@ -83,8 +82,7 @@ export function apiRoutes(deps: ApiDeps): ApiRoutes {
   const karmaEvents = karmaEventsRoute({
     store,
     logger,
-    clock,
-    rateLimit,
+    gate,
     securityHeaders: deps.securityHeaders,
     maxBodyBytes,
   })

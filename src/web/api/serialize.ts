@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http'
 import type { KarmaAppendResult } from '../../karma/events.js'
 import type { Member } from '../../db/members.js'
 import type { Store } from '../../db/store.js'
@@ -7,28 +6,15 @@ import type { KarmaEventResultJson, MemberJson } from './schemas/responses.js'
 /** The last few {@link isoTime} answers: the events of a batch, and of a busy second, share one. */
 const isoCache = new Map<number, string>()
 
-/** Unix seconds as an ISO 8601 UTC timestamp, the API's one date format. */
-export function isoTime(seconds: number): string {
-  let text = isoCache.get(seconds)
+/** A time as an ISO 8601 UTC timestamp, the API's one date format. */
+export function isoTime(ms: number): string {
+  let text = isoCache.get(ms)
   if (text === undefined) {
-    text = new Date(seconds * 1000).toISOString()
+    text = new Date(ms).toISOString()
     if (isoCache.size >= 64) isoCache.clear()
-    isoCache.set(seconds, text)
+    isoCache.set(ms, text)
   }
   return text
-}
-
-/**
- * Answers `body` as JSON with `status`, as `res.json` does but without its ETag: a hash of every
- * response body, which no client of a `POST` (or of a `Cache-Control: no-store` answer) uses.
- */
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  // Encoded once: measuring the text's UTF-8 length and then writing the text would encode twice.
-  const bytes = Buffer.from(JSON.stringify(body))
-  res.statusCode = status
-  res.setHeader('Content-Type', 'application/json; charset=utf-8')
-  res.setHeader('Content-Length', bytes.length)
-  res.end(bytes)
 }
 
 /** A ledger result as the API answers it; a replay gives the same body as the first time. */

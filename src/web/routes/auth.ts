@@ -11,9 +11,10 @@ import {
 } from '../../login/verify.js'
 import { answerError, HttpError } from '../errors.js'
 import { type FastRoute, runMiddleware } from '../fast-lane.js'
-import { rawQueryOf } from '../request.js'
+import { rawQueryOf } from '../../http/request.js'
 import { type Sessions, safeReturnPath } from '../session.js'
 import { applySecurityHeaders, type SecurityHeaderList } from '../security-headers.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
 /** What {@link loginRoute} needs. */
 export interface LoginRouteDeps {
@@ -38,8 +39,9 @@ function refusal(reason: LoginFailureReason): HttpError {
  * button or Login Widget). A valid login upserts the member and starts a fresh session; any
  * refusal writes nothing and sets no session.
  *
- * Served ahead of Express (see `fast-lane.ts`): every login is a first visit, worth the least
- * work. It reads only its own cookie and answers errors as the site's error handler does.
+ * Served ahead of Express (see `fast-lane.ts`), and only there: every login is a first visit,
+ * worth the least work. It reads only its own cookie and answers errors with the site's error
+ * writer. Only `GET`: a `HEAD` or a `POST` goes on to Express, which has no such route (404).
  */
 export function loginRoute(deps: LoginRouteDeps): FastRoute {
   const { store, sessions, verifier, logger, securityHeaders } = deps
@@ -53,7 +55,7 @@ export function loginRoute(deps: LoginRouteDeps): FastRoute {
     }
     const now = sessions.now()
     // The raw query, parsed once by the verifier: a generic parser would merge repeated keys.
-    const result = verifier.verify(rawQueryOf(req), now)
+    const result = verifier.verify(rawQueryOf(req), toUnixSeconds(now))
     if (!result.ok) {
       logger.info({ reason: result.reason }, 'login refused')
       throw refusal(result.reason)
@@ -65,8 +67,8 @@ export function loginRoute(deps: LoginRouteDeps): FastRoute {
     const completion = await store.logins.complete(
       {
         hash: login.hash,
-        authDate: login.authDate,
-        hashExpiresAt: login.hashExpiresAt,
+        signedAt: fromUnixSeconds(login.authDate),
+        hashExpiresAt: fromUnixSeconds(login.hashExpiresAt),
         profile: {
           telegramId: login.telegramId,
           firstName: login.firstName,
@@ -88,7 +90,7 @@ export function loginRoute(deps: LoginRouteDeps): FastRoute {
     res.statusCode = 302
     res.setHeader('Location', safeReturnPath(previous?.data.returnTo) ?? '/me')
     res.setHeader('Cache-Control', 'no-store')
-    sessions.appendCookie(res, id, expiresAt)
+    sessions.setCookie(res, id, expiresAt)
     res.setHeader('Content-Length', '0')
     res.end()
   }

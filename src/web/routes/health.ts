@@ -2,6 +2,7 @@ import { Router } from 'express'
 import type { Logger } from 'pino'
 import type { CanaryResult } from '../../db/canary.js'
 import type { Store } from '../../db/store.js'
+import { secondsToMs } from '../../time.js'
 
 /** What {@link healthRoutes} needs. */
 export interface HealthRoutesDeps {
@@ -58,13 +59,13 @@ export function healthRoutes(deps: HealthRoutesDeps): Router {
       res.status(503).json({ status: 'unavailable', database: 'error' })
       return
     }
-    const stale = last === undefined || clock() / 1000 - last.checkedAt > 3 * interval
+    const stale = last === undefined || clock() - last.checkedAt > 3 * secondsToMs(interval)
     const canary: CanaryHealth | null =
       last === undefined
         ? null
         : {
             ok: last.ok,
-            checkedAt: new Date(last.checkedAt * 1000).toISOString(),
+            checkedAt: new Date(last.checkedAt).toISOString(),
             error: last.error,
             durationMs: last.durationMs,
             stale: interval > 0 && stale,

@@ -4,6 +4,7 @@ import type { CanaryResult } from '../../db/canary.js'
 import type { Store } from '../../db/store.js'
 import { CanaryError } from './errors.js'
 import { type LoginCanaryParams, runLoginCanary } from './run.js'
+import { secondsToMs } from '../../time.js'
 
 /** What {@link checkLoginOnce} and {@link startLoginCanary} need. */
 export interface LoginCanaryDeps {
@@ -38,7 +39,7 @@ export async function checkLoginOnce(deps: LoginCanaryDeps, signal?: AbortSignal
   }
   const result: CanaryResult = {
     ok: error === null,
-    checkedAt: Math.floor(clock() / 1000),
+    checkedAt: clock(),
     error,
     durationMs: clock() - started,
   }
@@ -90,7 +91,7 @@ export function startLoginCanary(deps: LoginCanaryDeps, options: LoginCanaryOpti
         deps.logger.error({ err }, 'login canary crashed')
       })
       .finally(() => {
-        schedule(options.intervalSeconds * 1000)
+        schedule(secondsToMs(options.intervalSeconds))
       })
   }
 

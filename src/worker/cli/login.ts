@@ -91,9 +91,7 @@ export async function runWorkerLogin(tg: TelegramClient, io: CommandIo, options:
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.askPassword ? { askPassword: options.askPassword } : {}),
       ...(options.renderQr ? { renderQr: options.renderQr } : {}),
-      ...(pending
-        ? { onLink: (url: string, expires: Date) => pending.recordLoginQr(url, Math.floor(expires.getTime() / 1000)) }
-        : {}),
+      ...(pending ? { onLink: (url: string, expires: Date) => pending.recordLoginQr(url, expires.getTime()) } : {}),
     })
     await options.onLoggedIn?.(user)
     io.out(loggedInLine(user))

@@ -67,7 +67,7 @@ export async function runWorkerCommand(
         await store.workerState.recordSeen(
           user.id,
           user.username !== null ? `@${user.username}` : user.name,
-          Math.floor(Date.now() / 1000),
+          Date.now(),
         )
       }
       try {

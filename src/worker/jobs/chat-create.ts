@@ -34,11 +34,11 @@ export async function chatCreateJob(deps: ChatCreateDeps, payload: unknown): Pro
     telegramChatId = (
       await deps.account.createSupergroup({ chatId: chat.id, title: chat.title, description: chat.description })
     ).telegramChatId
-    await deps.store.chats.markActive(chat.id, telegramChatId, Math.floor(clock() / 1000))
+    await deps.store.chats.markActive(chat.id, telegramChatId, clock())
     deps.logger.info({ chatId: chat.id, telegramChatId }, 'chat created')
   }
   await deps.account.promoteBot({ telegramChatId, botUsername: deps.botUsername })
-  if (chat.state !== 'active') await deps.store.chats.markActive(chat.id, telegramChatId, Math.floor(clock() / 1000))
+  if (chat.state !== 'active') await deps.store.chats.markActive(chat.id, telegramChatId, clock())
   await deps.store.jobs.enqueue(jobs.chatLink(chat.id), clock())
   await deps.store.reconcile.run({ kind: 'chat', chatId: chat.id }, clock())
 }

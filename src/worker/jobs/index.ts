@@ -6,6 +6,7 @@ import { DailyChatLimitError, pausingErrorOf, WorkerPausedError } from '../error
 import type { TelegramAccount } from '../port.js'
 import { chatCreateJob } from './chat-create.js'
 import { memberAddJob } from './member-add.js'
+import { DAY, msToWholeSeconds, secondsToMs } from '../../time.js'
 
 /** What {@link workerJobHandlers} needs. */
 export interface WorkerJobDeps {
@@ -25,8 +26,6 @@ export interface WorkerJobDeps {
   readonly clock?: () => number
 }
 
-const DAY = 86_400
-
 /**
  * The worker's job handlers. Around the plain `chat.create` and `member.add` handlers they add
  * Telegram's limits, kept in the database so they hold across restarts: a pause after
@@ -39,13 +38,12 @@ export function workerJobHandlers(deps: WorkerJobDeps): Record<JobKindOf<'worker
   const clock = deps.clock ?? Date.now
   const state = deps.store.workerState
   const limit = deps.chatsPerDay ?? 20
-  const nowSec = () => Math.floor(clock() / 1000)
 
   // Counts a creation the moment Telegram confirms it, before anything else can fail.
   const account: TelegramAccount = {
     createSupergroup: async (params) => {
       const created = await deps.account.createSupergroup(params)
-      await state.recordChatCreated(params.chatId, nowSec())
+      await state.recordChatCreated(params.chatId, clock())
       return created
     },
     promoteBot: (params) => deps.account.promoteBot(params),
@@ -53,21 +51,27 @@ export function workerJobHandlers(deps: WorkerJobDeps): Record<JobKindOf<'worker
   }
 
   const notPaused = async (): Promise<void> => {
-    const now = nowSec()
+    const now = clock()
     const current = await state.read()
     if (current.pausedUntil !== null && current.pausedUntil > now) {
-      throw new WorkerPausedError(current.pauseReason ?? 'paused', current.pausedUntil, current.pausedUntil - now)
+      throw new WorkerPausedError(
+        current.pauseReason ?? 'paused',
+        current.pausedUntil,
+        msToWholeSeconds(current.pausedUntil - now),
+      )
     }
   }
 
   const dailySlot = async (payload: unknown): Promise<void> => {
-    const now = nowSec()
+    const now = clock()
     const chatId = (payload as { chatId?: unknown } | null)?.chatId
     const chat = typeof chatId === 'number' ? await deps.store.chats.findById(chatId) : undefined
     // A chat already made only needs finishing; it does not take a new slot.
     if (chat?.telegramChatId !== null && chat !== undefined) return
     const window = await state.chatsCreatedSince(now - DAY)
-    if (window.count >= limit) throw new DailyChatLimitError(limit, Math.max(1, (window.oldest ?? now) + DAY - now))
+    if (window.count >= limit) {
+      throw new DailyChatLimitError(limit, Math.max(1, msToWholeSeconds((window.oldest ?? now) + DAY - now)))
+    }
   }
 
   const withLimits =
@@ -77,17 +81,17 @@ export function workerJobHandlers(deps: WorkerJobDeps): Record<JobKindOf<'worker
         await notPaused()
         await run(job.payload)
       } catch (err) {
-        const now = nowSec()
+        const now = clock()
         const pausing = pausingErrorOf(err)
         if (pausing !== undefined) {
-          const until = now + (deps.pauseSeconds ?? DAY)
+          const until = now + (deps.pauseSeconds === undefined ? DAY : secondsToMs(deps.pauseSeconds))
           await state.setPause(until, pausing)
           await state.recordError(`${pausing}: Telegram limited this account; the worker is paused`, now)
           deps.logger.error(
             { jobId: job.id, kind: job.kind, reason: pausing, pausedUntil: until },
             'worker paused by Telegram',
           )
-          throw new WorkerPausedError(pausing, until, until - now)
+          throw new WorkerPausedError(pausing, until, msToWholeSeconds(until - now))
         }
         // A pause or the daily limit is the worker's own schedule, not news for the admin page.
         if (!(err instanceof WorkerPausedError) && !(err instanceof DailyChatLimitError)) {

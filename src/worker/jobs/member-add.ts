@@ -52,7 +52,7 @@ export async function memberAddJob(deps: MemberAddDeps, payload: unknown): Promi
     telegramUserId,
     username: member.username,
   })
-  const now = Math.floor((deps.clock ?? Date.now)() / 1000)
+  const now = (deps.clock ?? Date.now)()
   if (outcome.added) {
     await deps.store.memberships.recordAddedByAccount(
       memberId,

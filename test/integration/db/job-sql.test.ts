@@ -4,7 +4,7 @@ import { jobs, type NewJob } from '../../../src/jobs/kinds.js'
 import { addActiveChat, addMember, type TestStore, testStores } from '../../support/store.js'
 
 const store = testStores()
-const now = (t: TestStore) => Math.floor(t.now() / 1000)
+const now = (t: TestStore) => t.now()
 
 /** The stored jobs as the constructors describe them. */
 function stored(t: TestStore): NewJob[] {

@@ -9,24 +9,19 @@ import type { Store } from '../../../db/store.js'
  * change. Neither may undo the link or fail the login: a failure is logged, and the periodic
  * sweep reconciles the member anyway.
  */
-export async function recordLink(
-  store: Store,
-  logger: Logger,
-  link: LinkedExternalId,
-  nowSeconds: number,
-): Promise<void> {
+export async function recordLink(store: Store, logger: Logger, link: LinkedExternalId, now: number): Promise<void> {
   if (!link.changed) return
   logger.info({ memberId: link.memberId, merged: link.merged }, 'external id linked')
   try {
     await store.audit.record(
-      auditEntry(nowSeconds, `member:${String(link.memberId)}`, {
+      auditEntry(now, `member:${String(link.memberId)}`, {
         action: 'member.link',
         memberId: link.memberId,
         externalId: link.externalId,
         merged: link.merged,
       }),
     )
-    if (link.merged) await store.reconcile.run({ kind: 'members', memberIds: [link.memberId] }, nowSeconds * 1000)
+    if (link.merged) await store.reconcile.run({ kind: 'members', memberIds: [link.memberId] }, now)
   } catch (err) {
     logger.error({ err, memberId: link.memberId }, 'recording a link failed; the sweep will reconcile the member')
   }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Sessions } from '../../session.js'
+import { fromUnixSeconds, toUnixSeconds } from '../../../time.js'
 
 /** What a link token says, once verified. */
 export interface LinkClaims {
@@ -45,14 +46,16 @@ export class LinkTokens {
     this.ttlSeconds = options.ttlSeconds ?? 600
   }
 
-  /** A token for `externalId`, valid from `now` (Unix seconds) for the configured time. */
+  /** A token for `externalId`, valid from `now` for the configured time. */
   issue(externalId: string, returnTo: string | undefined, now: number): { token: string; expiresAt: number } {
-    const expiresAt = now + this.ttlSeconds
-    const payload = Buffer.from(JSON.stringify({ e: externalId, r: returnTo, x: expiresAt })).toString('base64url')
+    // The token carries its expiry in whole seconds, as every time we send.
+    const expiry = toUnixSeconds(now) + this.ttlSeconds
+    const expiresAt = fromUnixSeconds(expiry)
+    const payload = Buffer.from(JSON.stringify({ e: externalId, r: returnTo, x: expiry })).toString('base64url')
     return { token: `${payload}.${this.mac(payload)}`, expiresAt }
   }
 
-  /** Checks the MAC in constant time, then the claims and the expiry at `now` (Unix seconds). */
+  /** Checks the MAC in constant time, then the claims and the expiry at `now`. */
   verify(token: string, now: number): LinkTokenCheck {
     const match = TOKEN_SHAPE.exec(token)
     const payload = match?.[1]
@@ -77,7 +80,7 @@ function parseClaims(json: string): LinkClaims | undefined {
     if (typeof value !== 'object' || value === null) return undefined
     const { e, r, x } = value as Record<string, unknown>
     if (typeof e !== 'string' || typeof x !== 'number' || (r !== undefined && typeof r !== 'string')) return undefined
-    return { externalId: e, returnTo: r, expiresAt: x }
+    return { externalId: e, returnTo: r, expiresAt: fromUnixSeconds(x) }
   } catch {
     return undefined
   }

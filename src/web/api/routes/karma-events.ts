@@ -1,15 +1,15 @@
-import { Router } from 'express'
 import type { Logger } from 'pino'
 import type { Store } from '../../../db/store.js'
 import { appendKarmaEvent, appendKarmaEvents } from '../../../karma/append.js'
 import { KarmaError } from '../../../karma/events.js'
 import { karmaBatchEnvelopeSchema, MAX_BATCH_EVENTS } from '../../../karma/schema.js'
-import { type FastRoute } from '../../fast-lane.js'
-import { isPlainJson, readPlainJson } from '../../plain-json.js'
-import { apiKeyOf, authenticateApiKey } from '../auth.js'
+import { pathOf } from '../../../http/request.js'
+import { sendJson } from '../../../http/respond.js'
+import type { FastRoute } from '../../fast-lane.js'
+import type { ApiGate } from '../auth.js'
 import { answerApiError, ApiError } from '../errors.js'
-import type { ApiRateLimit } from '../rate-limit.js'
-import { karmaResultJson, sendJson } from '../serialize.js'
+import { readApiBody } from '../json-body.js'
+import { karmaResultJson } from '../serialize.js'
 import { parseOr400 } from '../validate.js'
 import { applySecurityHeaders, type SecurityHeaderList } from '../../security-headers.js'
 
@@ -74,59 +74,39 @@ async function appendFromBody(
   }
 }
 
-/** `POST /karma-events` in the API's Express router (see {@link appendFromBody}). */
-export function karmaEventRoutes(store: Store): Router {
-  const router = Router()
-  router.post('/karma-events', async (req, res) => {
-    const { status, json } = await appendFromBody(store, apiKeyOf(res.locals).name, req.body)
-    sendJson(res, status, json)
-  })
-  return router
-}
-
 /** What {@link karmaEventsRoute} needs: what the API router gets for the same work. */
 export interface KarmaEventsRouteDeps {
   readonly store: Store
   readonly logger: Logger
-  /** Current time in milliseconds. */
-  readonly clock: () => number
-  /** The API's per-key limit, shared with its router; none when it is off. */
-  readonly rateLimit: ApiRateLimit | undefined
+  /** The API's key check and per-key limit, shared with its router. */
+  readonly gate: ApiGate
   /** The site's security headers, on every answer as on every other route. */
   readonly securityHeaders: SecurityHeaderList
   /** The largest body, in bytes. */
   readonly maxBodyBytes: number
 }
 
-/** The path the fast lane serves, the API router's `/karma-events` under `/api/v1`. */
-export const KARMA_EVENTS_PATH = '/api/v1/karma-events'
-
 /**
- * `POST /api/v1/karma-events` served ahead of Express (see `fast-lane.ts`), for what API
- * clients send: plain UTF-8 JSON with a length. Any other body (compressed, chunked, another
- * type, too large) is declined untouched and the API router answers it, with the same key
- * check, limit and errors. Same order as the router: key, limit, body, ledger.
+ * `POST /api/v1/karma-events`, served ahead of Express (see `fast-lane.ts`) whatever the body's
+ * framing, with the API router's gate, body reader and error writer, in the router's order:
+ * key, limit, body, ledger.
  */
 export function karmaEventsRoute(deps: KarmaEventsRouteDeps): FastRoute {
-  const { store, logger, clock, rateLimit, securityHeaders, maxBodyBytes } = deps
+  const { store, logger, gate, securityHeaders, maxBodyBytes } = deps
   return {
     method: 'POST',
-    path: KARMA_EVENTS_PATH,
+    path: '/api/v1/karma-events',
     handle: async (req, res) => {
-      if (!isPlainJson(req, maxBodyBytes)) return false
       applySecurityHeaders(res, securityHeaders)
       res.setHeader('Cache-Control', 'no-store')
       try {
-        const key = await authenticateApiKey(req, res, store, clock)
-        await rateLimit?.check(req, res, key)
-        const body = await readPlainJson(req, { strict: true })
-        // The client went away before sending all of it: nobody to answer.
-        if (body === undefined) return true
+        const key = await gate.admit(req, res)
+        const body = await readApiBody(req, maxBodyBytes)
         const { status, json } = await appendFromBody(store, key.name, body)
         sendJson(res, status, json)
       } catch (error) {
         if (res.headersSent) throw error
-        answerApiError(req, res, error, logger, KARMA_EVENTS_PATH)
+        answerApiError(req, res, error, logger, pathOf(req))
       }
       return true
     },

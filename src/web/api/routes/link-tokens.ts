@@ -22,7 +22,7 @@ export function linkTokenRoutes(deps: LinkTokenRoutesDeps): Router {
   const router = Router()
   router.post('/link-tokens', (req, res) => {
     const { externalId, returnTo } = parseOr400(linkTokenBodySchema, req.body)
-    const { token, expiresAt } = deps.tokens.issue(externalId, returnTo, Math.floor(deps.clock() / 1000))
+    const { token, expiresAt } = deps.tokens.issue(externalId, returnTo, deps.clock())
     const body: LinkTokenJson = { url: `${deps.publicUrl}/link/${token}`, expiresAt: isoTime(expiresAt) }
     res.status(201).json(body)
   })

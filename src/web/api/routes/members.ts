@@ -51,7 +51,7 @@ export function memberRoutes(deps: MemberRoutesDeps): Router {
     const known = new Set((await store.groups.list()).map((g) => g.slug))
     const unknown = slugs.find((slug) => !known.has(slug))
     if (unknown !== undefined) throw new UnknownGroupError(unknown)
-    return store.members.ensureExternal(address.externalId, Math.floor(clock() / 1000))
+    return store.members.ensureExternal(address.externalId, clock())
   }
 
   const setGroups = async (address: MemberAddress, body: unknown, actor: string): Promise<void> => {

@@ -1,7 +1,7 @@
 import type { ApiKey, CreatedApiKey } from '../../../db/api-keys.js'
 import { html, type SafeHtml } from '../html.js'
 import { csrfField, fieldError, type FieldErrors, invalidAttributes, notice, pageError } from './form.js'
-import { formatSeconds } from './format.js'
+import { formatTime } from './format.js'
 import { type AdminFrame, adminLayout } from './layout.js'
 
 /** What the API keys page shows. */
@@ -20,12 +20,12 @@ function keyRow(key: ApiKey, csrfToken: string): SafeHtml {
   return html`<tr data-key="${key.id}"${key.revokedAt === null ? '' : html` class="disabled"`}>
     <td>${key.name}</td>
     <td><code>${key.prefix}…</code></td>
-    <td>${formatSeconds(key.createdAt)}</td>
-    <td>${formatSeconds(key.lastUsedAt)}</td>
+    <td>${formatTime(key.createdAt)}</td>
+    <td>${formatTime(key.lastUsedAt)}</td>
     <td>${
       key.revokedAt === null
         ? html`<form method="post" action="/admin/api-keys/${key.id}/revoke">${csrfField(csrfToken)}<button class="danger" type="submit">Revoke</button></form>`
-        : html`revoked ${formatSeconds(key.revokedAt)}`
+        : html`revoked ${formatTime(key.revokedAt)}`
     }</td>
   </tr>`
 }
@@ -86,7 +86,7 @@ export function apiKeyAlreadyCreatedPage(frame: AdminFrame, key: ApiKey): SafeHt
     { title: 'API key already created', section: 'api-keys' },
     html`<section class="card" id="api-key-already-created">
       <p class="page-error" role="alert">This form was already sent: it created the key <strong>${key.name}</strong>
-        (<code>${key.prefix}…</code>) ${formatSeconds(key.createdAt)}, and no second key was made.</p>
+        (<code>${key.prefix}…</code>) ${formatTime(key.createdAt)}, and no second key was made.</p>
       <p>Its secret was shown only in the answer to the first send. If you did not copy it, revoke that key and create another.</p>
       <p><a class="button" href="/admin/api-keys">Back to the keys</a></p>
     </section>`,

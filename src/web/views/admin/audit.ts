@@ -1,11 +1,11 @@
 import type { AuditEntry } from '../../../db/audit.js'
 import { html, type SafeHtml } from '../html.js'
-import { formatSeconds } from './format.js'
+import { formatTime } from './format.js'
 import { type AdminFrame, adminLayout } from './layout.js'
 
 function entryRow(entry: AuditEntry): SafeHtml {
   return html`<tr data-action="${entry.action}">
-    <td>${formatSeconds(entry.at)}</td>
+    <td>${formatTime(entry.at)}</td>
     <td>${entry.actor}</td>
     <td>${entry.action}</td>
     <td>${entry.subject}</td>

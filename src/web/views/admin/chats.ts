@@ -1,6 +1,6 @@
 import type { Chat } from '../../../db/chats.js'
 import { html, type SafeHtml } from '../html.js'
-import { formatSeconds, orDash, safeHttpUrl } from './format.js'
+import { formatTime, orDash, safeHttpUrl } from './format.js'
 import { type AdminFrame, adminLayout } from './layout.js'
 
 /** What the bot may do in a chat, as Telegram last reported it. */
@@ -24,7 +24,7 @@ function chatRow(chat: Chat): SafeHtml {
     <td>${orDash(chat.botStatus)}</td>
     <td>${botRights(chat)}</td>
     <td class="error-text">${orDash(chat.lastError)}</td>
-    <td>${formatSeconds(chat.createdAt)}</td>
+    <td>${formatTime(chat.createdAt)}</td>
   </tr>`
 }
 

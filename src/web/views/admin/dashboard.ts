@@ -7,7 +7,7 @@ import type { CanaryResult } from '../../../db/canary.js'
 import type { WorkerState } from '../../../db/worker-state.js'
 import { html, type SafeHtml } from '../html.js'
 import { botRights } from './chats.js'
-import { formatSeconds, orDash } from './format.js'
+import { formatTime, orDash } from './format.js'
 import { type AdminFrame, adminLayout } from './layout.js'
 
 /** One rule on the dashboard, with the membership counts of its chat. */
@@ -44,21 +44,21 @@ function workerSection(worker: WorkerState, canary: CanaryResult | undefined, no
         worker.userId === null
           ? html`<p class="muted">No Telegram account is logged in yet: run <code>node dist/cli.js worker:login</code> once, then the
             <code>worker</code> process. Until then, chats that rules need are not created.</p>`
-          : html`<p>Logged in as <strong>${orDash(worker.userName)}</strong> (id ${worker.userId}); last seen ${formatSeconds(worker.lastSeenAt)}.</p>`
+          : html`<p>Logged in as <strong>${orDash(worker.userName)}</strong> (id ${worker.userId}); last seen ${formatTime(worker.lastSeenAt)}.</p>`
       }
       ${
         paused
-          ? html`<p class="error-text" id="worker-paused">Paused until ${formatSeconds(worker.pausedUntil)}: ${orDash(worker.pauseReason)}.
+          ? html`<p class="error-text" id="worker-paused">Paused until ${formatTime(worker.pausedUntil)}: ${orDash(worker.pauseReason)}.
             Telegram limits this account; it creates no chats until then.</p>`
           : ''
       }
-      ${worker.lastError !== null ? html`<p class="muted">Last error (${formatSeconds(worker.lastErrorAt)}): ${worker.lastError}</p>` : ''}
+      ${worker.lastError !== null ? html`<p class="muted">Last error (${formatTime(worker.lastErrorAt)}): ${worker.lastError}</p>` : ''}
       ${
         canary === undefined
           ? html`<p class="muted" id="canary">The login canary has not run (CANARY_INTERVAL_SECONDS).</p>`
           : canary.ok
-            ? html`<p id="canary">Login canary passed ${formatSeconds(canary.checkedAt)} (${canary.durationMs} ms): bot, domain, signature and site work.</p>`
-            : html`<p class="error-text" id="canary">Login canary failed ${formatSeconds(canary.checkedAt)}: ${orDash(canary.error)}</p>`
+            ? html`<p id="canary">Login canary passed ${formatTime(canary.checkedAt)} (${canary.durationMs} ms): bot, domain, signature and site work.</p>`
+            : html`<p class="error-text" id="canary">Login canary failed ${formatTime(canary.checkedAt)}: ${orDash(canary.error)}</p>`
       }
       <p><a href="/admin/worker">Worker details and QR login</a></p>
     </section>`

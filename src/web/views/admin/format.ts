@@ -1,10 +1,6 @@
-/** A Unix time in seconds as `2030-01-01 12:00:00 UTC`, or an em dash for none. */
-export function formatSeconds(seconds: number | null): string {
-  return seconds === null ? '—' : formatMilliseconds(seconds * 1000)
-}
-
-/** A time in milliseconds since the epoch as `2030-01-01 12:00:00 UTC`. */
-export function formatMilliseconds(ms: number): string {
+/** A time as `2030-01-01 12:00:00 UTC`, or an em dash for none. */
+export function formatTime(ms: number | null): string {
+  if (ms === null) return '—'
   const date = new Date(ms)
   return Number.isNaN(date.getTime()) ? '—' : `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`
 }

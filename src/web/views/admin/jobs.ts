@@ -1,7 +1,7 @@
 import type { Job, JobState } from '../../../db/jobs.js'
 import { html, type SafeHtml } from '../html.js'
 import { csrfField, notice, pageError } from './form.js'
-import { formatMilliseconds, formatSeconds, orDash } from './format.js'
+import { formatTime, orDash } from './format.js'
 import { type AdminFrame, adminLayout } from './layout.js'
 
 /** Every job state, in the order of a job's life. */
@@ -31,8 +31,8 @@ function jobRow(job: Job, csrfToken: string): SafeHtml {
     <td>${job.owner}</td>
     <td><span class="state state-${job.state}">${job.state}</span></td>
     <td class="num">${job.attempts}/${job.maxAttempts}</td>
-    <td>${formatMilliseconds(job.runAfter)}</td>
-    <td>${formatSeconds(job.createdAt)}</td>
+    <td>${formatTime(job.runAfter)}</td>
+    <td>${formatTime(job.createdAt)}</td>
     <td><code>${JSON.stringify(job.payload)}</code></td>
     <td class="error-text">${orDash(job.lastError)}</td>
     <td>${

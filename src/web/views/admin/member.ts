@@ -5,7 +5,7 @@ import type { KarmaEvent } from '../../../karma/events.js'
 import { html, type SafeHtml } from '../html.js'
 import { displayName } from '../pages.js'
 import { csrfField, fieldError, type FieldErrors, invalidAttributes, notice } from './form.js'
-import { formatDelta, formatSeconds, orDash } from './format.js'
+import { formatDelta, formatTime, orDash } from './format.js'
 import { type AdminFrame, adminLayout } from './layout.js'
 
 /** The "adjust karma" form's values: blank with a fresh key, or as submitted when refused. */
@@ -38,8 +38,8 @@ function profile(member: Member): SafeHtml {
     <dt>Telegram id</dt><dd>${orDash(member.telegramId)}</dd>
     <dt>External id</dt><dd>${orDash(member.externalId)}</dd>
     <dt>Bot may write</dt><dd>${member.canDm ? 'yes' : 'no'}</dd>
-    <dt>Joined</dt><dd>${formatSeconds(member.createdAt)}</dd>
-    <dt>Last login</dt><dd>${formatSeconds(member.lastLoginAt)}</dd>
+    <dt>Joined</dt><dd>${formatTime(member.createdAt)}</dd>
+    <dt>Last login</dt><dd>${formatTime(member.lastLoginAt)}</dd>
   </dl>`
 }
 
@@ -62,7 +62,7 @@ function karmaForm(view: MemberView, csrfToken: string): SafeHtml {
 
 function eventRow(event: KarmaEvent): SafeHtml {
   return html`<tr data-event="${event.id}">
-    <td>${formatSeconds(event.createdAt)}</td>
+    <td>${formatTime(event.createdAt)}</td>
     <td class="num">${formatDelta(event.delta)}</td>
     <td class="num">${event.karmaAfter}</td>
     <td>${event.reason}</td>
@@ -93,7 +93,7 @@ function chatRow(chat: MemberChat): SafeHtml {
     <td>${chat.chatTitle}</td>
     <td><span class="state state-${chat.state}">${chat.state}</span></td>
     <td>${chat.reason}</td>
-    <td>${formatSeconds(chat.updatedAt)}</td>
+    <td>${formatTime(chat.updatedAt)}</td>
   </tr>`
 }
 

@@ -1,6 +1,6 @@
 import type { PendingLoginQr, WorkerState } from '../../../db/worker-state.js'
 import { html, type SafeHtml } from '../html.js'
-import { formatSeconds, orDash } from './format.js'
+import { formatTime, orDash } from './format.js'
 import { type AdminFrame, adminLayout } from './layout.js'
 
 /** What `/admin/worker` shows. */
@@ -18,9 +18,9 @@ function stateList(worker: WorkerState, now: number): SafeHtml {
   const paused = worker.pausedUntil !== null && worker.pausedUntil > now
   return html`<dl id="worker-facts">
       <dt>Logged in as</dt><dd id="worker-account">${worker.userId === null ? 'nobody yet' : html`${orDash(worker.userName)} (id ${worker.userId})`}</dd>
-      <dt>Last seen</dt><dd>${formatSeconds(worker.lastSeenAt)}</dd>
-      <dt>Last error</dt><dd>${worker.lastError === null ? '—' : html`${worker.lastError} (${formatSeconds(worker.lastErrorAt)})`}</dd>
-      <dt>Paused</dt><dd>${paused ? html`<span class="error-text" id="worker-paused">until ${formatSeconds(worker.pausedUntil)}: ${orDash(worker.pauseReason)}</span>` : 'no'}</dd>
+      <dt>Last seen</dt><dd>${formatTime(worker.lastSeenAt)}</dd>
+      <dt>Last error</dt><dd>${worker.lastError === null ? '—' : html`${worker.lastError} (${formatTime(worker.lastErrorAt)})`}</dd>
+      <dt>Paused</dt><dd>${paused ? html`<span class="error-text" id="worker-paused">until ${formatTime(worker.pausedUntil)}: ${orDash(worker.pauseReason)}</span>` : 'no'}</dd>
     </dl>`
 }
 
@@ -39,7 +39,7 @@ function loginSection(qr: PendingLoginQr | null, refreshSeconds: number): SafeHt
       <h2>Login</h2>
       <p>Scan this in the Telegram app of the worker’s account: <em>Settings → Devices → Link Desktop Device</em>.</p>
       <p><img id="worker-qr" src="/admin/worker/qr.svg?v=${qr.expiresAt}" width="256" height="256" alt="QR code of the worker’s login link"></p>
-      <p class="muted">This code is valid until ${formatSeconds(qr.expiresAt)}; <code>worker:login</code> makes a new one
+      <p class="muted">This code is valid until ${formatTime(qr.expiresAt)}; <code>worker:login</code> makes a new one
         when it expires, and this page reloads every ${refreshSeconds} s to show it.</p>
     </section>`
 }

@@ -3,52 +3,17 @@
  * while `worker:login` has an unexpired link, and the image a strict-CSP SVG of that link.
  */
 import QRCode from 'qrcode'
-import { afterEach, describe, expect, it } from 'vitest'
-import { startTestSite, type TestSite } from '../support/site.js'
+import { describe, expect, it } from 'vitest'
+import { ADMIN_ID, Client, MEMBER_ID, site } from './kit.js'
 
-const ADMIN_ID = 1001
-const MEMBER_ID = 2002
 const LINK = 'tg://login?token=AQIDBAUGBwgJCgsMDQ4PEA'
-
-const sites: TestSite[] = []
-afterEach(async () => {
-  await Promise.all(sites.splice(0).map((s) => s.close()))
-})
-async function site(): Promise<TestSite> {
-  const s = await startTestSite({ ADMIN_TELEGRAM_IDS: String(ADMIN_ID) })
-  sites.push(s)
-  return s
-}
-
-/** Keeps the session cookies of one visitor; follows no redirect. */
-class Client {
-  private readonly cookies = new Map<string, string>()
-  constructor(private readonly s: TestSite) {}
-
-  async get(pathOrUrl: string): Promise<Response> {
-    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.s.url}${pathOrUrl}`
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
-    const res = await fetch(url, { redirect: 'manual', headers: cookie === '' ? {} : { cookie } })
-    for (const header of res.headers.getSetCookie()) {
-      const [pair = ''] = header.split(';')
-      const eq = pair.indexOf('=')
-      this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1))
-    }
-    return res
-  }
-
-  async logIn(telegramId: number): Promise<this> {
-    expect((await this.get(this.s.loginUrl({ id: String(telegramId) }))).status).toBe(302)
-    return this
-  }
-}
 
 const PATHS = ['/admin/worker', '/admin/worker/qr.svg'] as const
 
 describe('/admin/worker access', () => {
   it('sends a visitor to / (302) and answers a member who is not an admin 403, showing no QR', async () => {
     const s = await site()
-    await s.store.workerState.recordLoginQr(LINK, s.nowSeconds() + 30)
+    await s.store.workerState.recordLoginQr(LINK, s.now() + 30_000)
     const visitor = new Client(s)
     for (const path of PATHS) {
       const res = await visitor.get(path)
@@ -73,8 +38,8 @@ describe('/admin/worker for an admin', () => {
   it('without a pending QR: the state (escaped) and how to start worker:login; no image; reloads itself', async () => {
     const s = await site()
     const admin = await new Client(s).logIn(ADMIN_ID)
-    await s.store.workerState.recordSeen(777, '<b>Gate</b>', s.nowSeconds())
-    await s.store.workerState.recordError('<script>x</script>', s.nowSeconds())
+    await s.store.workerState.recordSeen(777, '<b>Gate</b>', s.now())
+    await s.store.workerState.recordError('<script>x</script>', s.now())
     const res = await admin.get('/admin/worker')
     expect(res.status).toBe(200)
     expect(res.headers.get('cache-control')).toBe('no-store')
@@ -97,13 +62,13 @@ describe('/admin/worker for an admin', () => {
   it('with a pending QR: an image versioned by its expiry, never the link in the page; gone once expired', async () => {
     const s = await site()
     const admin = await new Client(s).logIn(ADMIN_ID)
-    const expires = s.nowSeconds() + 30
+    const expires = (s.nowSeconds() + 30) * 1000
     await s.store.workerState.recordLoginQr(LINK, expires)
     const body = await (await admin.get('/admin/worker')).text()
     expect(body).toContain(`<img id="worker-qr" src="/admin/worker/qr.svg?v=${String(expires)}"`)
     expect(body).not.toContain('token=')
     expect(body).not.toContain('worker-no-qr')
-    s.setNow((expires + 1) * 1000)
+    s.setNow(expires + 1000)
     const later = await (await admin.get('/admin/worker')).text()
     expect(later).not.toContain('qr.svg')
     expect(later).toContain('id="worker-no-qr"')
@@ -113,7 +78,7 @@ describe('/admin/worker for an admin', () => {
   it('serves the QR as an SVG, not cached, under a CSP that allows nothing, changing with the link', async () => {
     const s = await site()
     const admin = await new Client(s).logIn(ADMIN_ID)
-    await s.store.workerState.recordLoginQr(LINK, s.nowSeconds() + 30)
+    await s.store.workerState.recordLoginQr(LINK, s.now() + 30_000)
     const res = await admin.get('/admin/worker/qr.svg?v=1')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/)
@@ -129,7 +94,7 @@ describe('/admin/worker for an admin', () => {
     expect(first).toBe(await QRCode.toString(LINK, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 }))
     expect(first).not.toBe(await QRCode.toString(`${LINK}x`, { type: 'svg', errorCorrectionLevel: 'L', margin: 2 }))
     expect(await (await admin.get('/admin/worker/qr.svg?v=1')).text()).toBe(first)
-    await s.store.workerState.recordLoginQr('tg://login?token=ERITFBUWFxgZGhscHR4fIA', s.nowSeconds() + 30)
+    await s.store.workerState.recordLoginQr('tg://login?token=ERITFBUWFxgZGhscHR4fIA', s.now() + 30_000)
     const second = await (await admin.get('/admin/worker/qr.svg?v=2')).text()
     expect(second).toMatch(/^<svg /)
     expect(second).not.toBe(first)

@@ -1,11 +1,16 @@
 import type { IncomingMessage } from 'node:http'
 import proxyaddr from 'proxy-addr'
 
-/** The request's path, without its query, as Node received it. */
+/**
+ * The request's path as Node received it: up to the query or a fragment, as Express's URL
+ * parser reads it (a client has no business sending `#`, but Node lets it through).
+ */
 export function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/'
   const query = url.indexOf('?')
-  return query === -1 ? url : url.slice(0, query)
+  const end = query === -1 ? url.length : query
+  // Searched backwards from the query, so a query (a login's is long) is never scanned for it.
+  return url.lastIndexOf('#', end - 1) === -1 ? url.slice(0, end) : url.slice(0, url.indexOf('#'))
 }
 
 /** The request's query as Node received it, without the `?`; empty when there is none. */
@@ -13,6 +18,17 @@ export function rawQueryOf(req: IncomingMessage): string {
   const url = req.url ?? ''
   const query = url.indexOf('?')
   return query === -1 ? '' : url.slice(query + 1)
+}
+
+/**
+ * The site's one rule for which path a route answers, the rule Express routes by: letter case
+ * does not count, and one trailing slash is ignored. Routes are registered under, and requests
+ * looked up by, this form of their path.
+ */
+export function routePath(path: string): string {
+  const last = path.length - 1
+  const trimmed = last > 0 && path.charCodeAt(last) === 0x2f ? path.slice(0, last) : path
+  return trimmed.toLowerCase()
 }
 
 /**
