@@ -9,6 +9,8 @@ import { openStore, type Store } from './db/store.js'
 import { createLogger } from './log.js'
 import { catchShutdownSignals } from './processes/shutdown.js'
 import { startWebProcess } from './processes/web.js'
+import { runWorker } from './processes/worker-command.js'
+import { processIo } from './worker/cli/io.js'
 import { isWorkerCommand, runWorkerCommand } from './worker/cli/run.js'
 
 const USAGE = `Usage: karmagate <command>
@@ -162,7 +164,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   const logger = createLogger(config)
   try {
-    if (isWorkerCommand(command)) return await runWorkerCommand(command, argv.slice(1), config, logger)
+    if (isWorkerCommand(command)) {
+      return await runWorkerCommand(command, argv.slice(1), config, logger, processIo, (tg) =>
+        runWorker(config, logger, tg, processIo),
+      )
+    }
     if (command === 'migrate') runMigrate(config, logger)
     else if (command === 'api-key:create') await runApiKeyCreate(config, argv[1] ?? '')
     else await runWeb(config, logger)

@@ -1,3 +1,4 @@
+import type { TelegramClient } from '@mtcute/node'
 import type { Logger } from 'pino'
 import { type Config, workerCredentials } from '../../config.js'
 import { openStore } from '../../db/store.js'
@@ -5,12 +6,11 @@ import { createWorkerClient } from '../client.js'
 import type { LoggedInUser } from '../qr-login.js'
 import { secureSessionFile } from '../session-file.js'
 import { runWorkerAcceptLogin } from './accept-login.js'
-import { type CommandIo, processIo, WorkerExit } from './io.js'
+import { type CommandIo, WorkerExit } from './io.js'
 import { LOGIN_USAGE, parseLoginArgs, runWorkerLogin } from './login.js'
 import { runWorkerPhoneLogin } from './phone-login.js'
 import { askHidden, askLine } from './prompt.js'
 import { runWorkerUrlAuth } from './url-auth.js'
-import { runWorker } from './worker.js'
 
 /** The commands that drive the worker's account. */
 export const WORKER_COMMANDS = ['worker', 'worker:login', 'worker:accept-login', 'worker:url-auth'] as const
@@ -24,8 +24,9 @@ export function isWorkerCommand(command: string): command is WorkerCommand {
 }
 
 /**
- * Runs a worker command from the CLI. Resolves to the exit code; for `worker` itself, once the
- * process runs (it then stops on SIGTERM / SIGINT). Refuses with exit 2 when `TG_API_ID` or
+ * Runs a worker command from the CLI. Resolves to the exit code; for `worker` itself, `runWorker`
+ * starts the process over the client (the caller assembles it: this folder does not know the
+ * processes) and resolves once it runs (it then stops on SIGTERM / SIGINT). Refuses with exit 2 when `TG_API_ID` or
  * `TG_API_HASH` is missing, or on bad arguments.
  */
 export async function runWorkerCommand(
@@ -33,12 +34,13 @@ export async function runWorkerCommand(
   args: readonly string[],
   config: Config,
   logger: Logger,
-  io: CommandIo = processIo,
+  io: CommandIo,
+  runWorker: (tg: TelegramClient) => Promise<number>,
 ): Promise<number> {
   const creds = workerCredentials(config)
   if ('problems' in creds) {
     io.err(
-      `Invalid configuration:\n${creds.problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example and README.md ("Worker").\n`,
+      `Invalid configuration:\n${creds.problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example and docs/worker.md.\n`,
     )
     return WorkerExit.usage
   }
@@ -53,7 +55,7 @@ export async function runWorkerCommand(
     return WorkerExit.usage
   }
   const tg = createWorkerClient({ ...creds, sessionPath: config.workerSessionPath, logger })
-  if (command === 'worker') return runWorker(config, logger, tg, io)
+  if (command === 'worker') return runWorker(tg)
   try {
     if (login) {
       // Open for the whole login: each new QR link goes to worker_state for /admin/worker.

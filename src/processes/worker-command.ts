@@ -1,10 +1,10 @@
 import type { TelegramClient } from '@mtcute/node'
 import type { Logger } from 'pino'
-import type { Config } from '../../config.js'
-import { catchShutdownSignals } from '../../processes/shutdown.js'
-import { startWorkerProcess, type WorkerProcessOptions } from '../../processes/worker.js'
-import { NotLoggedInError } from '../whoami.js'
-import { type CommandIo, WorkerExit } from './io.js'
+import type { Config } from '../config.js'
+import { type CommandIo, WorkerExit } from '../worker/cli/io.js'
+import { NotLoggedInError } from '../worker/whoami.js'
+import { catchShutdownSignals } from './shutdown.js'
+import { startWorkerProcess, type WorkerProcessOptions } from './worker.js'
 
 /**
  * `worker`: starts the worker process over `tg` and hands it to the shutdown signals. Resolves to
