@@ -46,6 +46,11 @@ export interface NewJob {
   readonly payload: unknown
   /** While a job with this key is queued or running, an identical one is not queued again. */
   readonly dedupeKey?: string
+  /**
+   * The Telegram chat the job writes to (see {@link memberLane}): one job of a lane runs at a
+   * time, and lanes are spaced out as Telegram asks (a message a second per chat). None: any time.
+   */
+  readonly lane?: string
   /** Not before this time (ms since the epoch). @default now */
   readonly runAfter?: number
   /** @default {@link DEFAULT_MAX_ATTEMPTS} */
@@ -69,6 +74,17 @@ export interface NotifyPayload {
   readonly text: string
 }
 
+/** What starts the lane of a job that writes to a member's private chat; their id follows. */
+export const MEMBER_LANE_PREFIX = 'member:'
+
+/** The lane of the jobs that write to member `memberId`'s private chat with the bot. */
+export function memberLane(memberId: number): string {
+  return `${MEMBER_LANE_PREFIX}${String(memberId)}`
+}
+
+/** The member jobs that write to the member's private chat, and so run in their lane. */
+export const DIRECT_MESSAGE_KINDS: ReadonlySet<JobKind> = new Set(['member.invite', 'member.notify'])
+
 /** The dedupe key of a job of `kind` about `ids`. */
 export function dedupeKey(kind: JobKind, ...ids: readonly (number | string)[]): string {
   return [kind, ...ids.map(String)].join(DEDUPE_SEPARATOR)
@@ -79,6 +95,7 @@ const memberChatJob = (kind: MemberChatJobKind, memberId: number, chatId: number
   owner: JOB_OWNERS[kind],
   payload: { memberId, chatId } satisfies MemberChatPayload,
   dedupeKey: dedupeKey(kind, memberId, chatId),
+  ...(DIRECT_MESSAGE_KINDS.has(kind) ? { lane: memberLane(memberId) } : {}),
 })
 
 const chatJob = (kind: 'chat.create' | 'chat.link', chatId: number): NewJob => ({
@@ -100,6 +117,7 @@ export const jobs = {
    * same time is sent once.
    */
   memberNotify: (params: {
+    readonly memberId: number
     readonly telegramId: number
     readonly text: string
     readonly topic: readonly (number | string)[]
@@ -108,6 +126,7 @@ export const jobs = {
     owner: JOB_OWNERS['member.notify'],
     payload: { telegramId: params.telegramId, text: params.text } satisfies NotifyPayload,
     dedupeKey: dedupeKey('member.notify', ...params.topic),
+    lane: memberLane(params.memberId),
   }),
 } as const
 

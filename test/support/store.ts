@@ -1,6 +1,7 @@
 import { afterEach } from 'vitest'
 import { appendKarmaEvent, appendKarmaEvents } from '../../src/karma/append.js'
 import type { KarmaAppendResult, KarmaSource, MemberRef } from '../../src/karma/events.js'
+import type { NewJob } from '../../src/jobs/kinds.js'
 import { join } from 'node:path'
 import type { SqliteDatabase } from '../../src/db/sqlite/open.js'
 import { openDatabase } from '../../src/db/sqlite/open.js'
@@ -136,4 +137,16 @@ export function appendEvent(store: Store, event: TestKarmaEvent): Promise<KarmaA
 export function appendEvents(store: Store, events: readonly TestKarmaEvent[]): Promise<KarmaAppendResult[]> {
   const origin = events[0] ?? { source: 'api' as const, actor: 'test' }
   return appendKarmaEvents(store, { source: origin.source, actor: origin.actor }, events.map(fieldsOf))
+}
+
+/**
+ * Queues `job` and lets it die at once with `error`, as a runner would after its last attempt:
+ * the job must be the only one of its owner due now.
+ */
+export async function deadJob(store: Store, job: NewJob, error: string, now: number): Promise<number> {
+  const id = await store.jobs.enqueue(job, now)
+  const lease = await store.jobs.claim(job.owner, now, { leaseMs: 60_000 })
+  if (id === undefined || lease?.id !== id) throw new Error('deadJob: the job was not the one due')
+  await store.jobs.kill(lease, error, now)
+  return id
 }

@@ -12,9 +12,9 @@ export { botRetryAfter } from './retry-after.js'
 /** The jobs the bot runs (owner `bot`), by kind. */
 export function botJobHandlers(deps: BotJobDeps): Record<JobKindOf<'bot'>, JobHandler> {
   return {
-    'member.invite': (job) => inviteJob(deps, job.payload),
+    'member.invite': (job, context) => inviteJob(deps, job.payload, context),
     'member.remove': (job) => removeJob(deps, job.payload),
     'chat.link': (job) => chatLinkJob(deps, job.payload),
-    'member.notify': (job) => notifyJob(deps, job.payload),
+    'member.notify': (job, context) => notifyJob(deps, job.payload, context),
   }
 }

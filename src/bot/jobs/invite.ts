@@ -2,7 +2,8 @@ import { GrammyError, InlineKeyboard } from 'grammy'
 import { ensureInviteLink } from './chat-link.js'
 import { loadMemberChat } from '../../jobs/member-chat.js'
 import type { BotJobDeps } from './context.js'
-import { permanentIfBadRequest } from './retry-after.js'
+import { permanentIfBadRequest, telegramRefused } from './retry-after.js'
+import type { JobContext } from '../../jobs/runner.js'
 import { DIRECT_ADD_QUEUED_REASON, LINK_ON_SITE_REASON, NO_LONGER_ELIGIBLE_REASON } from '../../access/membership.js'
 import { jobs } from '../../jobs/kinds.js'
 
@@ -14,7 +15,7 @@ import { jobs } from '../../jobs/kinds.js'
  * account is also asked to add them (a `member.add` job, queued with the membership change).
  * Idempotent: an invited member is not messaged twice.
  */
-export async function inviteJob(deps: BotJobDeps, payload: unknown): Promise<void> {
+export async function inviteJob(deps: BotJobDeps, payload: unknown, context: JobContext): Promise<void> {
   const { member, chat, membership, eligibility, now } = await loadMemberChat(deps, payload)
   const memberId = member.id
   const chatId = chat.id
@@ -26,11 +27,16 @@ export async function inviteJob(deps: BotJobDeps, payload: unknown): Promise<voi
   const link = await ensureInviteLink(deps, chat)
   let messaged = false
   if (member.canDm && member.telegramId !== null) {
+    const telegramId = member.telegramId
     try {
-      await deps.api.sendMessage(
-        member.telegramId,
-        `Your karma (${String(member.karma)}) opens the private chat “${chat.title}”. Tap to ask to join; I will let you in.`,
-        { reply_markup: new InlineKeyboard().url(`Join ${chat.title}`, link) },
+      await context.deliver(
+        () =>
+          deps.api.sendMessage(
+            telegramId,
+            `Your karma (${String(member.karma)}) opens the private chat “${chat.title}”. Tap to ask to join; I will let you in.`,
+            { reply_markup: new InlineKeyboard().url(`Join ${chat.title}`, link) },
+          ),
+        telegramRefused,
       )
       messaged = true
     } catch (err) {

@@ -45,6 +45,7 @@ export async function removeJob(deps: BotJobDeps, payload: unknown): Promise<voi
   if (member.canDm) {
     await deps.store.jobs.enqueue(
       jobs.memberNotify({
+        memberId,
         telegramId: member.telegramId,
         text: `You were removed from “${chat.title}”: ${reason}. Earn karma to be invited again.`,
         topic: ['removed', memberId, chatId, now],

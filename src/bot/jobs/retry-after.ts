@@ -7,6 +7,11 @@ export function botRetryAfter(error: unknown): number | undefined {
   return undefined
 }
 
+/** Whether an error is Telegram's answer to a call (so the call had no effect), not a lost one. */
+export function telegramRefused(error: unknown): boolean {
+  return error instanceof GrammyError
+}
+
 /**
  * A 400 from the Bot API means the call can never succeed as it is (a chat that is gone, rights
  * the bot lacks): retrying would only repeat it, so the job is dead and shown to admins.

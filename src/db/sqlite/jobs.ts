@@ -1,4 +1,5 @@
-import type { Job, JobCounts, JobRepository, JobState } from '../jobs.js'
+import { randomUUID } from 'node:crypto'
+import type { ClaimOptions, Job, JobCounts, JobLease, JobRepository, JobState, LeasedJob } from '../jobs.js'
 import { DEFAULT_MAX_ATTEMPTS, type JobOwner, type NewJob } from '../../jobs/kinds.js'
 import type { SqliteDatabase } from './open.js'
 import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
@@ -9,6 +10,9 @@ interface JobRow {
   owner: JobOwner
   payload: string
   dedupe_key: string | null
+  lane: string | null
+  lease_token: string | null
+  calls_in_doubt: number
   state: JobState
   attempts: number
   max_attempts: number
@@ -23,18 +27,20 @@ const toJob = (r: JobRow): Job => ({
   owner: r.owner,
   payload: JSON.parse(r.payload) as unknown,
   dedupeKey: r.dedupe_key,
+  lane: r.lane,
   state: r.state,
   attempts: r.attempts,
   maxAttempts: r.max_attempts,
   runAfter: r.run_after,
   lastError: r.last_error,
+  callsInDoubt: r.calls_in_doubt,
   createdAt: fromUnixSeconds(r.created_at),
 })
 
 /** Longest error text kept on a job. */
 const MAX_ERROR_LENGTH = 1000
 
-/** The durable job table. Times passed in are milliseconds since the epoch. */
+/** The durable job table (see {@link JobRepository}); times in the table are ms for `run_after` and leases. */
 export class SqliteJobRepository implements JobRepository {
   private readonly s
 
@@ -47,6 +53,7 @@ export class SqliteJobRepository implements JobRepository {
             owner: JobOwner
             payload: string
             dedupeKey: string | null
+            lane: string | null
             runAfter: number
             maxAttempts: number
             now: number
@@ -54,31 +61,57 @@ export class SqliteJobRepository implements JobRepository {
         ],
         { id: number }
       >(
-        `INSERT OR IGNORE INTO jobs (kind, owner, payload, dedupe_key, max_attempts, run_after, created_at, updated_at)
-         VALUES (@kind, @owner, @payload, @dedupeKey, @maxAttempts, @runAfter, @now, @now) RETURNING id`,
+        `INSERT OR IGNORE INTO jobs (kind, owner, payload, dedupe_key, lane, max_attempts, run_after, created_at, updated_at)
+         VALUES (@kind, @owner, @payload, @dedupeKey, @lane, @maxAttempts, @runAfter, @now, @now) RETURNING id`,
       ),
       // One statement, so two runners never claim the same job. A running job whose lease has
-      // expired belongs to a runner that died mid-job: it is claimed again (at least once).
-      claim: db.prepare<[{ owner: JobOwner; now: number; nowSec: number; leaseUntil: number }], JobRow>(
-        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = @leaseUntil, updated_at = @nowSec
+      // expired belongs to a runner that died or stalled mid-job: it is claimed again (at least once).
+      claim: db.prepare<
+        [{ owner: JobOwner; now: number; nowSec: number; leaseUntil: number; token: string; excluded: string }],
+        JobRow
+      >(
+        `UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = @leaseUntil, lease_token = @token,
+           updated_at = @nowSec
          WHERE id = (
-           SELECT id FROM jobs
-           WHERE owner = @owner AND ((state = 'queued' AND run_after <= @now) OR (state = 'running' AND lease_until <= @now))
-           ORDER BY run_after, id LIMIT 1)
+           SELECT j.id FROM jobs j
+           WHERE j.owner = @owner
+             AND ((j.state = 'queued' AND j.run_after <= @now) OR (j.state = 'running' AND j.lease_until <= @now))
+             AND (j.lane IS NULL OR (
+               j.lane NOT IN (SELECT value FROM json_each(@excluded))
+               AND NOT EXISTS (SELECT 1 FROM jobs r
+                 WHERE r.lane = j.lane AND r.state = 'running' AND r.id <> j.id AND r.lease_until > @now)))
+           ORDER BY j.run_after, j.id LIMIT 1)
          RETURNING *`,
       ),
-      done: db.prepare<[{ id: number; nowSec: number }]>(
-        `UPDATE jobs SET state = 'done', lease_until = NULL, last_error = NULL, updated_at = @nowSec WHERE id = @id`,
+      renew: db.prepare<[{ id: number; token: string; leaseUntil: number }]>(
+        `UPDATE jobs SET lease_until = @leaseUntil WHERE id = @id AND state = 'running' AND lease_token = @token`,
       ),
-      retry: db.prepare<[{ id: number; runAfter: number; error: string; refund: number; nowSec: number }]>(
-        `UPDATE jobs SET state = 'queued', lease_until = NULL, run_after = @runAfter, last_error = @error,
-           attempts = max(0, attempts - @refund), updated_at = @nowSec WHERE id = @id`,
+      callStarted: db.prepare<[{ id: number; token: string; nowSec: number }]>(
+        `UPDATE jobs SET calls_in_doubt = calls_in_doubt + 1, updated_at = @nowSec
+         WHERE id = @id AND state = 'running' AND lease_token = @token`,
       ),
-      dead: db.prepare<[{ id: number; error: string; nowSec: number }]>(
-        `UPDATE jobs SET state = 'dead', lease_until = NULL, last_error = @error, updated_at = @nowSec WHERE id = @id`,
+      callRefused: db.prepare<[{ id: number; token: string; nowSec: number }]>(
+        `UPDATE jobs SET calls_in_doubt = max(0, calls_in_doubt - 1), updated_at = @nowSec
+         WHERE id = @id AND state = 'running' AND lease_token = @token`,
+      ),
+      done: db.prepare<[{ id: number; token: string; nowSec: number }]>(
+        `UPDATE jobs SET state = 'done', lease_until = NULL, lease_token = NULL, last_error = NULL, updated_at = @nowSec
+         WHERE id = @id AND state = 'running' AND lease_token = @token`,
+      ),
+      retry: db.prepare<
+        [{ id: number; token: string; runAfter: number; error: string; refund: number; nowSec: number }]
+      >(
+        `UPDATE jobs SET state = 'queued', lease_until = NULL, lease_token = NULL, run_after = @runAfter,
+           last_error = @error, attempts = max(0, attempts - @refund), updated_at = @nowSec
+         WHERE id = @id AND state = 'running' AND lease_token = @token`,
+      ),
+      dead: db.prepare<[{ id: number; token: string; error: string; nowSec: number }]>(
+        `UPDATE jobs SET state = 'dead', lease_until = NULL, lease_token = NULL, last_error = @error, updated_at = @nowSec
+         WHERE id = @id AND state = 'running' AND lease_token = @token`,
       ),
       revive: db.prepare<[{ id: number; now: number; nowSec: number }]>(
-        `UPDATE jobs SET state = 'queued', attempts = 0, run_after = @now, lease_until = NULL, updated_at = @nowSec
+        `UPDATE jobs SET state = 'queued', attempts = 0, calls_in_doubt = 0, run_after = @now, lease_until = NULL,
+           updated_at = @nowSec
          WHERE id = @id AND state = 'dead'`,
       ),
       byId: db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?'),
@@ -95,7 +128,6 @@ export class SqliteJobRepository implements JobRepository {
     }
   }
 
-  /** Queues a job; resolves to its id, or undefined when an identical one is already waiting. */
   async enqueue(job: NewJob, now: number): Promise<number | undefined> {
     return this.enqueueSync(job, now)
   }
@@ -107,48 +139,71 @@ export class SqliteJobRepository implements JobRepository {
       owner: job.owner,
       payload: JSON.stringify(job.payload ?? null),
       dedupeKey: job.dedupeKey ?? null,
+      lane: job.lane ?? null,
       runAfter: job.runAfter ?? now,
       maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
       now: toUnixSeconds(now),
     })?.id
   }
 
-  /** Takes the next due job of `owner` for `leaseMs`, or undefined when none is due. */
-  async claim(owner: JobOwner, now: number, leaseMs: number): Promise<Job | undefined> {
-    const row = this.s.claim.get({ owner, now, nowSec: toUnixSeconds(now), leaseUntil: now + leaseMs })
-    return row && toJob(row)
+  async claim(owner: JobOwner, now: number, options: ClaimOptions): Promise<LeasedJob | undefined> {
+    const row = this.s.claim.get({
+      owner,
+      now,
+      nowSec: toUnixSeconds(now),
+      leaseUntil: now + options.leaseMs,
+      token: randomUUID(),
+      excluded: JSON.stringify(options.excludeLanes ?? []),
+    })
+    return row && { ...toJob(row), leaseToken: row.lease_token ?? '' }
   }
 
-  async complete(id: number, now: number): Promise<void> {
-    this.s.done.run({ id, nowSec: toUnixSeconds(now) })
+  async renew(lease: JobLease, leaseUntil: number, _now: number): Promise<boolean> {
+    return this.s.renew.run({ id: lease.id, token: lease.leaseToken, leaseUntil }).changes === 1
   }
 
-  /**
-   * Puts a job back in the queue until `runAfter`. With `countAttempt: false` (Telegram said
-   * "retry after N", which is not the job's fault) the attempt is not charged.
-   */
+  async recordCallStarted(lease: JobLease, now: number): Promise<boolean> {
+    return this.s.callStarted.run({ id: lease.id, token: lease.leaseToken, nowSec: toUnixSeconds(now) }).changes === 1
+  }
+
+  async recordCallRefused(lease: JobLease, now: number): Promise<boolean> {
+    return this.s.callRefused.run({ id: lease.id, token: lease.leaseToken, nowSec: toUnixSeconds(now) }).changes === 1
+  }
+
+  async complete(lease: JobLease, now: number): Promise<boolean> {
+    return this.s.done.run({ id: lease.id, token: lease.leaseToken, nowSec: toUnixSeconds(now) }).changes === 1
+  }
+
   async retry(
-    id: number,
+    lease: JobLease,
     runAfter: number,
     error: string,
     now: number,
     options: { countAttempt: boolean },
-  ): Promise<void> {
-    this.s.retry.run({
-      id,
-      runAfter,
-      error: error.slice(0, MAX_ERROR_LENGTH),
-      refund: options.countAttempt ? 0 : 1,
-      nowSec: toUnixSeconds(now),
-    })
+  ): Promise<boolean> {
+    return (
+      this.s.retry.run({
+        id: lease.id,
+        token: lease.leaseToken,
+        runAfter,
+        error: error.slice(0, MAX_ERROR_LENGTH),
+        refund: options.countAttempt ? 0 : 1,
+        nowSec: toUnixSeconds(now),
+      }).changes === 1
+    )
   }
 
-  /** Gives up on a job: it stays, dead, for an admin to read and retry. */
-  async kill(id: number, error: string, now: number): Promise<void> {
-    this.s.dead.run({ id, error: error.slice(0, MAX_ERROR_LENGTH), nowSec: toUnixSeconds(now) })
+  async kill(lease: JobLease, error: string, now: number): Promise<boolean> {
+    return (
+      this.s.dead.run({
+        id: lease.id,
+        token: lease.leaseToken,
+        error: error.slice(0, MAX_ERROR_LENGTH),
+        nowSec: toUnixSeconds(now),
+      }).changes === 1
+    )
   }
 
-  /** An admin's retry of a dead job; resolves false if it was not dead. */
   async revive(id: number, now: number): Promise<boolean> {
     return this.s.revive.run({ id, now, nowSec: toUnixSeconds(now) }).changes === 1
   }
@@ -158,7 +213,6 @@ export class SqliteJobRepository implements JobRepository {
     return row && toJob(row)
   }
 
-  /** The newest jobs, optionally only those in one state. */
   async recent(limit: number, state?: JobState): Promise<Job[]> {
     return this.s.recent.all({ state: state ?? null, limit }).map(toJob)
   }
@@ -170,7 +224,6 @@ export class SqliteJobRepository implements JobRepository {
     return counts
   }
 
-  /** When the next job of `owner` is due (or its lease runs out), so a runner can sleep until then. */
   async nextDue(owner: JobOwner): Promise<number | undefined> {
     return this.s.nextRunAfter.get(owner)?.t ?? undefined
   }

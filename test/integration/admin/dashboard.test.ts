@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { addMember, admin, now, site } from './kit.js'
 import { appendKarmaEvent } from '../../../src/karma/append.js'
+import { deadJob } from '../../support/store.js'
 
 describe('the worker on the dashboard', () => {
   it('says when no account is logged in, then who is, and a pause with its reason (escaped)', async () => {
@@ -60,8 +61,7 @@ describe('dashboard', () => {
       { groupId: null, chatId: chat.id, minKarma: 777, removeBelow: null, enabled: false },
       now(),
     )
-    const dead = (await s.store.jobs.enqueue({ kind: 'test.job', owner: 'worker', payload: {} }, Date.now()))!
-    await s.store.jobs.kill(dead, 'boom', Date.now())
+    await deadJob(s.store, { kind: 'test.job', owner: 'worker', payload: {} }, 'boom', Date.now())
 
     const { body } = await client.page('/admin')
     expect(body).toMatch(/id="member-count">11</) // the ten and the admin

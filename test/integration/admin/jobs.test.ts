@@ -3,16 +3,18 @@
  */
 import { describe, expect, it } from 'vitest'
 import { admin, ADMIN_ID, site } from './kit.js'
+import { deadJob } from '../../support/store.js'
 
 describe('jobs', () => {
   it('filters by state and retries a dead job, audited; a live job cannot be retried', async () => {
     const s = await site()
     const client = await admin(s)
-    const dead = (await s.store.jobs.enqueue(
+    const dead = await deadJob(
+      s.store,
       { kind: 'member.invite', owner: 'bot', payload: { memberId: 1, chatId: 1 } },
+      'Forbidden: <bot was blocked>',
       Date.now(),
-    ))!
-    await s.store.jobs.kill(dead, 'Forbidden: <bot was blocked>', Date.now())
+    )
     const live = (await s.store.jobs.enqueue(
       { kind: 'chat.create', owner: 'worker', payload: { chatId: 1 } },
       Date.now(),

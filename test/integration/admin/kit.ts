@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3'
 import { afterEach, expect } from 'vitest'
 import { startTestSite, type TestSite } from '../../support/site.js'
+import { deadJob } from '../../support/store.js'
 
 /** An admin's Telegram id. */
 export const ADMIN_ID = 1001
@@ -141,8 +142,7 @@ export async function seed(s: TestSite) {
   const memberId = await addMember(s, 5005, 'Secret Sam', 'sam')
   const chat = await s.store.chats.create('Inner circle', '', now())
   const rule = await s.store.rules.create({ groupId: null, chatId: chat.id, minKarma: 100, removeBelow: 50 }, now())
-  const jobId = (await s.store.jobs.enqueue({ kind: 'test.job', owner: 'bot', payload: { n: 1 } }, Date.now()))!
-  await s.store.jobs.kill(jobId, 'boom', Date.now())
+  const jobId = await deadJob(s.store, { kind: 'test.job', owner: 'bot', payload: { n: 1 } }, 'boom', Date.now())
   const key = await s.store.apiKeys.create('forum', now())
   return { memberId, chatId: chat.id, ruleId: rule.id, jobId, keyId: key.key.id }
 }

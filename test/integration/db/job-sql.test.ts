@@ -9,11 +9,17 @@ const now = (t: TestStore) => t.now()
 /** The stored jobs as the constructors describe them. */
 function stored(t: TestStore): NewJob[] {
   return t.db
-    .prepare<[], { kind: string; owner: 'bot' | 'worker'; payload: string; dedupe_key: string }>(
-      'SELECT kind, owner, payload, dedupe_key FROM jobs ORDER BY id',
+    .prepare<[], { kind: string; owner: 'bot' | 'worker'; payload: string; dedupe_key: string; lane: string | null }>(
+      'SELECT kind, owner, payload, dedupe_key, lane FROM jobs ORDER BY id',
     )
     .all()
-    .map((r) => ({ kind: r.kind, owner: r.owner, payload: JSON.parse(r.payload) as unknown, dedupeKey: r.dedupe_key }))
+    .map((r) => ({
+      kind: r.kind,
+      owner: r.owner,
+      payload: JSON.parse(r.payload) as unknown,
+      dedupeKey: r.dedupe_key,
+      ...(r.lane === null ? {} : { lane: r.lane }),
+    }))
 }
 
 describe('jobs queued by set-based SQL', () => {

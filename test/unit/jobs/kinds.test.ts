@@ -9,6 +9,7 @@ describe('job kinds', () => {
       owner: 'bot',
       payload: { memberId: 12, chatId: 3 },
       dedupeKey: 'member.invite:12:3',
+      lane: 'member:12',
     })
     expect(jobs.memberAdd(12, 3)).toMatchObject({ owner: 'worker', dedupeKey: 'member.add:12:3' })
     expect(jobs.memberRemove(12, 3)).toMatchObject({ owner: 'bot', dedupeKey: 'member.remove:12:3' })
@@ -19,11 +20,12 @@ describe('job kinds', () => {
       dedupeKey: 'chat.create:3',
     })
     expect(jobs.chatLink(3)).toMatchObject({ owner: 'bot', dedupeKey: 'chat.link:3' })
-    expect(jobs.memberNotify({ telegramId: 7, text: 'hi', topic: ['removed', 12, 3, 99] })).toEqual({
+    expect(jobs.memberNotify({ memberId: 12, telegramId: 7, text: 'hi', topic: ['removed', 12, 3, 99] })).toEqual({
       kind: 'member.notify',
       owner: 'bot',
       payload: { telegramId: 7, text: 'hi' },
       dedupeKey: 'member.notify:removed:12:3:99',
+      lane: 'member:12',
     })
   })
 
