@@ -39,4 +39,11 @@ describe('job kinds', () => {
     expect(() => chatPayload({})).toThrow(PermanentJobError)
     expect(() => notifyPayload({ telegramId: 7 })).toThrow(PermanentJobError)
   })
+
+  // src/jobs/errors.ts is this one class: its test lives here, with the payload readers that throw it.
+  it('PermanentJobError is an Error by its own name, which the runner records with the message', () => {
+    const err = new PermanentJobError('user is deactivated')
+    expect(err).toBeInstanceOf(Error)
+    expect(`${err.name}: ${err.message}`).toBe('PermanentJobError: user is deactivated')
+  })
 })

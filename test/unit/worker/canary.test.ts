@@ -1,12 +1,12 @@
 import type { tl } from '@mtcute/node'
 import { pino } from 'pino'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CanaryError } from '../../src/worker/canary/errors.js'
-import { redactedUrl, runLoginCanary } from '../../src/worker/canary/run.js'
-import { checkLoginOnce, startLoginCanary } from '../../src/worker/canary/schedule.js'
-import { BOT, rpcError, stubClient } from '../support/mtcute-stub.js'
-import { LogCapture, startTestSite, type TestSite } from '../support/site.js'
-import { testStores } from '../support/store.js'
+import { CanaryError } from '../../../src/worker/canary/errors.js'
+import { redactedUrl, runLoginCanary } from '../../../src/worker/canary/run.js'
+import { checkLoginOnce, startLoginCanary } from '../../../src/worker/canary/schedule.js'
+import { BOT, rpcError, stubClient } from '../../support/mtcute-stub.js'
+import { LogCapture, startTestSite, type TestSite } from '../../support/site.js'
+import { testStores } from '../../support/store.js'
 
 const newStore = testStores()
 const sites: TestSite[] = []

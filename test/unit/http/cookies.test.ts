@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { Socket } from 'node:net'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { parseCookies, readCookie, serializeCookie } from '../../src/http/cookies.js'
+import { parseCookies, readCookie, serializeCookie } from '../../../src/http/cookies.js'
 
 // The `cookie` package is what cookie-parser and Express's res.cookie use: the site's one cookie
 // parser and writer must read and write as it does.

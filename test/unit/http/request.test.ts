@@ -1,7 +1,7 @@
 import { IncomingMessage } from 'node:http'
 import { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import { pathOf, rawQueryOf, routePath } from '../../src/http/request.js'
+import { pathOf, rawQueryOf, routePath } from '../../../src/http/request.js'
 
 function requestFor(url: string): IncomingMessage {
   const req = new IncomingMessage(new Socket())

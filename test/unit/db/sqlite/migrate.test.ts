@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { migrate, MigrationError, readMigrations } from '../../src/db/sqlite/migrate.js'
-import { openDatabase, type SqliteDatabase } from '../../src/db/sqlite/open.js'
-import { tempDir } from '../support/site.js'
+import { migrate, MigrationError, readMigrations } from '../../../../src/db/sqlite/migrate.js'
+import { openDatabase, type SqliteDatabase } from '../../../../src/db/sqlite/open.js'
+import { tempDir } from '../../../support/site.js'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {

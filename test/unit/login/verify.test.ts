@@ -1,15 +1,15 @@
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { signedLoginQuery, signLoginFields } from '../../src/login/sign.js'
+import { signedLoginQuery, signLoginFields } from '../../../src/login/sign.js'
 import {
   createLoginVerifier,
   dataCheckString,
   type LoginFailureReason,
   loginFailureKind,
   parseLoginQuery,
-} from '../../src/login/verify.js'
-import { loginFields, TEST_BOT_TOKEN } from '../support/site.js'
+} from '../../../src/login/verify.js'
+import { loginFields, TEST_BOT_TOKEN } from '../../support/site.js'
 
 const NOW = 1_800_000_000
 const verifier = createLoginVerifier({ botToken: TEST_BOT_TOKEN, maxAgeSeconds: 600 })

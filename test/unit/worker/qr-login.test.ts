@@ -1,13 +1,8 @@
-import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { tl } from '@mtcute/node'
 import { describe, expect, it } from 'vitest'
-import { runWorkerLogin } from '../../src/worker/cli/login.js'
-import { qrLogin, WrongPasswordError } from '../../src/worker/qr-login.js'
-import { secureSessionFile } from '../../src/worker/session-file.js'
-import { NotLoggedInError, whoAmI } from '../../src/worker/whoami.js'
-import { fakeQr, rpcError, scan, SELF, stubClient, token, twoFactorClient } from '../support/mtcute-stub.js'
-import { tempDir } from '../support/site.js'
+import { runWorkerLogin } from '../../../src/worker/cli/login.js'
+import { qrLogin, WrongPasswordError } from '../../../src/worker/qr-login.js'
+import { fakeQr, scan, SELF, stubClient, token, twoFactorClient } from '../../support/mtcute-stub.js'
 
 describe('QR login', () => {
   it('prints a new link when the token expires, follows the DC migration, and says who logged in', async () => {
@@ -122,34 +117,5 @@ describe('QR login', () => {
     expect(stdout.join('')).toBe('Logged in as Worker (@kg_worker), id 100.\n')
     expect(stub.methods().filter((m) => m === 'auth.checkPassword')).toHaveLength(2)
     await tg.destroy()
-  })
-
-  it('whoAmI: a session without a login is NotLoggedInError', async () => {
-    const { stub, tg } = stubClient()
-    stub.respondWith('users.getUsers', () => {
-      throw rpcError(401, 'AUTH_KEY_UNREGISTERED')
-    })
-    await expect(whoAmI(tg)).rejects.toBeInstanceOf(NotLoggedInError)
-    await tg.destroy()
-  })
-})
-
-describe('session file', () => {
-  it('is created with mode 0600 (and its folder), and a loose mode is fixed at every start', () => {
-    const tmp = tempDir()
-    try {
-      const path = join(tmp.dir, 'nested', 'worker.session')
-      expect(secureSessionFile(path)).toEqual([])
-      expect(existsSync(path)).toBe(true)
-      expect(statSync(path).mode & 0o777).toBe(0o600)
-      chmodSync(path, 0o644)
-      writeFileSync(`${path}-wal`, '', { mode: 0o666 })
-      chmodSync(`${path}-wal`, 0o666)
-      expect(secureSessionFile(path)).toEqual([path, `${path}-wal`])
-      expect(statSync(path).mode & 0o777).toBe(0o600)
-      expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600)
-    } finally {
-      tmp.remove()
-    }
   })
 })

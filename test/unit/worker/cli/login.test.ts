@@ -1,12 +1,8 @@
-/**
- * `worker:login` shares its QR link with the admin page through `worker_state`: each new link
- * replaces the last, and the login's end (success or failure) clears it.
- */
 import type { tl } from '@mtcute/node'
 import { describe, expect, it } from 'vitest'
-import { runWorkerLogin } from '../../src/worker/cli/login.js'
-import { fakeQr, scan, SELF, stubClient, token, twoFactorClient } from '../support/mtcute-stub.js'
-import { type TestStore, testStores } from '../support/store.js'
+import { parseLoginArgs, runWorkerLogin } from '../../../../src/worker/cli/login.js'
+import { fakeQr, scan, SELF, stubClient, token, twoFactorClient } from '../../../support/mtcute-stub.js'
+import { type TestStore, testStores } from '../../../support/store.js'
 
 const newStore = testStores()
 
@@ -20,6 +16,34 @@ function storedQr(t: TestStore): { url: string | null; expiresAt: number | null 
   return row ?? { url: null, expiresAt: null }
 }
 
+describe('worker:login arguments', () => {
+  it.each([
+    [[], { method: 'qr' }],
+    [['--phone'], { method: 'phone', phone: undefined }],
+    [['--phone', '+44 20 7946 0958'], { method: 'phone', phone: '+442079460958' }],
+    [['--phone=+1 (555) 010-0123'], { method: 'phone', phone: '+15550100123' }],
+  ])('%j → %j', (argv, parsed) => {
+    expect(parseLoginArgs(argv)).toEqual(parsed)
+  })
+
+  it.each([
+    [['--qr'], "unknown option '--qr'"],
+    [['--phone', '+442079460958', '--code=1'], "unknown option '--code'"],
+    [['now'], "unexpected argument 'now'"],
+    [['--phone', '--phone'], '--phone is given twice'],
+    [['--phone', '12'], '--phone must be a phone number in international format'],
+    [['--phone=+44 20 CALL ME'], '--phone must be a phone number in international format'],
+  ])('%j is refused: %s', (argv, problem) => {
+    const parsed = parseLoginArgs(argv)
+    expect(parsed).toHaveProperty('problem')
+    expect((parsed as { problem: string }).problem).toContain(problem)
+  })
+})
+
+/**
+ * `worker:login` shares its QR link with the admin page through `worker_state`: each new link
+ * replaces the last, and the login's end (success or failure) clears it.
+ */
 describe('worker:login and the admin page’s QR', () => {
   it('records each new link with its expiry as it is printed, and clears it once logged in', async () => {
     const t = newStore()

@@ -1,11 +1,11 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { Config } from '../../src/config.js'
-import { createLogger } from '../../src/log.js'
-import { createWorkerClient } from '../../src/worker/client.js'
-import { mtcuteLevelOf, routeMtcuteLogs } from '../../src/worker/mtcute-log.js'
-import { SELF, stubClient } from '../support/mtcute-stub.js'
-import { LogCapture, tempDir, TEST_BOT_TOKEN } from '../support/site.js'
+import type { Config } from '../../../src/config.js'
+import { createLogger } from '../../../src/log.js'
+import { createWorkerClient } from '../../../src/worker/client.js'
+import { mtcuteLevelOf, routeMtcuteLogs } from '../../../src/worker/mtcute-log.js'
+import { SELF, stubClient } from '../../support/mtcute-stub.js'
+import { LogCapture, tempDir, TEST_BOT_TOKEN } from '../../support/site.js'
 
 const API_HASH = '0123456789abcdef0123456789abcdef'
 

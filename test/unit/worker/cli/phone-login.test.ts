@@ -1,11 +1,9 @@
 import { Long, type tl } from '@mtcute/node'
 import { describe, expect, it } from 'vitest'
-import { parseLoginArgs } from '../../src/worker/cli/login.js'
-import { runWorkerPhoneLogin, type WorkerPhoneLoginOptions } from '../../src/worker/cli/phone-login.js'
-import { NoTerminalError } from '../../src/worker/cli/prompt.js'
-import { normalizePhoneNumber } from '../../src/worker/phone-number.js'
-import type { LoggedInUser } from '../../src/worker/qr-login.js'
-import { PHONE_CODE_HASH, phoneCodeClient, rpcError, SELF } from '../support/mtcute-stub.js'
+import { runWorkerPhoneLogin, type WorkerPhoneLoginOptions } from '../../../../src/worker/cli/phone-login.js'
+import { NoTerminalError } from '../../../../src/worker/cli/prompt.js'
+import type { LoggedInUser } from '../../../../src/worker/qr-login.js'
+import { PHONE_CODE_HASH, phoneCodeClient, rpcError, SELF } from '../../../support/mtcute-stub.js'
 
 /** A terminal that answers the prompts from a script, and records what was printed. */
 function terminal(answers: Record<string, string[]>) {
@@ -40,46 +38,6 @@ function terminal(answers: Record<string, string[]>) {
     stderr: () => err.join(''),
   }
 }
-
-describe('worker:login arguments', () => {
-  it.each([
-    [[], { method: 'qr' }],
-    [['--phone'], { method: 'phone', phone: undefined }],
-    [['--phone', '+44 20 7946 0958'], { method: 'phone', phone: '+442079460958' }],
-    [['--phone=+1 (555) 010-0123'], { method: 'phone', phone: '+15550100123' }],
-  ])('%j → %j', (argv, parsed) => {
-    expect(parseLoginArgs(argv)).toEqual(parsed)
-  })
-
-  it.each([
-    [['--qr'], "unknown option '--qr'"],
-    [['--phone', '+442079460958', '--code=1'], "unknown option '--code'"],
-    [['now'], "unexpected argument 'now'"],
-    [['--phone', '--phone'], '--phone is given twice'],
-    [['--phone', '12'], '--phone must be a phone number in international format'],
-    [['--phone=+44 20 CALL ME'], '--phone must be a phone number in international format'],
-  ])('%j is refused: %s', (argv, problem) => {
-    const parsed = parseLoginArgs(argv)
-    expect(parsed).toHaveProperty('problem')
-    expect((parsed as { problem: string }).problem).toContain(problem)
-  })
-
-  it('normalizes phone numbers as people write them, and refuses what cannot be one', () => {
-    expect(normalizePhoneNumber(' +49 (30) 1234-5678 ')).toBe('+493012345678')
-    expect(normalizePhoneNumber('442079460958')).toBe('+442079460958')
-    for (const bad of [
-      '',
-      '+',
-      '123456',
-      '+1234567890123456',
-      '+0 20 7946 0958',
-      '+44 20 7946 0958 ext 2',
-      'tel:+442079460958',
-    ]) {
-      expect(normalizePhoneNumber(bad)).toBeUndefined()
-    }
-  })
-})
 
 describe('phone-code login', () => {
   it('asks the number, sends the code, signs in with it and says who is logged in', async () => {

@@ -1,10 +1,10 @@
 import { Long, tl } from '@mtcute/node'
 import { describe, expect, it } from 'vitest'
-import { ADD_REFUSALS, type AddRefusal } from '../../src/worker/add-refusals.js'
-import { MtcuteAccount } from '../../src/worker/mtcute-account.js'
-import { addMember } from '../../src/worker/ops/add-member.js'
-import { botApiChannelId } from '../../src/worker/ops/channel-id.js'
-import { megagroup, rpcError, stubClient, updatesWith } from '../support/mtcute-stub.js'
+import { ADD_REFUSALS, type AddRefusal } from '../../../../src/worker/add-refusals.js'
+import { MtcuteAccount } from '../../../../src/worker/mtcute-account.js'
+import { addMember } from '../../../../src/worker/ops/add-member.js'
+import { botApiChannelId } from '../../../../src/worker/ops/channel-id.js'
+import { megagroup, rpcError, stubClient, updatesWith } from '../../../support/mtcute-stub.js'
 
 /** The member to add, as Telegram knows them. */
 const ADA: tl.RawUser = { _: 'user', id: 300, accessHash: Long.fromNumber(33), firstName: 'Ada', username: 'ada_k' }

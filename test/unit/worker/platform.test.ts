@@ -2,8 +2,8 @@ import { join } from 'node:path'
 import { TelegramClient } from '@mtcute/node'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
-import { createWorkerClient } from '../../src/worker/client.js'
-import { tempDir } from '../support/site.js'
+import { createWorkerClient } from '../../../src/worker/client.js'
+import { tempDir } from '../../support/site.js'
 
 const signalListeners = () => [process.listenerCount('SIGTERM'), process.listenerCount('SIGINT')]
 
