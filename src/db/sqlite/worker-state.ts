@@ -82,7 +82,7 @@ export class SqliteWorkerStateRepository implements WorkerStateRepository {
   }
 
   /**
-   * The QR link still valid at `now` (Unix seconds), or null. An expired one left behind by a
+   * The QR link still valid at `now`, or null. An expired one left behind by a
    * killed `worker:login` is never returned, so it cannot be shown after its token lapsed.
    */
   async pendingLoginQr(now: number): Promise<PendingLoginQr | null> {

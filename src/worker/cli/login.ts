@@ -12,7 +12,7 @@ import { NoTerminalError } from './prompt.js'
 
 /** Keeps the QR link `worker:login` shows, e.g. in `worker_state` (see `WorkerStateRepository`). */
 export interface PendingQrStore {
-  /** @param expiresAt Unix seconds. */
+  /** @param expiresAt When the link stops working (ms since the epoch). */
   recordLoginQr(url: string, expiresAt: number): Promise<void>
   clearLoginQr(): Promise<void>
 }

@@ -5,26 +5,31 @@
  */
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
-import type { Job, JobRepository } from '../../../src/db/jobs.js'
+import type { JobRepository, LeasedJob } from '../../../src/db/jobs.js'
 import { PermanentJobError } from '../../../src/jobs/errors.js'
 import { type JobHandler, JobRunner, type JobRunnerOptions } from '../../../src/jobs/runner.js'
 import { type Call, fake } from '../fakes.js'
 
 const NOW = 1_700_000_000_000
 const HOUR_MS = 3_600_000
+/** How a call naming the claimed job's lease reads in the fake's log. */
+const LEASE = expect.objectContaining({ id: 7, leaseToken: 'lease-7' }) as unknown
 
-const job = (attempts: number, maxAttempts = 8): Job => ({
+const job = (attempts: number, maxAttempts = 8): LeasedJob => ({
   id: 7,
   kind: 'send',
   owner: 'bot',
   payload: {},
   dedupeKey: null,
+  lane: null,
   state: 'running',
   attempts,
   maxAttempts,
   runAfter: NOW,
   lastError: null,
+  callsInDoubt: 0,
   createdAt: NOW,
+  leaseToken: 'lease-7',
 })
 
 /** Telegram's "retry after", as an error a handler throws. */
@@ -36,7 +41,7 @@ class RetryAfter extends Error {
 
 /** Runs `claimed` once through `handler`; resolves to the calls the job table saw. */
 async function runOne(
-  claimed: Job | undefined,
+  claimed: LeasedJob | undefined,
   handler: JobHandler,
   options: Partial<JobRunnerOptions> = {},
 ): Promise<{ ran: boolean; calls: Call[] }> {
@@ -45,9 +50,10 @@ async function runOne(
     'jobs',
     {
       claim: () => Promise.resolve(claimed),
-      complete: () => Promise.resolve(),
-      retry: () => Promise.resolve(),
-      kill: () => Promise.resolve(),
+      complete: () => Promise.resolve(true),
+      retry: () => Promise.resolve(true),
+      kill: () => Promise.resolve(true),
+      renew: () => Promise.resolve(true),
     },
     calls,
   )
@@ -74,25 +80,25 @@ const failing =
 const delayOf = (calls: Call[]): number => (calls.find(([name]) => name === 'jobs.retry')?.[2] as number) - NOW
 
 describe('JobRunner', () => {
-  it('claims for its owner with the default one-minute lease, and says so when nothing is due', async () => {
+  it('claims for its owner with the default five-second lease, and says so when nothing is due', async () => {
     const { ran, calls } = await runOne(undefined, () => Promise.resolve())
     expect(ran).toBe(false)
-    expect(calls).toEqual([['jobs.claim', 'bot', NOW, 60_000]])
+    expect(calls).toEqual([['jobs.claim', 'bot', NOW, { leaseMs: 5000, excludeLanes: [] }]])
   })
 
   it('completes a job its handler ran', async () => {
     const { ran, calls } = await runOne(job(1), () => Promise.resolve())
     expect(ran).toBe(true)
     expect(calls).toEqual([
-      ['jobs.claim', 'bot', NOW, 60_000],
-      ['jobs.complete', 7, NOW],
+      ['jobs.claim', 'bot', NOW, { leaseMs: 5000, excludeLanes: [] }],
+      ['jobs.complete', LEASE, NOW],
     ])
   })
 
   describe('backoff', () => {
     it('retries after base × 2^(attempts−1), jittered between half of it and all of it, and charges the attempt', async () => {
       const low = await runOne(job(1), failing(new Error('boom')), { random: () => 0 })
-      expect(low.calls.at(-1)).toEqual(['jobs.retry', 7, NOW + 1000, 'Error: boom', NOW, { countAttempt: true }])
+      expect(low.calls.at(-1)).toEqual(['jobs.retry', LEASE, NOW + 1000, 'Error: boom', NOW, { countAttempt: true }])
       const high = await runOne(job(1), failing(new Error('boom')), { random: () => 0.999_999 })
       expect(delayOf(high.calls)).toBe(1999)
       // The third attempt failed: 2000 × 2² = 8000, so 4000 to 8000.
@@ -128,7 +134,7 @@ describe('JobRunner', () => {
       const low = await runOne(job(1), failing(new RetryAfter(42)), { random: () => 0 })
       expect(low.calls.at(-1)).toEqual([
         'jobs.retry',
-        7,
+        LEASE,
         NOW + 42_000,
         'Error: retry after 42',
         NOW,
@@ -149,12 +155,12 @@ describe('JobRunner', () => {
   describe('dead jobs', () => {
     it('kills a job at once on a PermanentJobError, attempts left or not', async () => {
       const { calls } = await runOne(job(1, 8), failing(new PermanentJobError('user is deactivated')))
-      expect(calls.slice(1)).toEqual([['jobs.kill', 7, 'PermanentJobError: user is deactivated', NOW]])
+      expect(calls.slice(1)).toEqual([['jobs.kill', LEASE, 'PermanentJobError: user is deactivated', NOW]])
     })
 
     it('kills a job whose last attempt failed, instead of retrying it', async () => {
       const { calls } = await runOne(job(8, 8), failing(new Error('chat not found')))
-      expect(calls.slice(1)).toEqual([['jobs.kill', 7, 'Error: chat not found', NOW]])
+      expect(calls.slice(1)).toEqual([['jobs.kill', LEASE, 'Error: chat not found', NOW]])
     })
   })
 })
