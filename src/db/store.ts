@@ -6,6 +6,7 @@ import type { BotStorageRepository } from './bot-storage.js'
 import type { CanaryRepository } from './canary.js'
 import type { ChatRepository } from './chats.js'
 import type { GroupRepository } from './groups.js'
+import type { HoldRepository } from './holds.js'
 import type { JobRepository } from './jobs.js'
 import type { KarmaRepository } from './karma.js'
 import type { LoginRepository } from './logins.js'
@@ -45,6 +46,8 @@ export interface Store {
   readonly workerState: WorkerStateRepository
   /** The login canary's last result, written by the worker, read by `/healthz?deep=1`. */
   readonly canary: CanaryRepository
+  /** Telegram's waits for the whole bot or account, shared by every process. */
+  readonly holds: HoldRepository
   /**
    * Starts the engine's own upkeep for a long-running process that takes the most writes (SQLite:
    * WAL checkpoints in a thread of their own). Stop it before {@link close}.

@@ -8,6 +8,7 @@ import { SqliteChatRepository } from './chats.js'
 import { type Checkpointer, type CheckpointerOptions, startCheckpointer } from './checkpointer.js'
 import { GroupCommit } from './group-commit.js'
 import { SqliteGroupRepository } from './groups.js'
+import { SqliteHoldRepository } from './holds.js'
 import { SqliteJobRepository } from './jobs.js'
 import { SqliteKarmaRepository } from './karma.js'
 import { SqliteLoginRepository } from './logins.js'
@@ -55,6 +56,7 @@ export function createSqliteStore(db: SqliteDatabase, clock: () => number = Date
     adminStats: new SqliteAdminStatsRepository(db),
     workerState: new SqliteWorkerStateRepository(db),
     canary: new SqliteCanaryRepository(db),
+    holds: new SqliteHoldRepository(db),
     writes,
     startUpkeep: (options) => startCheckpointer(db, options),
     ping: async () => {
