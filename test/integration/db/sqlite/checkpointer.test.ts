@@ -2,9 +2,9 @@ import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import pino from 'pino'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { startCheckpointer } from '../../src/db/sqlite/checkpointer.js'
-import { openDatabase, type SqliteDatabase } from '../../src/db/sqlite/open.js'
-import { tempDir } from '../support/site.js'
+import { startCheckpointer } from '../../../../src/db/sqlite/checkpointer.js'
+import { openDatabase, type SqliteDatabase } from '../../../../src/db/sqlite/open.js'
+import { tempDir } from '../../../support/site.js'
 
 let cleanups: (() => void)[] = []
 afterEach(() => {

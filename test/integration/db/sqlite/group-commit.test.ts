@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { GroupCommit } from '../../src/db/sqlite/group-commit.js'
-import { openDatabase, type SqliteDatabase } from '../../src/db/sqlite/open.js'
-import { tempDir } from '../support/site.js'
+import { GroupCommit } from '../../../../src/db/sqlite/group-commit.js'
+import { openDatabase, type SqliteDatabase } from '../../../../src/db/sqlite/open.js'
+import { tempDir } from '../../../support/site.js'
 
 let cleanups: (() => void)[] = []
 afterEach(() => {

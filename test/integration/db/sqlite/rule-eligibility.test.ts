@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { admits, covers, eligibilityOf, keeps } from '../../../src/access/eligibility.js'
-import type { Rule } from '../../../src/access/rules.js'
-import { openTestStore, type TestStore } from '../../support/store.js'
+import { admits, covers, eligibilityOf, keeps } from '../../../../src/access/eligibility.js'
+import type { Rule } from '../../../../src/access/rules.js'
+import { openTestStore, type TestStore } from '../../../support/store.js'
 
 /** A small world: members (some without Telegram), their groups, two chats and their rules. */
 interface World {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { LINK_ON_SITE_REASON } from '../../../src/access/membership.js'
-import { jobs, type NewJob } from '../../../src/jobs/kinds.js'
-import { addActiveChat, addMember, type TestStore, testStores } from '../../support/store.js'
+import { LINK_ON_SITE_REASON } from '../../../../src/access/membership.js'
+import { jobs, type NewJob } from '../../../../src/jobs/kinds.js'
+import { addActiveChat, addMember, type TestStore, testStores } from '../../../support/store.js'
 
 const store = testStores()
 const now = (t: TestStore) => t.now()

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openDatabase } from '../../src/db/sqlite/open.js'
-import { tempDir } from '../support/site.js'
+import { openDatabase } from '../../../../src/db/sqlite/open.js'
+import { tempDir } from '../../../support/site.js'
 
 let cleanups: (() => void)[] = []
 afterEach(() => {

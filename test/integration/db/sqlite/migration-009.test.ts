@@ -1,11 +1,11 @@
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { migrate, readMigrations } from '../../src/db/sqlite/migrate.js'
-import { openDatabase } from '../../src/db/sqlite/open.js'
-import { createSqliteStore } from '../../src/db/sqlite/store.js'
-import { karmaRequestHash } from '../../src/karma/events.js'
-import { appendEvents, brokenChains } from '../support/store.js'
-import { tempDir } from '../support/site.js'
+import { migrate, readMigrations } from '../../../../src/db/sqlite/migrate.js'
+import { openDatabase } from '../../../../src/db/sqlite/open.js'
+import { createSqliteStore } from '../../../../src/db/sqlite/store.js'
+import { karmaRequestHash } from '../../../../src/karma/events.js'
+import { appendEvents, brokenChains } from '../../../support/store.js'
+import { tempDir } from '../../../support/site.js'
 
 // Migration 009 replaces the (user_id, id) index of karma_events by a chain: each event names
 // the member's previous one, each member their latest. These check the migration of a ledger
