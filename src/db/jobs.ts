@@ -95,7 +95,10 @@ export interface JobRepository {
   /** Gives up on a job: it stays, dead, for an admin to read and retry. False when the lease is gone. */
   kill(lease: JobLease, error: string, now: number): Promise<boolean>
 
-  /** An admin's retry of a dead job; resolves false if it was not dead. */
+  /**
+   * An admin's retry of a dead job; resolves false if it was not dead, or if the same work (its
+   * dedupe key) waits or runs again already.
+   */
   revive(id: number, now: number): Promise<boolean>
 
   findById(id: number): Promise<Job | undefined>

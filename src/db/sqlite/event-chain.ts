@@ -9,7 +9,7 @@
  * `WITH RECURSIVE ${MEMBER_EVENT_CHAIN} SELECT … FROM chain JOIN karma_events e ON e.id = chain.id`.
  */
 export const MEMBER_EVENT_CHAIN = `chain(id, n) AS (
-  SELECT last_event_id, 1 FROM users WHERE id = @member AND last_event_id IS NOT NULL
+  SELECT last_event_id, 1 FROM users WHERE id = @member AND last_event_id IS NOT NULL AND @limit > 0
   UNION ALL
   SELECT e.prev_id, chain.n + 1 FROM chain JOIN karma_events e ON e.id = chain.id
   WHERE e.prev_id IS NOT NULL AND chain.n < @limit

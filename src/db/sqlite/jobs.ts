@@ -110,9 +110,12 @@ export class SqliteJobRepository implements JobRepository {
          WHERE id = @id AND state = 'running' AND lease_token = @token`,
       ),
       revive: db.prepare<[{ id: number; now: number; nowSec: number }]>(
+        // Not while the same work (its dedupe key) waits or runs again: it would be queued twice.
         `UPDATE jobs SET state = 'queued', attempts = 0, calls_in_doubt = 0, run_after = @now, lease_until = NULL,
            updated_at = @nowSec
-         WHERE id = @id AND state = 'dead'`,
+         WHERE id = @id AND state = 'dead'
+           AND (dedupe_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs o
+             WHERE o.dedupe_key = jobs.dedupe_key AND o.state IN ('queued', 'running')))`,
       ),
       byId: db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?'),
       recent: db.prepare<[{ state: string | null; limit: number }], JobRow>(
