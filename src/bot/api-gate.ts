@@ -94,9 +94,9 @@ export function botApiGate(options: BotApiGateOptions): Transformer {
       controller.abort()
     }
     signal?.addEventListener('abort', onAbort, { once: true })
-    let timedOut = false
+    const call = { timedOut: false }
     const timer = setTimeout(() => {
-      timedOut = true
+      call.timedOut = true
       controller.abort()
     }, deadline)
     try {
@@ -113,7 +113,7 @@ export function botApiGate(options: BotApiGateOptions): Transformer {
       }
       return res
     } catch (err) {
-      if (timedOut) throw new BotApiTimeoutError(method, deadline)
+      if (call.timedOut) throw new BotApiTimeoutError(method, deadline)
       if (!signal?.aborted) await trip(`${method}: ${err instanceof Error ? err.message : String(err)}`)
       throw err
     } finally {

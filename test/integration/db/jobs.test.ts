@@ -269,7 +269,7 @@ describeStore('jobs', (open) => {
       await t.store.jobs.enqueue(job({ runAfter: now + 5000 }), now)
       expect(await t.store.jobs.nextDue('bot')).toBe(now + 5000)
       expect(await t.store.jobs.nextDue('worker')).toBe(now + 100)
-      const first = await t.store.jobs.enqueue(job({ runAfter: now + 1000 }), now)
+      await t.store.jobs.enqueue(job({ runAfter: now + 1000 }), now)
       expect(await t.store.jobs.nextDue('bot')).toBe(now + 1000)
       // Running: due again when its lease runs out.
       lease = await claimed(t, 'bot', now + 1000, { leaseMs: 300 })
