@@ -50,6 +50,8 @@ export interface Config {
   readonly botMessagesPerSecond: number
   /** The Bot API base URL (a self-hosted server or the emulator). @default 'https://api.telegram.org' */
   readonly telegramApiRoot: string
+  /** Longest a Bot API call may go unanswered before it counts as failed. @default 15 */
+  readonly botApiTimeoutSeconds: number
   /** Express's `trust proxy`: hops of reverse proxies in front of the site. @default 0 */
   readonly trustProxy: number
   /** The worker account's `api_id` from my.telegram.org; the `worker` commands need it. */
@@ -62,6 +64,8 @@ export interface Config {
   readonly tg2faPassword: string | undefined
   /** Supergroups the worker creates per rolling 24 h at most (Telegram allows ~50). @default 20 */
   readonly chatsPerDay: number
+  /** Longest one Telegram operation of the worker's account may take before it counts as failed. @default 60 */
+  readonly workerCallTimeoutSeconds: number
   /** Seconds between login canary runs; 0 disables it. @default 0 */
   readonly canaryIntervalSeconds: number
   /** @default 'info' */
@@ -200,6 +204,7 @@ const schema = z.object({
   LOGIN_RATE_LIMIT_PER_MINUTE: nonNegativeInt(30),
   RECONCILE_INTERVAL_SECONDS: positiveInt(600),
   BOT_MESSAGES_PER_SECOND: positiveInt(25).refine((n) => n <= 30, "must be at most 30 (Telegram's limit for a bot)"),
+  BOT_API_TIMEOUT_SECONDS: positiveInt(15).refine((n) => n <= 600, 'must be at most 600'),
   TELEGRAM_API_ROOT: z.preprocess(
     blankToUndefined,
     httpUrl.transform((s) => s.replace(/\/+$/, '')).default(TELEGRAM_BOT_API_ROOT),
@@ -223,6 +228,7 @@ const schema = z.object({
   WORKER_SESSION_PATH: z.preprocess(blankToUndefined, z.string().default('./data/worker.session')),
   TG_2FA_PASSWORD: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   CHATS_PER_DAY: positiveInt(20).refine((n) => n <= 50, "must be at most 50 (Telegram's limit is about 50 a day)"),
+  WORKER_CALL_TIMEOUT_SECONDS: positiveInt(60).refine((n) => n <= 600, 'must be at most 600'),
   CANARY_INTERVAL_SECONDS: nonNegativeInt(0),
   LOG_LEVEL: z.preprocess(
     blankToUndefined,
@@ -282,12 +288,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     botMessagesPerSecond: e.BOT_MESSAGES_PER_SECOND,
     telegramApiRoot: e.TELEGRAM_API_ROOT,
+    botApiTimeoutSeconds: e.BOT_API_TIMEOUT_SECONDS,
     trustProxy: e.TRUST_PROXY,
     tgApiId: e.TG_API_ID,
     tgApiHash: e.TG_API_HASH,
     workerSessionPath: e.WORKER_SESSION_PATH,
     tg2faPassword: e.TG_2FA_PASSWORD,
     chatsPerDay: e.CHATS_PER_DAY,
+    workerCallTimeoutSeconds: e.WORKER_CALL_TIMEOUT_SECONDS,
     canaryIntervalSeconds: e.CANARY_INTERVAL_SECONDS,
     logLevel: e.LOG_LEVEL,
   }

@@ -1,6 +1,7 @@
 import type { Transformer } from 'grammy'
 import type { Logger } from 'pino'
-import type { AccountHold, FailureStreak } from '../jobs/hold.js'
+import type { HoldRepository } from '../db/holds.js'
+import { AccountHold, FailureStreak } from '../jobs/hold.js'
 import { msToWholeSeconds, secondsToMs } from '../time.js'
 
 /** A Bot API call refused here, unsent: Telegram asked the whole bot to wait, or its API keeps failing. */
@@ -27,6 +28,17 @@ export class BotApiTimeoutError extends Error {
   ) {
     super(`${method}: no answer from the Bot API within ${String(timeoutMs)} ms`)
   }
+}
+
+/** The bot's shared view of Telegram's limits: its hold and its failure streak, one per process. */
+export interface BotApiLimits {
+  readonly hold: AccountHold
+  readonly streak: FailureStreak
+}
+
+/** Builds the bot's {@link BotApiLimits} over the store's shared holds. */
+export function botApiLimits(holds: HoldRepository, logger: Logger, clock: () => number = Date.now): BotApiLimits {
+  return { hold: new AccountHold(holds, 'bot', { logger, clock }), streak: new FailureStreak() }
 }
 
 /** Options of {@link botApiGate}. */
@@ -95,12 +107,17 @@ export function botApiGate(options: BotApiGateOptions): Transformer {
     }
     signal?.addEventListener('abort', onAbort, { once: true })
     const call = { timedOut: false }
-    const timer = setTimeout(() => {
-      call.timedOut = true
-      controller.abort()
-    }, deadline)
+    let timer: NodeJS.Timeout | undefined
+    // The answer, or the deadline: a client that ignores the abort cannot hold the caller.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        call.timedOut = true
+        controller.abort()
+        reject(new BotApiTimeoutError(method, deadline))
+      }, deadline)
+    })
     try {
-      const res = await prev(method, payload, controller.signal as unknown as typeof callSignal)
+      const res = await Promise.race([prev(method, payload, controller.signal as unknown as typeof callSignal), late])
       if (res.ok) {
         options.streak.success()
       } else if (res.error_code === 429) {

@@ -17,6 +17,8 @@ import { loginFeature } from './features/login.js'
 import { meFeature } from './features/me.js'
 import { startFeature } from './features/start.js'
 import { markBlockedMembers } from './mark-blocked.js'
+import { type BotApiLimits, botApiGate, botApiLimits } from './api-gate.js'
+import { secondsToMs } from '../time.js'
 
 /** Options of {@link createBot} beyond its dependencies. */
 export interface CreateBotOptions {
@@ -46,11 +48,21 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
       canUseWebhookReply: (method) => method === 'sendMessage' || method === 'answerCallbackQuery',
     },
   })
-  // Only Telegram's own "retry after" is waited out here. A network failure is thrown at once:
-  // the start-up loop, the polling runner and the job queue each retry in their own way.
+  // Nearest the network, the gate: no call while Telegram holds the bot, a deadline on each. Only
+  // Telegram's own "retry after" is waited out here (a reply waits up to the auto-retry's limit).
+  // A network failure is thrown at once: the start-up loop, the polling runner and the job queue
+  // each retry in their own way.
+  const maxDelaySeconds = options.maxRetryDelaySeconds ?? 30
   const transformers = [
+    botApiGate({
+      ...(deps.limits ?? botApiLimits(deps.store.holds, deps.logger, deps.clock)),
+      timeoutMs: secondsToMs(deps.config.botApiTimeoutSeconds ?? 15),
+      maxWaitMs: secondsToMs(maxDelaySeconds),
+      logger: deps.logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    }),
     markBlockedMembers(deps.store, deps.logger, deps.clock),
-    autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, rethrowHttpErrors: true }),
+    autoRetry({ maxRetryAttempts: 3, maxDelaySeconds, rethrowHttpErrors: true }),
   ]
   for (const transformer of transformers) bot.api.config.use(transformer)
 
@@ -112,10 +124,22 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
  */
 export function createJobsApi(
   deps: Pick<BotDeps, 'store' | 'logger' | 'clock'> & {
-    readonly config: Pick<BotDeps['config'], 'botToken' | 'telegramApiRoot'>
+    readonly config: Pick<BotDeps['config'], 'botToken' | 'telegramApiRoot' | 'botApiTimeoutSeconds'>
+    /** The same limits as the bot's (see {@link BotDeps.limits}). */
+    readonly limits: BotApiLimits
   },
 ): Api {
   const api = new Api(deps.config.botToken, { apiRoot: deps.config.telegramApiRoot })
+  // A job never waits for a hold: it is refused at once, and the runner reschedules it.
+  api.config.use(
+    botApiGate({
+      ...deps.limits,
+      timeoutMs: secondsToMs(deps.config.botApiTimeoutSeconds ?? 15),
+      maxWaitMs: 0,
+      logger: deps.logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    }),
+  )
   api.config.use(markBlockedMembers(deps.store, deps.logger, deps.clock))
   return api
 }

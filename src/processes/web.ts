@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Bot } from 'grammy'
 import type { Logger } from 'pino'
+import { botApiLimits } from '../bot/api-gate.js'
 import { createBot, createJobsApi } from '../bot/bot.js'
 import type { BotContext } from '../bot/context.js'
 import { identifyBot, type RunningBot, startBot } from '../bot/lifecycle.js'
@@ -89,7 +90,10 @@ export async function startWebProcess(
         logger,
       })
     : undefined
-  const bot = createBot({ config: { ...config, telegramApiRoot }, store, logger })
+  // One view of Telegram's limits for the bot and its jobs in this process (and, through the
+  // store, every process).
+  const limits = botApiLimits(store.holds, logger)
+  const bot = createBot({ config: { ...config, telegramApiRoot }, store, logger, limits })
 
   let botUsername = config.botUsername
   if (botUsername === undefined) {
@@ -153,13 +157,19 @@ export async function startWebProcess(
     owner: 'bot',
     jobs: store.jobs,
     handlers: botJobHandlers({
-      api: createJobsApi({ config: { botToken: config.botToken, telegramApiRoot }, store, logger }),
+      api: createJobsApi({
+        config: { botToken: config.botToken, telegramApiRoot, botApiTimeoutSeconds: config.botApiTimeoutSeconds },
+        store,
+        logger,
+        limits,
+      }),
       store,
       logger,
       publicUrl: config.publicUrl,
     }),
     logger,
     retryAfterOf: botRetryAfter,
+    holdUntil: () => limits.hold.until(),
     perSecond: config.botMessagesPerSecond,
   })
   botJobs.start()

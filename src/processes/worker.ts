@@ -3,7 +3,9 @@ import { Api } from 'grammy'
 import type { Logger } from 'pino'
 import type { Config } from '../config.js'
 import { openStore, type Store } from '../db/store.js'
+import { AccountHold } from '../jobs/hold.js'
 import { JobRunner } from '../jobs/runner.js'
+import { secondsToMs } from '../time.js'
 import { type LoginCanaryDeps, type LoginCanaryOptions, startLoginCanary } from '../worker/canary/schedule.js'
 import { workerRetryAfter } from '../worker/errors.js'
 import { workerJobHandlers } from '../worker/jobs/index.js'
@@ -68,6 +70,7 @@ export async function startWorkerProcess(
     // The bot's username comes from the config, else from the Bot API (the worker has the token too).
     const botUsername =
       config.botUsername ?? (await new Api(config.botToken, { apiRoot: config.telegramApiRoot }).getMe()).username
+    const hold = new AccountHold(store.holds, 'worker', { logger, clock })
     const jobs = new JobRunner({
       owner: 'worker',
       jobs: store.jobs,
@@ -77,10 +80,14 @@ export async function startWorkerProcess(
         botUsername,
         logger,
         chatsPerDay: config.chatsPerDay,
+        callTimeoutMs: secondsToMs(config.workerCallTimeoutSeconds),
+        hold,
         clock,
       }),
       logger,
       retryAfterOf: workerRetryAfter,
+      holdUntil: () => hold.until(),
+      concurrency: 1,
       // Account actions are few and Telegram punishes bursts: one job a second at most.
       perSecond: 1,
       idleMs: options.idleMs ?? 1000,

@@ -149,6 +149,11 @@ export function pausingErrorOf(error: unknown): string | undefined {
  * The job runner's `retryAfterOf` for the worker: `FLOOD_WAIT_X` waits X seconds, and a pause or
  * the daily limit waits until it is over. Anything else is an ordinary failure (backoff).
  */
+/** Telegram's `FLOOD_WAIT_X`: the seconds the account must wait, or undefined for another error. */
+export function floodWaitOf(error: unknown): number | undefined {
+  return tl.RpcError.is(error, 'FLOOD_WAIT_%d') ? error.seconds : undefined
+}
+
 export function workerRetryAfter(error: unknown): number | undefined {
   if (tl.RpcError.is(error, 'FLOOD_WAIT_%d')) return error.seconds
   if (error instanceof WorkerPausedError || error instanceof DailyChatLimitError) return error.retryAfterSeconds

@@ -11,6 +11,7 @@ import { workerJobHandlers } from '../../src/worker/jobs/index.js'
 import { MtcuteAccount } from '../../src/worker/mtcute-account.js'
 import { emulateChats, type EmulatedChats, rpcError, SELF, stubClient } from '../support/mtcute-stub.js'
 import { queuedJobs, type TestStore, testStores } from '../support/store.js'
+import { AccountHold } from '../../src/jobs/hold.js'
 
 const logger = pino({ level: 'silent' })
 const newStore = testStores()
@@ -24,7 +25,11 @@ async function addPendingChat(t: TestStore, title = 'Inner circle'): Promise<num
   return chat.id
 }
 
-function worker(t: TestStore, store: Store = t.store, options: { chats?: EmulatedChats; chatsPerDay?: number } = {}) {
+function worker(
+  t: TestStore,
+  store: Store = t.store,
+  options: { chats?: EmulatedChats; chatsPerDay?: number; hold?: AccountHold } = {},
+) {
   const { stub, tg } = stubClient()
   const chats = emulateChats(stub, options.chats)
   const runner = new JobRunner({
@@ -37,6 +42,7 @@ function worker(t: TestStore, store: Store = t.store, options: { chats?: Emulate
       logger,
       clock: () => t.now(),
       ...(options.chatsPerDay !== undefined ? { chatsPerDay: options.chatsPerDay } : {}),
+      ...(options.hold ? { hold: options.hold } : {}),
     }),
     logger,
     retryAfterOf: workerRetryAfter,
@@ -149,6 +155,28 @@ describe('chat.create on the mtcute account', () => {
     } finally {
       await store.close()
     }
+  })
+
+  it('FLOOD_WAIT_X holds the whole account, in every process: other jobs wait without calling Telegram', async () => {
+    const t = newStore()
+    await addPendingChat(t, 'First')
+    await addPendingChat(t, 'Second')
+    const hold = new AccountHold(t.store.holds, 'worker', { logger, clock: () => t.now() })
+    const w = worker(t, t.store, { hold })
+    let creations = 0
+    w.stub.respondWith('channels.createChannel', () => {
+      creations++
+      throw rpcError(420, 'FLOOD_WAIT_60')
+    })
+    await w.runner.runOnce()
+    expect(hold.until()).toBe(t.now() + 60_000)
+    // Another worker process sees the hold in the store.
+    expect(await t.store.holds.get('worker')).toMatchObject({ until: t.now() + 60_000, reason: 'FLOOD_WAIT_60' })
+    // The second chat's job is refused here, uncharged, without a call.
+    await w.runner.runOnce()
+    expect(creations).toBe(1)
+    expect(jobRow(t)).toMatchObject({ state: 'queued', attempts: 0 })
+    await w.tg.destroy()
   })
 
   it('PEER_FLOOD pauses the worker for a day, visibly, and later jobs wait without calling Telegram', async () => {

@@ -39,7 +39,8 @@ export function dashboardRoutes(context: AdminContext, render: Render): Router {
   const router = Router()
 
   router.get('/', async (req, res) => {
-    const [range, rules, groups, chats, counts, jobs, worker, canary] = await Promise.all([
+    const now = context.clock()
+    const [range, rules, groups, chats, counts, jobs, worker, canary, holds] = await Promise.all([
       store.adminStats.karmaRange(),
       store.rules.list(),
       store.groups.list(),
@@ -48,6 +49,7 @@ export function dashboardRoutes(context: AdminContext, render: Render): Router {
       store.jobs.counts(),
       store.workerState.read(),
       store.canary.last(),
+      store.holds.active(now),
     ])
     const byChat = new Map<number, Record<MembershipState, number>>()
     for (const c of counts) {
@@ -71,7 +73,8 @@ export function dashboardRoutes(context: AdminContext, render: Render): Router {
         histogram: chart,
         worker,
         canary,
-        now: context.clock(),
+        holds,
+        now,
       }),
     )
   })

@@ -2,7 +2,8 @@ import type { Logger } from 'pino'
 import type { Store } from '../../db/store.js'
 import type { JobKindOf } from '../../jobs/kinds.js'
 import type { JobHandler } from '../../jobs/runner.js'
-import { DailyChatLimitError, pausingErrorOf, WorkerPausedError } from '../errors.js'
+import type { AccountHold } from '../../jobs/hold.js'
+import { DailyChatLimitError, floodWaitOf, pausingErrorOf, WorkerPausedError } from '../errors.js'
 import type { TelegramAccount } from '../port.js'
 import { chatCreateJob } from './chat-create.js'
 import { memberAddJob } from './member-add.js'
@@ -22,8 +23,33 @@ export interface WorkerJobDeps {
    * @default 86400
    */
   readonly pauseSeconds?: number
+  /**
+   * Longest one operation of the account may take before the attempt counts as failed (it is
+   * retried with backoff; the operations are idempotent). @default 60000
+   */
+  readonly callTimeoutMs?: number
+  /** The account's hold (`FLOOD_WAIT_X` holds every job, in every worker process). */
+  readonly hold?: AccountHold
   /** @default Date.now */
   readonly clock?: () => number
+}
+
+/** An operation of the worker's account that got no answer in time. */
+export class WorkerCallTimeoutError extends Error {
+  override readonly name = 'WorkerCallTimeoutError'
+}
+
+/** `call`, or a {@link WorkerCallTimeoutError} when it does not settle within `ms`. */
+function withDeadline<T>(name: string, ms: number, call: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new WorkerCallTimeoutError(`${name}: no answer from Telegram within ${String(ms)} ms`))
+    }, ms)
+  })
+  return Promise.race([call(), deadline]).finally(() => {
+    clearTimeout(timer)
+  })
 }
 
 /**
@@ -39,19 +65,25 @@ export function workerJobHandlers(deps: WorkerJobDeps): Record<JobKindOf<'worker
   const state = deps.store.workerState
   const limit = deps.chatsPerDay ?? 20
 
-  // Counts a creation the moment Telegram confirms it, before anything else can fail.
+  const timeoutMs = deps.callTimeoutMs ?? 60_000
+  // Each operation has a deadline; a creation is counted the moment Telegram confirms it, before
+  // anything else can fail.
   const account: TelegramAccount = {
     createSupergroup: async (params) => {
-      const created = await deps.account.createSupergroup(params)
+      const created = await withDeadline('createSupergroup', timeoutMs, () => deps.account.createSupergroup(params))
       await state.recordChatCreated(params.chatId, clock())
       return created
     },
-    promoteBot: (params) => deps.account.promoteBot(params),
-    addMember: (params) => deps.account.addMember(params),
+    promoteBot: (params) => withDeadline('promoteBot', timeoutMs, () => deps.account.promoteBot(params)),
+    addMember: (params) => withDeadline('addMember', timeoutMs, () => deps.account.addMember(params)),
   }
 
   const notPaused = async (): Promise<void> => {
     const now = clock()
+    const held = deps.hold?.until()
+    if (held !== undefined) {
+      throw new WorkerPausedError(deps.hold?.why() ?? 'FLOOD_WAIT', held, msToWholeSeconds(held - now))
+    }
     const current = await state.read()
     if (current.pausedUntil !== null && current.pausedUntil > now) {
       throw new WorkerPausedError(
@@ -82,6 +114,11 @@ export function workerJobHandlers(deps: WorkerJobDeps): Record<JobKindOf<'worker
         await run(job.payload)
       } catch (err) {
         const now = clock()
+        // Telegram's wait is for the account, not this job: every job waits (in every process).
+        const floodWait = floodWaitOf(err)
+        if (floodWait !== undefined && deps.hold) {
+          await deps.hold.hold(now + secondsToMs(floodWait), `FLOOD_WAIT_${String(floodWait)}`)
+        }
         const pausing = pausingErrorOf(err)
         if (pausing !== undefined) {
           const until = now + (deps.pauseSeconds === undefined ? DAY : secondsToMs(deps.pauseSeconds))

@@ -23,6 +23,16 @@ describe('the worker on the dashboard', () => {
     expect((await client.page('/admin')).body).toContain('The login canary has not run')
   })
 
+  it("shows Telegram's holds of the bot or the account while they last", async () => {
+    const s = await site()
+    const client = await admin(s)
+    expect((await client.page('/admin')).body).not.toContain('id="hold-')
+    await s.store.holds.extend('bot', Date.now() + 60_000, 'sendMessage: retry_after 60', Date.now())
+    const { body } = await client.page('/admin')
+    expect(body).toMatch(/id="hold-bot">Telegram calls of the bot wait until [^<]*: sendMessage: retry_after 60\./)
+    expect(body).not.toContain('id="hold-worker"')
+  })
+
   it("shows the login canary's last result", async () => {
     const s = await site()
     const client = await admin(s)

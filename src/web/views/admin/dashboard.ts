@@ -3,6 +3,7 @@ import type { JobCounts } from '../../../db/jobs.js'
 import type { JobOwner } from '../../../jobs/kinds.js'
 import type { MembershipState } from '../../../access/membership.js'
 import type { Rule } from '../../../access/rules.js'
+import type { TelegramHold } from '../../../db/holds.js'
 import type { CanaryResult } from '../../../db/canary.js'
 import type { WorkerState } from '../../../db/worker-state.js'
 import { html, type SafeHtml } from '../html.js'
@@ -31,7 +32,9 @@ export interface DashboardView {
   readonly worker: WorkerState
   /** The login canary's last run, if it has run. */
   readonly canary: CanaryResult | undefined
-  /** Unix seconds, to tell whether a pause is still on. */
+  /** Telegram's waits for the whole bot or account, while they last. */
+  readonly holds: readonly TelegramHold[]
+  /** To tell whether a pause is still on. */
   readonly now: number
 }
 
@@ -132,6 +135,10 @@ export function dashboardPage(frame: AdminFrame, view: DashboardView): SafeHtml 
         <thead><tr><th>Owner</th><th class="num">Pending</th><th class="num">Dead</th><th class="num">Done</th></tr></thead>
         <tbody>${jobRow('bot', view.jobs)}${jobRow('worker', view.jobs)}</tbody>
       </table>
+      ${view.holds.map(
+        (hold) =>
+          html`<p class="error-text" id="hold-${hold.account}">Telegram calls of the ${hold.account === 'bot' ? 'bot' : "worker's account"} wait until ${formatTime(hold.until)}: ${hold.reason}. Jobs start again then, by themselves.</p>`,
+      )}
     </section>
     ${workerSection(view.worker, view.canary, view.now)}
     <section class="card">
