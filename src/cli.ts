@@ -2,6 +2,7 @@
 import { config as loadDotenv } from 'dotenv'
 import type { Logger } from 'pino'
 import { auditEntry } from './audit.js'
+import { textProblem } from './text.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { migrate } from './db/sqlite/migrate.js'
 import { openDatabase } from './db/sqlite/open.js'
@@ -109,8 +110,7 @@ function apiKeyNameProblem(args: readonly string[]): string | undefined {
     name.trim() !== name ||
     name.length === 0 ||
     name.length > MAX_API_KEY_NAME_LENGTH ||
-    // eslint-disable-next-line no-control-regex -- a name with control characters would garble lists and logs
-    /[\u0000-\u001f\u007f]/.test(name)
+    textProblem(name) !== undefined
   ) {
     return `The API key's NAME must be 1 to ${String(MAX_API_KEY_NAME_LENGTH)} characters, without surrounding spaces or control characters.`
   }

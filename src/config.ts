@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
+import { textProblem } from './text.js'
 
 /** Where karmagate runs; `production` refuses every development shortcut. */
 export type Environment = 'development' | 'production' | 'test'
@@ -249,6 +250,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const variable = issue.path.join('.') || 'environment'
       problems.push(`${variable} ${issue.message}`)
     }
+  }
+  // Every variable karmagate reads is text of one line: a stray control character (a pasted
+  // secret with its line break, a NUL) is named here rather than failing later somewhere else.
+  for (const name of Object.keys(schema.shape)) {
+    const value = env[name]
+    const problem = value === undefined || value.trim() === '' ? undefined : textProblem(value.trim())
+    if (problem !== undefined && !problems.some((p) => p.startsWith(`${name} `))) problems.push(`${name} ${problem}`)
   }
   // Checked on the raw environment too, so one run reports these alongside any parse errors.
   if (env.NODE_ENV === 'production') {

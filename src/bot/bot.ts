@@ -69,6 +69,16 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   // One chat's updates in order (conversations rely on it), different chats in parallel, both
   // under the polling runner and with concurrent webhook requests.
   bot.use(sequentialize((ctx: BotContext) => ctx.chat?.id.toString()))
+  // Telegram's user ids are positive: an update naming another (a forged or broken one) is
+  // noted and dropped, never stored.
+  bot.use(async (ctx, next) => {
+    const ids = [ctx.from?.id, ctx.chatMember?.new_chat_member.user.id, ctx.chatJoinRequest?.from.id]
+    if (ids.some((id) => id !== undefined && !(Number.isSafeInteger(id) && id > 0))) {
+      deps.logger.warn({ updateId: ctx.update.update_id }, 'update with an impossible user id ignored')
+      return
+    }
+    await next()
+  })
   const features = bot.errorBoundary(logBotError(deps.logger))
   // Conversations read their state on every update they see; only admins in private chats can
   // be in one (/rules), so no one else's update pays for that read.

@@ -26,6 +26,8 @@ export interface WebhookOptions {
   readonly ackAfterMs?: number
   /** @default '/telegram/webhook' */
   readonly path?: string
+  /** Headers every refusal (401, 400, 503) carries, as every other answer of the site. @default none */
+  readonly refusalHeaders?: readonly (readonly [string, string])[]
 }
 
 function sameSecret(received: string | string[] | undefined, expected: Buffer): boolean {
@@ -51,16 +53,21 @@ const BODY_LIMIT_BYTES = 1024 * 1024
 export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): WebhookMiddleware {
   const expected = Buffer.from(options.secretToken)
   const ackAfterMs = options.ackAfterMs ?? 25_000
+  const refusing = (res: ServerResponse) => {
+    for (const [name, value] of options.refusalHeaders ?? []) res.setHeader(name, value)
+  }
   const path = routePath(options.path ?? '/telegram/webhook')
   const { logger } = options
 
   const handle = async (res: ServerResponse, body: unknown): Promise<void> => {
     if (!bot.isInited()) {
       // Before getMe has answered the update cannot be handled; Telegram will deliver it again.
+      refusing(res)
       sendJson(res, 503, { error: { code: 'starting', message: 'The bot is starting.' } })
       return
     }
     if (!isUpdate(body)) {
+      refusing(res)
       sendJson(res, 400, { error: { code: 'bad_update', message: 'The body is not a Telegram update.' } })
       return
     }
@@ -98,6 +105,7 @@ export function webhookRoutes(bot: Bot<BotContext>, options: WebhookOptions): We
       return
     }
     if (!sameSecret(req.headers['x-telegram-bot-api-secret-token'], expected)) {
+      refusing(res)
       sendJson(res, 401, { error: { code: 'unauthorized', message: 'Wrong or missing secret token.' } })
       return
     }

@@ -55,6 +55,11 @@ export interface Store {
   startUpkeep(options: UpkeepOptions): Upkeep
   /** Resolves when the database answers a query; rejects otherwise. */
   ping(): Promise<void>
+  /**
+   * How long writes have been waiting for a lock another connection holds (ms; 0 when they go
+   * through): reads go on meanwhile, writes give up with `StoreBusyError`.
+   */
+  writesBlockedFor(): number
   /** Commits pending writes, then closes the connection; the store is unusable afterwards. */
   close(): Promise<void>
 }

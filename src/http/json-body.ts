@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Readable, Transform } from 'node:stream'
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib'
+import { isUtf8 } from 'node:buffer'
 
 /** What went wrong reading a body, named as body-parser names it. */
 export type BodyErrorType =
@@ -75,7 +76,7 @@ export function readJsonBody(req: IncomingMessage, options: JsonBodyOptions): Pr
   let decoder: TextDecoder | undefined
   if (charset !== 'utf-8') {
     try {
-      decoder = new TextDecoder(charset)
+      decoder = new TextDecoder(charset, { fatal: true })
     } catch {
       return refuseAfterBody(
         req,
@@ -183,8 +184,16 @@ function afterBody(req: IncomingMessage, done: () => void): void {
 }
 
 function decode(buffer: Buffer, decoder: TextDecoder | undefined): string {
-  // TextDecoder drops a byte order mark itself; Buffer keeps it.
-  if (decoder !== undefined) return decoder.decode(buffer)
+  // TextDecoder drops a byte order mark itself; Buffer keeps it. Broken text is refused, never
+  // read with replacement characters in it.
+  if (decoder !== undefined) {
+    try {
+      return decoder.decode(buffer)
+    } catch {
+      throw new BodyError(400, 'entity.parse.failed', 'the body is not valid text in its charset')
+    }
+  }
+  if (!isUtf8(buffer)) throw new BodyError(400, 'entity.parse.failed', 'the body is not valid UTF-8')
   const text = buffer.toString('utf8')
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
 }

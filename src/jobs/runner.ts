@@ -281,7 +281,10 @@ export class JobRunner {
         await this.sleep(Math.min(this.o.idleMs, held - this.o.clock()))
         continue
       }
-      await this.sleep(this.lastStart + spacing - this.o.clock())
+      // A job settling wakes the loop: the pace between starts is kept whatever woke it.
+      while (this.isRunning() && this.lastStart + spacing > this.o.clock()) {
+        await this.sleep(this.lastStart + spacing - this.o.clock())
+      }
       if (!this.isRunning()) break
       let job: LeasedJob | undefined
       try {

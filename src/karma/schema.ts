@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { textProblem, type TextShape } from '../text.js'
 import {
   KarmaError,
   type KarmaSource,
@@ -31,6 +32,14 @@ const DELTA = `must be a non-zero integer from -${String(MAX_KARMA_DELTA)} to ${
 const REASON = `must be 1 to ${String(MAX_REASON_LENGTH)} characters, not only spaces`
 const KEY = `must be 1 to ${String(MAX_IDEMPOTENCY_KEY_LENGTH)} printable ASCII characters without spaces`
 
+/** Adds the one text check (`src/text.ts`) to a string schema, with its words. */
+const textIssues =
+  (shape: TextShape) =>
+  (value: string, ctx: z.core.$RefinementCtx<string>): void => {
+    const problem = textProblem(value, shape)
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value })
+  }
+
 /** A member's Telegram user id. */
 export const telegramIdSchema = z
   .int({ error: says(POSITIVE_ID) })
@@ -43,6 +52,7 @@ export const externalIdSchema = z
   .min(1, EXTERNAL_ID)
   .max(MAX_EXTERNAL_ID_LENGTH, EXTERNAL_ID)
   .refine((id) => id.trim() === id, EXTERNAL_ID)
+  .superRefine(textIssues({}))
   .meta({ description: "The existing site's own id for the member (its user id).", examples: ['u-42'] })
 
 /** Who an event is for, as the REST API names them: exactly one of a Telegram id and an external id. */
@@ -71,6 +81,8 @@ const eventFields = {
   reason: z
     .string({ error: says(REASON) })
     .max(MAX_REASON_LENGTH, REASON)
+    // Before the trim, so a control character at either end is refused, not trimmed away.
+    .superRefine(textIssues({ multiline: true, allowBlank: true }))
     .trim()
     .min(1, REASON)
     .meta({ description: 'Why, in words the member will read; trimmed.', examples: ['answer accepted'] }),

@@ -18,6 +18,7 @@ import type { Config } from '../config.js'
 import { openStore, type Store } from '../db/store.js'
 import { TelegramEmulator } from '../sandbox/emulator.js'
 import { createApp } from '../web/app.js'
+import { securityHeaderList } from '../web/security-headers.js'
 
 /** The running web process: site, bot, and in the sandbox the Telegram emulator. */
 export interface WebProcess {
@@ -119,7 +120,13 @@ export async function startWebProcess(
     store,
     logger,
     ...(config.botMode === 'webhook' && webhookSecret !== undefined
-      ? { webhook: webhookRoutes(bot, { secretToken: webhookSecret, logger }) }
+      ? {
+          webhook: webhookRoutes(bot, {
+            secretToken: webhookSecret,
+            logger,
+            refusalHeaders: securityHeaderList({ https: config.secureCookies }),
+          }),
+        }
       : {}),
     ...(emulator ? { sandbox: { botApi: emulator.botApiRouter(), app: emulator.appRouter() } } : {}),
   })

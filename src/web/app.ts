@@ -90,7 +90,14 @@ export function createApp(deps: AppDeps): RequestListener {
   )
   // Machine-to-machine routes parse their own bodies and need no session.
   if (deps.sandbox) app.use('/sandbox/api', deps.sandbox.botApi)
-  const api = apiRoutes({ config, store, logger, clock: deps.clock, securityHeaders: headers })
+  const api = apiRoutes({
+    config,
+    store,
+    logger,
+    clock: deps.clock,
+    securityHeaders: headers,
+    trustProxy: config.trustProxy,
+  })
   app.use('/api/v1', api.router)
 
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 }))

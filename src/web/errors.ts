@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { pathOf } from '../http/request.js'
 import { send } from '../http/respond.js'
 import { errorPage } from './views/pages.js'
+import { StoreBusyError } from '../db/errors.js'
 
 /** An error whose status, code and message are meant for the client. */
 export class HttpError extends Error {
@@ -94,9 +95,22 @@ export function answerError(req: IncomingMessage, res: ServerResponse, error: un
     writeError(req, res, httpError)
     return
   }
+  if (error instanceof StoreBusyError) {
+    logger.warn({ method: req.method, path: pathOf(req), waitedMs: error.waitedMs }, 'database locked; answered 503')
+    res.setHeader('Retry-After', String(BUSY_RETRY_AFTER_SECONDS))
+    writeError(
+      req,
+      res,
+      new HttpError(503, 'busy', 'The site is busy for a moment and changed nothing. Try again in a few seconds.'),
+    )
+    return
+  }
   logger.error({ err: error, method: req.method, path: pathOf(req) }, 'request failed')
   writeError(req, res, new HttpError(500, 'internal', 'The server could not answer this request. It has been logged.'))
 }
+
+/** What a 503 for a locked database tells the client to wait, in seconds. */
+export const BUSY_RETRY_AFTER_SECONDS = 2
 
 /** The last handler for unknown routes. */
 export const notFound: RequestHandler = (req, _res, next) => {

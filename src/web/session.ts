@@ -6,6 +6,7 @@ import type { Member } from '../db/members.js'
 import type { SessionData, StoredSession } from '../db/sessions.js'
 import type { Store } from '../db/store.js'
 import { msToWholeSeconds, secondsToMs, toUnixSeconds } from '../time.js'
+import { textProblem } from '../text.js'
 
 declare global {
   // Express's own extension point for typed res.locals.
@@ -178,5 +179,7 @@ export function safeReturnPath(path: unknown): string | undefined {
   if (typeof path !== 'string' || !path.startsWith('/') || path.startsWith('//') || path.startsWith('/\\')) {
     return undefined
   }
+  // A Location header cannot carry control characters, nor a broken one.
+  if (textProblem(path) !== undefined) return undefined
   return path.length <= 512 ? path : undefined
 }

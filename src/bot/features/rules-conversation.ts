@@ -5,6 +5,7 @@ import { RuleError } from '../../access/rules.js'
 import type { BotContext, BotDeps } from '../context.js'
 import { adminOnly } from './admin-only.js'
 import { privateOnly } from './private-only.js'
+import { textProblem } from '../../text.js'
 
 type RulesConversation = Conversation<BotContext, Context>
 
@@ -118,6 +119,11 @@ function rulesConversation(deps: BotDeps) {
       if (known) {
         chatId = known.id
       } else {
+        const titleProblem = textProblem(chatChoice)
+        if (titleProblem !== undefined) {
+          await ctx.reply(`A chat title ${titleProblem}. Start again with /rules.`)
+          return
+        }
         if (chatChoice.length > 128) {
           await ctx.reply('A chat title has at most 128 characters. Start again with /rules.')
           return

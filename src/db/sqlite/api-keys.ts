@@ -1,5 +1,6 @@
 import type { ApiKey, ApiKeyRepository, ApiKeyRepositoryOptions, CreatedApiKey, CreateOnceResult } from '../api-keys.js'
 import { hash, randomBytes } from 'node:crypto'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
@@ -52,7 +53,11 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
   private readonly cacheSize: number
   private readonly live = new Map<string, CachedKey>()
 
-  constructor(db: SqliteDatabase, options: ApiKeyRepositoryOptions = {}) {
+  constructor(
+    db: SqliteDatabase,
+    private readonly writes: GroupCommit,
+    options: ApiKeyRepositoryOptions = {},
+  ) {
     this.cacheSeconds = options.cacheSeconds ?? 10
     this.cacheSize = options.cacheSize ?? 10_000
     this.s = {
@@ -83,15 +88,17 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
 
   /** Creates a key named `name` (1–100 characters); the secret is in the result only. */
   async create(name: string, now: number): Promise<CreatedApiKey> {
-    const secret = `kg_${randomBytes(32).toString('base64url')}`
-    const row = this.s.insert.get({
-      name,
-      prefix: secret.slice(0, 8),
-      hash: hashApiKey(secret),
-      now: toUnixSeconds(now),
+    return this.writes.run(() => {
+      const secret = `kg_${randomBytes(32).toString('base64url')}`
+      const row = this.s.insert.get({
+        name,
+        prefix: secret.slice(0, 8),
+        hash: hashApiKey(secret),
+        now: toUnixSeconds(now),
+      })
+      if (!row) throw new Error('insert returned no row')
+      return { key: toKey(row), secret }
     })
-    if (!row) throw new Error('insert returned no row')
-    return { key: toKey(row), secret }
   }
 
   /**
@@ -99,18 +106,20 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
    * already created one: then that key, and no new one.
    */
   async createOnce(name: string, now: number, nonce: string): Promise<CreateOnceResult> {
-    const secret = `kg_${randomBytes(32).toString('base64url')}`
-    const row = this.s.insertOnce.get({
-      name,
-      prefix: secret.slice(0, 8),
-      hash: hashApiKey(secret),
-      now: toUnixSeconds(now),
-      nonce,
+    return this.writes.run(() => {
+      const secret = `kg_${randomBytes(32).toString('base64url')}`
+      const row = this.s.insertOnce.get({
+        name,
+        prefix: secret.slice(0, 8),
+        hash: hashApiKey(secret),
+        now: toUnixSeconds(now),
+        nonce,
+      })
+      if (row) return { created: { key: toKey(row), secret } }
+      const existing = this.s.byNonce.get(nonce)
+      if (!existing) throw new Error('a form token refused as used names no key')
+      return { existing: toKey(existing) }
     })
-    if (row) return { created: { key: toKey(row), secret } }
-    const existing = this.s.byNonce.get(nonce)
-    if (!existing) throw new Error('a form token refused as used names no key')
-    return { existing: toKey(existing) }
   }
 
   /** The live key for a presented secret, or undefined (malformed, unknown or revoked). */
@@ -125,7 +134,7 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
       const row = this.s.byHash.get(keyHash)
       if (!row) return undefined
       if (this.cacheSeconds <= 0) {
-        this.s.touch.run(now, row.id, now - 60)
+        await this.touch(row.id, now)
         return toKey(row)
       }
       if (this.live.size >= this.cacheSize) this.live.clear()
@@ -134,10 +143,18 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
     }
     // Written at most once a minute per key, so a busy client does not turn reads into writes.
     if (cached.touchedAt < now - 60) {
-      this.s.touch.run(now, cached.key.id, now - 60)
+      await this.touch(cached.key.id, now)
       cached.touchedAt = now
     }
     return cached.key
+  }
+
+  /**
+   * Notes the key's use (at most once a minute per key, so a busy client does not turn reads into
+   * writes); a note that cannot be written (a locked database) only leaves `last_used_at` older.
+   */
+  private async touch(id: number, now: number): Promise<void> {
+    await this.writes.run(() => this.s.touch.run(now, id, now - 60)).catch(() => undefined)
   }
 
   async list(): Promise<ApiKey[]> {
@@ -146,7 +163,9 @@ export class SqliteApiKeyRepository implements ApiKeyRepository {
 
   /** Revokes a key; resolves false if it did not exist or was already revoked. */
   async revoke(id: number, now: number): Promise<boolean> {
-    for (const [keyHash, cached] of this.live) if (cached.key.id === id) this.live.delete(keyHash)
-    return this.s.revoke.run(toUnixSeconds(now), id).changes === 1
+    return this.writes.run(() => {
+      for (const [keyHash, cached] of this.live) if (cached.key.id === id) this.live.delete(keyHash)
+      return this.s.revoke.run(toUnixSeconds(now), id).changes === 1
+    })
   }
 }

@@ -1,5 +1,6 @@
 import type { AuditEntry, AuditRepository } from '../audit.js'
 import type { NewAuditEntry } from '../../audit.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
@@ -7,7 +8,11 @@ import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 export class SqliteAuditRepository implements AuditRepository {
   private readonly s
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.s = {
       insert: db.prepare<[{ at: number; actor: string; action: string; subject: string; details: string }]>(
         'INSERT INTO audit_log (at, actor, action, subject, details) VALUES (@at, @actor, @action, @subject, @details)',
@@ -21,7 +26,9 @@ export class SqliteAuditRepository implements AuditRepository {
 
   /** Appends a line built by `auditEntry`. */
   async record(entry: NewAuditEntry): Promise<void> {
-    this.recordSync(entry)
+    return this.writes.run(() => {
+      this.recordSync(entry)
+    })
   }
 
   /** @internal for use inside another repository's transaction */

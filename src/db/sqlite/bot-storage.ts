@@ -1,4 +1,5 @@
 import type { BotStorageRepository } from '../bot-storage.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { toUnixSeconds } from '../../time.js'
 
@@ -6,7 +7,11 @@ import { toUnixSeconds } from '../../time.js'
 export class SqliteBotStorageRepository implements BotStorageRepository {
   private readonly s
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.s = {
       read: db.prepare<[string], { value: string }>('SELECT value FROM bot_storage WHERE key = ?'),
       write: db.prepare<[{ key: string; value: string; now: number }]>(
@@ -24,10 +29,14 @@ export class SqliteBotStorageRepository implements BotStorageRepository {
   }
 
   async write(key: string, value: unknown, now: number): Promise<void> {
-    this.s.write.run({ key, value: JSON.stringify(value), now: toUnixSeconds(now) })
+    return this.writes.run(() => {
+      this.s.write.run({ key, value: JSON.stringify(value), now: toUnixSeconds(now) })
+    })
   }
 
   async delete(key: string): Promise<void> {
-    this.s.delete.run(key)
+    return this.writes.run(() => {
+      this.s.delete.run(key)
+    })
   }
 }

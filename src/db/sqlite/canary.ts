@@ -1,4 +1,5 @@
 import type { CanaryRepository, CanaryResult } from '../canary.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
@@ -13,7 +14,11 @@ interface Row {
 export class SqliteCanaryRepository implements CanaryRepository {
   private readonly s
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.s = {
       read: db.prepare<[], Row>('SELECT ok, checked_at, error, duration_ms FROM canary_state WHERE id = 1'),
       record: db.prepare<[{ ok: number; checkedAt: number; error: string | null; durationMs: number }]>(
@@ -30,11 +35,13 @@ export class SqliteCanaryRepository implements CanaryRepository {
   }
 
   async record(result: CanaryResult): Promise<void> {
-    this.s.record.run({
-      ok: result.ok ? 1 : 0,
-      checkedAt: toUnixSeconds(result.checkedAt),
-      error: result.ok ? null : result.error,
-      durationMs: Math.round(result.durationMs),
+    return this.writes.run(() => {
+      this.s.record.run({
+        ok: result.ok ? 1 : 0,
+        checkedAt: toUnixSeconds(result.checkedAt),
+        error: result.ok ? null : result.error,
+        durationMs: Math.round(result.durationMs),
+      })
     })
   }
 }

@@ -1,4 +1,5 @@
 import type { BotChatStatus, Chat, ChatRepository, ChatState } from '../chats.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
@@ -34,7 +35,11 @@ const toChat = (r: ChatRow): Chat => ({
 export class SqliteChatRepository implements ChatRepository {
   private readonly s
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.s = {
       insert: db.prepare<[{ title: string; description: string; now: number }], { id: number }>(
         `INSERT INTO chats (title, description, created_at, updated_at) VALUES (@title, @description, @now, @now) RETURNING id`,
@@ -57,11 +62,13 @@ export class SqliteChatRepository implements ChatRepository {
 
   /** Records a chat a rule needs; the worker creates it in Telegram. */
   async create(title: string, description: string, now: number): Promise<Chat> {
-    const row = this.s.insert.get({ title, description, now: toUnixSeconds(now) })
-    if (!row) throw new Error('insert returned no row')
-    const chat = this.s.byId.get(row.id)
-    if (!chat) throw new Error('chat vanished')
-    return toChat(chat)
+    return this.writes.run(() => {
+      const row = this.s.insert.get({ title, description, now: toUnixSeconds(now) })
+      if (!row) throw new Error('insert returned no row')
+      const chat = this.s.byId.get(row.id)
+      if (!chat) throw new Error('chat vanished')
+      return toChat(chat)
+    })
   }
 
   async findById(id: number): Promise<Chat | undefined> {
@@ -80,19 +87,27 @@ export class SqliteChatRepository implements ChatRepository {
 
   /** The worker created the chat in Telegram: it is active under this Bot API id. */
   async markActive(id: number, telegramChatId: number, now: number): Promise<void> {
-    this.s.activate.run(telegramChatId, toUnixSeconds(now), id)
+    return this.writes.run(() => {
+      this.s.activate.run(telegramChatId, toUnixSeconds(now), id)
+    })
   }
 
   /** Creating the chat failed for good; the reason is shown to admins. */
   async markFailed(id: number, error: string, now: number): Promise<void> {
-    this.s.fail.run(error, toUnixSeconds(now), id)
+    return this.writes.run(() => {
+      this.s.fail.run(error, toUnixSeconds(now), id)
+    })
   }
 
   async setInviteLink(id: number, link: string, now: number): Promise<void> {
-    this.s.inviteLink.run(link, toUnixSeconds(now), id)
+    return this.writes.run(() => {
+      this.s.inviteLink.run(link, toUnixSeconds(now), id)
+    })
   }
 
   async setBotStatus(id: number, status: BotChatStatus, now: number): Promise<void> {
-    this.s.botStatus.run(status.status, status.canInvite ? 1 : 0, status.canRestrict ? 1 : 0, toUnixSeconds(now), id)
+    return this.writes.run(() => {
+      this.s.botStatus.run(status.status, status.canInvite ? 1 : 0, status.canRestrict ? 1 : 0, toUnixSeconds(now), id)
+    })
   }
 }

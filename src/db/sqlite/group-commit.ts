@@ -1,3 +1,4 @@
+import { StoreBusyError } from '../errors.js'
 import type { SqliteDatabase } from './open.js'
 
 /** Options of {@link GroupCommit}. */
@@ -8,12 +9,26 @@ export interface GroupCommitOptions {
    * @default 256
    */
   readonly maxBatch?: number
+  /**
+   * How long a write waits for another process's write lock (a backup, the worker, an admin's
+   * shell) before it is refused with `StoreBusyError`. It waits on timers, never on the event loop.
+   * @default 5000
+   */
+  readonly busyWaitMs?: number
 }
 
 interface PendingWrite {
   readonly write: () => unknown
   readonly resolve: (value: unknown) => void
   readonly reject: (reason: unknown) => void
+  /** When it was asked for (ms), to refuse it once it has waited too long for a lock. */
+  readonly since: number
+}
+
+/** Whether SQLite refused because another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'))
 }
 
 /** Counters of {@link GroupCommit}, for tests and benchmarks. */
@@ -49,6 +64,13 @@ export interface GroupCommitStats {
  */
 export class GroupCommit {
   private readonly maxBatch: number
+  private readonly busyWaitMs: number
+  /** Since when commits find the database locked by another connection; undefined when they do not. */
+  private lockedSince: number | undefined
+  private retries = 0
+  private retryTimer: NodeJS.Timeout | undefined
+  /** Set by {@link flush}: a locked database then refuses the writes instead of waiting. */
+  private flushing = false
   private readonly together: (batch: readonly PendingWrite[]) => unknown[]
   private readonly isolated: (batch: readonly PendingWrite[]) => readonly Settled[]
   private queue: PendingWrite[] = []
@@ -63,6 +85,7 @@ export class GroupCommit {
     options: GroupCommitOptions = {},
   ) {
     this.maxBatch = options.maxBatch ?? 256
+    this.busyWaitMs = options.busyWaitMs ?? 5000
     if (!Number.isSafeInteger(this.maxBatch) || this.maxBatch < 1)
       throw new RangeError('maxBatch must be a positive integer')
     const together = db.transaction((batch: readonly PendingWrite[]): unknown[] => {
@@ -98,8 +121,8 @@ export class GroupCommit {
    */
   run<T>(write: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject })
-      if (!this.scheduled) {
+      this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject, since: Date.now() })
+      if (!this.scheduled && this.retryTimer === undefined) {
         this.scheduled = true
         setImmediate(this.flushQueued)
       }
@@ -111,11 +134,21 @@ export class GroupCommit {
    * drops a write it has accepted.
    */
   flush(): void {
+    // The last commits may block: the process is stopping, and nothing else waits on the loop.
+    clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
+    this.flushing = true
+    this.db.pragma(`busy_timeout = ${String(this.busyWaitMs)}`)
     while (this.queue.length > 0) {
       const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch)
       this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatch)
       this.commitBatch(batch)
     }
+  }
+
+  /** Since when writes wait for another connection's lock (ms), or undefined when they do not. */
+  blockedSince(): number | undefined {
+    return this.lockedSince
   }
 
   /** Counters since this instance was made. */
@@ -125,7 +158,7 @@ export class GroupCommit {
 
   private readonly flushQueued = (): void => {
     this.scheduled = false
-    if (this.queue.length === 0) return
+    if (this.queue.length === 0 || this.retryTimer !== undefined) return
     if (!this.db.open) {
       const closed = new Error('the database is closed')
       for (const pending of this.queue.splice(0)) pending.reject(closed)
@@ -150,6 +183,10 @@ export class GroupCommit {
       this.commits += 1
       const failed = this.running
       // -1: the transaction could not begin or commit, nobody in particular failed.
+      if (failed < 0 && isBusy(error)) {
+        this.waitForLock(batch)
+        return
+      }
       if (failed < 0) {
         for (const pending of batch) pending.reject(error)
         return
@@ -160,7 +197,36 @@ export class GroupCommit {
       return
     }
     this.commits += 1
+    this.lockedSince = undefined
+    this.retries = 0
     for (const [index, pending] of batch.entries()) pending.resolve(values[index])
+  }
+
+  /**
+   * Another connection holds the write lock: the batch goes back to the head of the queue and
+   * commits are tried again on a timer, sooner first; a write that has waited `busyWaitMs` is
+   * refused with {@link StoreBusyError} (nothing of it was written).
+   */
+  private waitForLock(batch: readonly PendingWrite[]): void {
+    if (this.flushing) {
+      for (const pending of batch) pending.reject(new StoreBusyError(this.busyWaitMs))
+      return
+    }
+    const now = Date.now()
+    this.lockedSince ??= now
+    const waiting: PendingWrite[] = []
+    for (const pending of [...batch, ...this.queue]) {
+      if (now - pending.since >= this.busyWaitMs) pending.reject(new StoreBusyError(this.busyWaitMs))
+      else waiting.push(pending)
+    }
+    this.queue = waiting
+    if (waiting.length === 0 || this.retryTimer !== undefined) return
+    const delay = Math.min(100, 5 * 2 ** this.retries)
+    this.retries += 1
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      this.flushQueued()
+    }, delay)
   }
 
   /** The second try, after a write threw: each write in a savepoint of its own. */

@@ -1,4 +1,5 @@
 import type { Group, GroupRepository } from '../groups.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { toUnixSeconds } from '../../time.js'
 
@@ -7,7 +8,11 @@ export class SqliteGroupRepository implements GroupRepository {
   private readonly s
   private readonly replaceMemberGroups
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.s = {
       all: db.prepare<[], Group>('SELECT id, slug, name FROM groups ORDER BY name'),
       bySlug: db.prepare<[string], Group>('SELECT id, slug, name FROM groups WHERE slug = ?'),
@@ -35,9 +40,11 @@ export class SqliteGroupRepository implements GroupRepository {
   }
 
   async create(slug: string, name: string, now: number): Promise<Group> {
-    const group = this.s.insert.get({ slug, name, now: toUnixSeconds(now) })
-    if (!group) throw new Error('insert returned no row')
-    return group
+    return this.writes.run(() => {
+      const group = this.s.insert.get({ slug, name, now: toUnixSeconds(now) })
+      if (!group) throw new Error('insert returned no row')
+      return group
+    })
   }
 
   async ofMember(memberId: number): Promise<Group[]> {
@@ -45,6 +52,8 @@ export class SqliteGroupRepository implements GroupRepository {
   }
 
   async setMemberGroups(memberId: number, groupIds: readonly number[]): Promise<void> {
-    this.replaceMemberGroups.immediate(memberId, groupIds)
+    return this.writes.run(() => {
+      this.replaceMemberGroups.immediate(memberId, groupIds)
+    })
   }
 }

@@ -1,4 +1,5 @@
 import type { HoldRepository, TelegramAccount, TelegramHold } from '../holds.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 
 interface HoldRow {
@@ -19,7 +20,11 @@ const toHold = (r: HoldRow): TelegramHold => ({
 export class SqliteHoldRepository implements HoldRepository {
   private readonly s
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.s = {
       get: db.prepare<[TelegramAccount], HoldRow>('SELECT * FROM telegram_holds WHERE account = ?'),
       extend: db.prepare<[{ account: TelegramAccount; until: number; reason: string; now: number }], HoldRow>(
@@ -38,9 +43,11 @@ export class SqliteHoldRepository implements HoldRepository {
   }
 
   async extend(account: TelegramAccount, until: number, reason: string, now: number): Promise<TelegramHold> {
-    const row = this.s.extend.get({ account, until, reason, now }) ?? this.s.get.get(account)
-    if (!row) throw new Error('a hold vanished')
-    return toHold(row)
+    return this.writes.run(() => {
+      const row = this.s.extend.get({ account, until, reason, now }) ?? this.s.get.get(account)
+      if (!row) throw new Error('a hold vanished')
+      return toHold(row)
+    })
   }
 
   async active(now: number): Promise<TelegramHold[]> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { ClaimOptions, Job, JobCounts, JobLease, JobRepository, JobState, LeasedJob } from '../jobs.js'
 import { DEFAULT_MAX_ATTEMPTS, type JobOwner, type NewJob } from '../../jobs/kinds.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
@@ -44,7 +45,11 @@ const MAX_ERROR_LENGTH = 1000
 export class SqliteJobRepository implements JobRepository {
   private readonly s
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.s = {
       insert: db.prepare<
         [
@@ -132,7 +137,9 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async enqueue(job: NewJob, now: number): Promise<number | undefined> {
-    return this.enqueueSync(job, now)
+    return this.writes.run(() => {
+      return this.enqueueSync(job, now)
+    })
   }
 
   /** @internal for use inside another repository's transaction */
@@ -150,31 +157,41 @@ export class SqliteJobRepository implements JobRepository {
   }
 
   async claim(owner: JobOwner, now: number, options: ClaimOptions): Promise<LeasedJob | undefined> {
-    const row = this.s.claim.get({
-      owner,
-      now,
-      nowSec: toUnixSeconds(now),
-      leaseUntil: now + options.leaseMs,
-      token: randomUUID(),
-      excluded: JSON.stringify(options.excludeLanes ?? []),
+    return this.writes.run(() => {
+      const row = this.s.claim.get({
+        owner,
+        now,
+        nowSec: toUnixSeconds(now),
+        leaseUntil: now + options.leaseMs,
+        token: randomUUID(),
+        excluded: JSON.stringify(options.excludeLanes ?? []),
+      })
+      return row && { ...toJob(row), leaseToken: row.lease_token ?? '' }
     })
-    return row && { ...toJob(row), leaseToken: row.lease_token ?? '' }
   }
 
   async renew(lease: JobLease, leaseUntil: number, _now: number): Promise<boolean> {
-    return this.s.renew.run({ id: lease.id, token: lease.leaseToken, leaseUntil }).changes === 1
+    return this.writes.run(() => {
+      return this.s.renew.run({ id: lease.id, token: lease.leaseToken, leaseUntil }).changes === 1
+    })
   }
 
   async recordCallStarted(lease: JobLease, now: number): Promise<boolean> {
-    return this.s.callStarted.run({ id: lease.id, token: lease.leaseToken, nowSec: toUnixSeconds(now) }).changes === 1
+    return this.writes.run(() => {
+      return this.s.callStarted.run({ id: lease.id, token: lease.leaseToken, nowSec: toUnixSeconds(now) }).changes === 1
+    })
   }
 
   async recordCallRefused(lease: JobLease, now: number): Promise<boolean> {
-    return this.s.callRefused.run({ id: lease.id, token: lease.leaseToken, nowSec: toUnixSeconds(now) }).changes === 1
+    return this.writes.run(() => {
+      return this.s.callRefused.run({ id: lease.id, token: lease.leaseToken, nowSec: toUnixSeconds(now) }).changes === 1
+    })
   }
 
   async complete(lease: JobLease, now: number): Promise<boolean> {
-    return this.s.done.run({ id: lease.id, token: lease.leaseToken, nowSec: toUnixSeconds(now) }).changes === 1
+    return this.writes.run(() => {
+      return this.s.done.run({ id: lease.id, token: lease.leaseToken, nowSec: toUnixSeconds(now) }).changes === 1
+    })
   }
 
   async retry(
@@ -184,31 +201,37 @@ export class SqliteJobRepository implements JobRepository {
     now: number,
     options: { countAttempt: boolean },
   ): Promise<boolean> {
-    return (
-      this.s.retry.run({
-        id: lease.id,
-        token: lease.leaseToken,
-        runAfter,
-        error: error.slice(0, MAX_ERROR_LENGTH),
-        refund: options.countAttempt ? 0 : 1,
-        nowSec: toUnixSeconds(now),
-      }).changes === 1
-    )
+    return this.writes.run(() => {
+      return (
+        this.s.retry.run({
+          id: lease.id,
+          token: lease.leaseToken,
+          runAfter,
+          error: error.slice(0, MAX_ERROR_LENGTH),
+          refund: options.countAttempt ? 0 : 1,
+          nowSec: toUnixSeconds(now),
+        }).changes === 1
+      )
+    })
   }
 
   async kill(lease: JobLease, error: string, now: number): Promise<boolean> {
-    return (
-      this.s.dead.run({
-        id: lease.id,
-        token: lease.leaseToken,
-        error: error.slice(0, MAX_ERROR_LENGTH),
-        nowSec: toUnixSeconds(now),
-      }).changes === 1
-    )
+    return this.writes.run(() => {
+      return (
+        this.s.dead.run({
+          id: lease.id,
+          token: lease.leaseToken,
+          error: error.slice(0, MAX_ERROR_LENGTH),
+          nowSec: toUnixSeconds(now),
+        }).changes === 1
+      )
+    })
   }
 
   async revive(id: number, now: number): Promise<boolean> {
-    return this.s.revive.run({ id, now, nowSec: toUnixSeconds(now) }).changes === 1
+    return this.writes.run(() => {
+      return this.s.revive.run({ id, now, nowSec: toUnixSeconds(now) }).changes === 1
+    })
   }
 
   async findById(id: number): Promise<Job | undefined> {

@@ -71,12 +71,16 @@ export class SqliteLoginRepository implements LoginRepository {
    * or this member holds another one.
    */
   async linkExternalId(memberId: number, externalId: string, now: number): Promise<LinkOutcome> {
-    return this.linkTransaction.immediate(memberId, externalId, toUnixSeconds(now))
+    return this.writes.run(() => {
+      return this.linkTransaction.immediate(memberId, externalId, toUnixSeconds(now))
+    })
   }
 
   /** Forgets login hashes whose URLs have expired; returns how many. */
   async purgeExpired(now: number): Promise<number> {
-    return this.purgeStatement.run(toUnixSeconds(now)).changes
+    return this.writes.run(() => {
+      return this.purgeStatement.run(toUnixSeconds(now)).changes
+    })
   }
 }
 

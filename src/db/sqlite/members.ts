@@ -1,4 +1,5 @@
 import type { BotContact, Member, MemberPage, MemberRepository, MemberSearch, TelegramProfile } from '../members.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
@@ -89,7 +90,11 @@ export class SqliteMemberRepository implements MemberRepository {
   private readonly searchStatement
   private readonly searchBackStatement
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.byIdStatement = db.prepare<[number], MemberRow>('SELECT * FROM users WHERE id = ?')
     this.byTelegramIdStatement = db.prepare<[number], MemberRow>('SELECT * FROM users WHERE telegram_id = ?')
     this.byExternalIdStatement = db.prepare<[string], MemberRow>('SELECT * FROM users WHERE external_id = ?')
@@ -180,10 +185,12 @@ export class SqliteMemberRepository implements MemberRepository {
 
   /** The member with this external id, created without Telegram if there is none yet. */
   async ensureExternal(externalId: string, now: number): Promise<Member> {
-    this.insertExternalStatement.run({ externalId, now: toUnixSeconds(now) })
-    const row = this.byExternalIdStatement.get(externalId)
-    if (!row) throw new Error('insert returned no row')
-    return toMember(row)
+    return this.writes.run(() => {
+      this.insertExternalStatement.run({ externalId, now: toUnixSeconds(now) })
+      const row = this.byExternalIdStatement.get(externalId)
+      if (!row) throw new Error('insert returned no row')
+      return toMember(row)
+    })
   }
 
   /**
@@ -202,21 +209,27 @@ export class SqliteMemberRepository implements MemberRepository {
     ) {
       return known.id
     }
-    const row = this.contactStatement.get({ ...contact, now: toUnixSeconds(now) })
-    if (!row) throw new Error('upsert returned no row')
-    return row.id
+    return this.writes.run(() => {
+      const row = this.contactStatement.get({ ...contact, now: toUnixSeconds(now) })
+      if (!row) throw new Error('upsert returned no row')
+      return row.id
+    })
   }
 
   /** Records a Telegram user seen in a chat; returns their member id. Does not change `canDm`. */
   async recordSeen(contact: BotContact, now: number): Promise<number> {
-    const row = this.seenStatement.get({ ...contact, now: toUnixSeconds(now) })
-    if (!row) throw new Error('upsert returned no row')
-    return row.id
+    return this.writes.run(() => {
+      const row = this.seenStatement.get({ ...contact, now: toUnixSeconds(now) })
+      if (!row) throw new Error('upsert returned no row')
+      return row.id
+    })
   }
 
   /** Sets whether the bot may write to the member with this Telegram id (a 403 clears it). */
   async setCanDm(telegramId: number, canDm: boolean, now: number): Promise<void> {
-    this.canDmStatement.run(canDm ? 1 : 0, toUnixSeconds(now), telegramId)
+    return this.writes.run(() => {
+      this.canDmStatement.run(canDm ? 1 : 0, toUnixSeconds(now), telegramId)
+    })
   }
 
   /**

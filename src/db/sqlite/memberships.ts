@@ -13,6 +13,7 @@ import { DEFAULT_MAX_ATTEMPTS, type NewJob } from '../../jobs/kinds.js'
 import type { SqliteAuditRepository } from './audit.js'
 import { INSERT_JOBS, memberChatDedupeKey, memberChatJobRow } from './job-sql.js'
 import type { SqliteJobRepository } from './jobs.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
@@ -40,7 +41,12 @@ export class SqliteMembershipRepository implements MembershipRepository {
   private readonly addRefused
   private readonly queueAdds
 
-  constructor(db: SqliteDatabase, jobs: SqliteJobRepository, audit: SqliteAuditRepository) {
+  constructor(
+    db: SqliteDatabase,
+    jobs: SqliteJobRepository,
+    audit: SqliteAuditRepository,
+    private readonly writes: GroupCommit,
+  ) {
     this.s = {
       get: db.prepare<[number, number], MembershipRow>('SELECT * FROM memberships WHERE user_id = ? AND chat_id = ?'),
       set: db.prepare<[{ memberId: number; chatId: number; state: MembershipState; reason: string; now: number }]>(
@@ -151,7 +157,9 @@ export class SqliteMembershipRepository implements MembershipRepository {
 
   /** Sets a member's state in a chat, with why. */
   async set(memberId: number, chatId: number, state: MembershipState, reason: string, now: number): Promise<void> {
-    this.s.set.run({ memberId, chatId, state, reason, now: toUnixSeconds(now) })
+    return this.writes.run(() => {
+      this.s.set.run({ memberId, chatId, state, reason, now: toUnixSeconds(now) })
+    })
   }
 
   /**
@@ -160,7 +168,9 @@ export class SqliteMembershipRepository implements MembershipRepository {
    * `nowMs` is milliseconds since the epoch (the job table's unit).
    */
   async inviteAndQueue(memberId: number, chatId: number, reason: string, job: NewJob, now: number): Promise<void> {
-    this.inviteThenQueue.immediate({ memberId, chatId, reason, job, now })
+    return this.writes.run(() => {
+      this.inviteThenQueue.immediate({ memberId, chatId, reason, job, now })
+    })
   }
 
   /**
@@ -171,7 +181,9 @@ export class SqliteMembershipRepository implements MembershipRepository {
    * has another reason and is not asked again. Resolves to the number of jobs queued.
    */
   async queueDirectAdds(chatId: number, now: number): Promise<number> {
-    return this.queueAdds.immediate(chatId, now)
+    return this.writes.run(() => {
+      return this.queueAdds.immediate(chatId, now)
+    })
   }
 
   /**
@@ -180,7 +192,9 @@ export class SqliteMembershipRepository implements MembershipRepository {
    * recorded as an unapproved arrival gets the real reason. Resolves whether it changed.
    */
   async recordAddedByAccount(memberId: number, chatId: number, audit: NewAuditEntry, now: number): Promise<boolean> {
-    return this.addedByAccount.immediate({ memberId, chatId, audit, now })
+    return this.writes.run(() => {
+      return this.addedByAccount.immediate({ memberId, chatId, audit, now })
+    })
   }
 
   /**
@@ -194,7 +208,9 @@ export class SqliteMembershipRepository implements MembershipRepository {
     audit: NewAuditEntry,
     now: number,
   ): Promise<boolean> {
-    return this.addRefused.immediate({ memberId, chatId, reason, audit, now })
+    return this.writes.run(() => {
+      return this.addRefused.immediate({ memberId, chatId, reason, audit, now })
+    })
   }
 
   /** What the chat's rules say about this member now. */

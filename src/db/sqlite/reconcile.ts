@@ -2,6 +2,7 @@ import type { ReconcileOptions, ReconcileReport, ReconcileRepository, ReconcileS
 import { KARMA_REACHED_REASON_PREFIX, NO_LONGER_ELIGIBLE_REASON } from '../../access/membership.js'
 import { DEFAULT_MAX_ATTEMPTS } from '../../jobs/kinds.js'
 import { chatJobRow, INSERT_JOBS, memberChatJobRow } from './job-sql.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { toUnixSeconds } from '../../time.js'
 
@@ -24,6 +25,7 @@ export class SqliteReconcileRepository implements ReconcileRepository {
 
   constructor(
     private readonly db: SqliteDatabase,
+    private readonly writes: GroupCommit,
     options: ReconcileOptions = {},
   ) {
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
@@ -162,7 +164,9 @@ export class SqliteReconcileRepository implements ReconcileRepository {
 
   /** {@link reconcileSync} in a transaction of its own. */
   async run(scope: ReconcileScope, nowMs: number): Promise<ReconcileReport> {
-    return this.db.transaction(() => this.reconcileSync(scope, nowMs)).immediate()
+    return this.writes.run(() => {
+      return this.db.transaction(() => this.reconcileSync(scope, nowMs)).immediate()
+    })
   }
 }
 

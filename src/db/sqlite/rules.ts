@@ -1,5 +1,6 @@
 import type { RuleRepository } from '../rules.js'
 import { type Rule, RuleError, type RuleInput, validateRule } from '../../access/rules.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { toUnixSeconds } from '../../time.js'
 
@@ -38,7 +39,11 @@ interface RuleParams {
 export class SqliteRuleRepository implements RuleRepository {
   private readonly s
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.s = {
       insert: db.prepare<[RuleParams], { id: number }>(
         `INSERT INTO rules (group_id, chat_id, min_karma, remove_below, enabled, direct_add, created_at, updated_at)
@@ -69,16 +74,20 @@ export class SqliteRuleRepository implements RuleRepository {
 
   /** Stores a new rule; throws {@link RuleError} for bad numbers or an unknown group or chat. */
   async create(input: RuleInput, now: number): Promise<Rule> {
-    const row = this.withReferenceCheck(() => this.s.insert.get(this.params(input, now)))
-    if (!row) throw new Error('insert returned no row')
-    return toRule(this.s.byId.get(row.id) as RuleRow)
+    return this.writes.run(() => {
+      const row = this.withReferenceCheck(() => this.s.insert.get(this.params(input, now)))
+      if (!row) throw new Error('insert returned no row')
+      return toRule(this.s.byId.get(row.id) as RuleRow)
+    })
   }
 
   /** Changes a rule; resolves to undefined when it does not exist. */
   async update(id: number, input: RuleInput, now: number): Promise<Rule | undefined> {
-    const changes = this.withReferenceCheck(() => this.s.update.run({ ...this.params(input, now), id }).changes)
-    if (changes === 0) return undefined
-    return toRule(this.s.byId.get(id) as RuleRow)
+    return this.writes.run(() => {
+      const changes = this.withReferenceCheck(() => this.s.update.run({ ...this.params(input, now), id }).changes)
+      if (changes === 0) return undefined
+      return toRule(this.s.byId.get(id) as RuleRow)
+    })
   }
 
   async findById(id: number): Promise<Rule | undefined> {

@@ -1,4 +1,5 @@
 import type { SessionData, SessionRepository, StoredSession } from '../sessions.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
@@ -29,7 +30,11 @@ export class SqliteSessionRepository implements SessionRepository {
   private readonly deleteStatement
   private readonly purgeStatement
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.findStatement = db.prepare<[string, number], SessionRow>(
       'SELECT id_hash, user_id, data, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?',
     )
@@ -55,7 +60,9 @@ export class SqliteSessionRepository implements SessionRepository {
 
   /** Stores a new session. */
   async create(session: StoredSession, now: number): Promise<void> {
-    this.createSync(session, now)
+    return this.writes.run(() => {
+      this.createSync(session, now)
+    })
   }
 
   /** @internal for use inside another repository's transaction */
@@ -71,7 +78,9 @@ export class SqliteSessionRepository implements SessionRepository {
 
   /** Ends a session; ending one that does not exist is not an error. */
   async delete(idHash: string): Promise<void> {
-    this.deleteSync(idHash)
+    return this.writes.run(() => {
+      this.deleteSync(idHash)
+    })
   }
 
   /** @internal for use inside another repository's transaction */
@@ -81,6 +90,8 @@ export class SqliteSessionRepository implements SessionRepository {
 
   /** Removes sessions expired at `now`; returns how many. */
   async purgeExpired(now: number): Promise<number> {
-    return this.purgeStatement.run(toUnixSeconds(now)).changes
+    return this.writes.run(() => {
+      return this.purgeStatement.run(toUnixSeconds(now)).changes
+    })
   }
 }

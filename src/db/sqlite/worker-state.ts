@@ -1,4 +1,5 @@
 import type { PendingLoginQr, WorkerState, WorkerStateRepository } from '../worker-state.js'
+import type { GroupCommit } from './group-commit.js'
 import type { SqliteDatabase } from './open.js'
 import { fromUnixSeconds, toUnixSeconds } from '../../time.js'
 
@@ -19,7 +20,11 @@ const fromStored = (seconds: number | null | undefined): number | null =>
 export class SqliteWorkerStateRepository implements WorkerStateRepository {
   private readonly s
 
-  constructor(db: SqliteDatabase) {
+  constructor(
+    db: SqliteDatabase,
+    /** Every write goes through it: batched, and never blocking the loop on another connection's lock. */
+    private readonly writes: GroupCommit,
+  ) {
     this.s = {
       read: db.prepare<[], Row>('SELECT * FROM worker_state WHERE id = 1'),
       seen: db.prepare<[{ userId: number; userName: string; now: number }]>(
@@ -59,26 +64,36 @@ export class SqliteWorkerStateRepository implements WorkerStateRepository {
 
   /** Records who the worker is logged in as, and that it is alive now. */
   async recordSeen(userId: number, userName: string, now: number): Promise<void> {
-    this.s.seen.run({ userId, userName, now: toUnixSeconds(now) })
+    return this.writes.run(() => {
+      this.s.seen.run({ userId, userName, now: toUnixSeconds(now) })
+    })
   }
 
   async recordError(message: string, now: number): Promise<void> {
-    this.s.error.run(message, toUnixSeconds(now))
+    return this.writes.run(() => {
+      this.s.error.run(message, toUnixSeconds(now))
+    })
   }
 
   /** Pauses the worker until `until`; `null` lifts the pause. */
   async setPause(until: number | null, reason: string | null): Promise<void> {
-    this.s.pause.run(until === null ? null : toUnixSeconds(until), reason)
+    return this.writes.run(() => {
+      this.s.pause.run(until === null ? null : toUnixSeconds(until), reason)
+    })
   }
 
   /** Records the QR link `worker:login` shows now, replacing the one before (it rotates ~30 s). */
   async recordLoginQr(url: string, expiresAt: number): Promise<void> {
-    this.s.setQr.run(url, toUnixSeconds(expiresAt))
+    return this.writes.run(() => {
+      this.s.setQr.run(url, toUnixSeconds(expiresAt))
+    })
   }
 
   /** Forgets the QR link: the login ended (logged in, failed or interrupted). */
   async clearLoginQr(): Promise<void> {
-    this.s.setQr.run(null, null)
+    return this.writes.run(() => {
+      this.s.setQr.run(null, null)
+    })
   }
 
   /**
@@ -92,7 +107,9 @@ export class SqliteWorkerStateRepository implements WorkerStateRepository {
 
   /** Counts a created chat toward the rolling daily limit (once per chat). */
   async recordChatCreated(chatId: number, now: number): Promise<void> {
-    this.s.created.run(chatId, toUnixSeconds(now))
+    return this.writes.run(() => {
+      this.s.created.run(chatId, toUnixSeconds(now))
+    })
   }
 
   /** Chats created after `since`, and the oldest of those creation times (when a slot frees). */

@@ -6,19 +6,17 @@ import { type AdminContext, recordAdminAction } from './deps.js'
 import { formBody, FormError, fieldErrors, pathId, queryText, textField } from './form.js'
 import { currentAdmin } from './guard.js'
 import type { Render } from './render.js'
+import { textProblem } from '../../text.js'
 
 /** Longest key name (the `api_keys` table's bound). @default 100 */
 export const MAX_KEY_NAME = 100
-
-// Control characters would make the name unreadable in lists and logs.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/
 
 function parseKeyName(name: string): string {
   if (name === '') throw new FormError('Name the key after who uses it, e.g. "forum".', 'name')
   if (name.length > MAX_KEY_NAME)
     throw new FormError(`A key's name has at most ${String(MAX_KEY_NAME)} characters.`, 'name')
-  if (CONTROL.test(name)) throw new FormError('A key’s name cannot contain control characters.', 'name')
+  const problem = textProblem(name)
+  if (problem !== undefined) throw new FormError(`A key’s name ${problem}.`, 'name')
   return name
 }
 

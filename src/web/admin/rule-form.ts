@@ -3,6 +3,7 @@ import type { Group } from '../../db/groups.js'
 import { type Rule, type RuleInput, validateRule } from '../../access/rules.js'
 import { NEW_CHAT, type RuleFormValues } from '../views/admin/rule-form.js'
 import { type FormBody, FormError, parseId, parseInteger, textField } from './form.js'
+import { textProblem } from '../../text.js'
 
 /** Longest chat title Telegram (and the `chats` table) accepts. @default 128 */
 export const MAX_CHAT_TITLE = 128
@@ -61,6 +62,13 @@ function parseNewChat(values: RuleFormValues): { title: string; description: str
     throw new FormError(`A chat title has at most ${String(MAX_CHAT_TITLE)} characters.`, 'chatTitle')
   if (values.chatDescription.length > MAX_CHAT_DESCRIPTION) {
     throw new FormError(`A chat description has at most ${String(MAX_CHAT_DESCRIPTION)} characters.`, 'chatDescription')
+  }
+  const titleProblem = textProblem(values.chatTitle)
+  if (titleProblem !== undefined) throw new FormError(`The chat title ${titleProblem}.`, 'chatTitle')
+  const descriptionProblem =
+    values.chatDescription === '' ? undefined : textProblem(values.chatDescription, { multiline: true })
+  if (descriptionProblem !== undefined) {
+    throw new FormError(`The chat description ${descriptionProblem}.`, 'chatDescription')
   }
   return { title: values.chatTitle, description: values.chatDescription }
 }

@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express'
 import type { ApiKey } from '../../db/api-keys.js'
 import type { Store } from '../../db/store.js'
 import { ApiError } from './errors.js'
-import type { ApiRateLimit } from './rate-limit.js'
+import type { ApiRateLimit, InvalidKeyLimit } from './rate-limit.js'
 
 declare global {
   // Express's own extension point for typed res.locals.
@@ -60,12 +60,24 @@ export interface ApiGate {
 }
 
 /**
- * The API's one check of who calls and how often: the key first, then its limit (none when
- * `rateLimit` is undefined). The fast lane's route and the router's routes both go through it.
+ * The API's one check of who calls and how often: an address that keeps sending bad keys is
+ * refused first (`badKeys`), then the key, then its limit (none when `rateLimit` is undefined). The fast lane's route and the router's routes both go through it.
  */
-export function apiGate(store: Store, clock: () => number, rateLimit: ApiRateLimit | undefined): ApiGate {
+export function apiGate(
+  store: Store,
+  clock: () => number,
+  rateLimit: ApiRateLimit | undefined,
+  badKeys?: InvalidKeyLimit,
+): ApiGate {
   const admit = async (req: IncomingMessage, res: ServerResponse): Promise<ApiKey> => {
-    const key = await authenticateApiKey(req, res, store, clock)
+    badKeys?.check(req, res)
+    let key: ApiKey
+    try {
+      key = await authenticateApiKey(req, res, store, clock)
+    } catch (err) {
+      if (err instanceof ApiError) badKeys?.failed(req)
+      throw err
+    }
     await rateLimit?.check(req, res, key)
     return key
   }

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ErrorRequestHandler, RequestHandler } from 'express'
 import type { Logger } from 'pino'
 import { sendJson } from '../../http/respond.js'
+import { StoreBusyError } from '../../db/errors.js'
+import { BUSY_RETRY_AFTER_SECONDS } from '../errors.js'
 
 /** The stable, machine-readable codes of the API's errors. */
 export type ApiErrorCode =
@@ -17,6 +19,7 @@ export type ApiErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'busy'
   | 'internal'
 
 /** Where in the request an error points, when it points somewhere. */
@@ -103,6 +106,15 @@ export function answerApiError(
   path: string,
 ): void {
   let apiError = error instanceof ApiError ? error : fromParser(error)
+  if (!apiError && error instanceof StoreBusyError) {
+    logger.warn({ method: req.method, path, waitedMs: error.waitedMs }, 'database locked; answered 503')
+    res.setHeader('Retry-After', String(BUSY_RETRY_AFTER_SECONDS))
+    apiError = new ApiError(
+      503,
+      'busy',
+      'The database is busy for a moment; nothing was written. Retry after a few seconds.',
+    )
+  }
   if (!apiError) {
     logger.error({ err: error, method: req.method, path }, 'API request failed')
     apiError = new ApiError(

@@ -3,11 +3,58 @@ import { rateLimit } from 'express-rate-limit'
 import type { ApiKey } from '../../db/api-keys.js'
 import { runMiddleware } from '../fast-lane.js'
 import { ApiError } from './errors.js'
+import { MINUTE, msToWholeSeconds } from '../../time.js'
 
 /** At most so many requests a minute for each API key (see {@link perKeyRateLimit}). */
 export interface ApiRateLimit {
   /** Counts the request against `key`; throws the 429 `ApiError` past the limit. */
   check(req: IncomingMessage, res: ServerResponse, key: ApiKey): Promise<void>
+}
+
+/** Refusals of unknown keys, counted per client address (see {@link invalidKeyLimit}). */
+export interface InvalidKeyLimit {
+  /** Throws the 429 `ApiError` when the request's address has sent too many bad keys lately. */
+  check(req: IncomingMessage, res: ServerResponse): void
+  /** Counts a request whose key was missing, malformed, unknown or revoked. */
+  failed(req: IncomingMessage): void
+}
+
+/**
+ * At most `perMinute` requests with a missing or bad API key from one client address in a
+ * minute: past it, 429 before any key is looked at, so guessing keys costs time and the database
+ * nothing. Addresses are read as the site reads them (`TRUST_PROXY`).
+ */
+export function invalidKeyLimit(
+  perMinute: number,
+  clientAddress: (req: IncomingMessage) => string,
+  clock: () => number = Date.now,
+): InvalidKeyLimit {
+  const windows = new Map<string, { start: number; count: number }>()
+  const current = (address: string, now: number) => {
+    const window = windows.get(address)
+    if (window && now - window.start < MINUTE) return window
+    if (windows.size >= 100_000) windows.clear()
+    const fresh = { start: now, count: 0 }
+    windows.set(address, fresh)
+    return fresh
+  }
+  return {
+    check: (req, res) => {
+      const now = clock()
+      const window = windows.get(clientAddress(req))
+      if (window && now - window.start < MINUTE && window.count >= perMinute) {
+        res.setHeader('Retry-After', String(msToWholeSeconds(window.start + MINUTE - now)))
+        throw new ApiError(
+          429,
+          'rate_limited',
+          `More than ${String(perMinute)} requests with a missing or bad API key came from this address in a minute. Wait for Retry-After seconds.`,
+        )
+      }
+    },
+    failed: (req) => {
+      current(clientAddress(req), clock()).count += 1
+    },
+  }
 }
 
 /**

@@ -9,11 +9,12 @@ import { apiErrorHandler, apiNotFound } from './errors.js'
 import { jsonBody } from './json-body.js'
 import { LinkTokens } from './link/token.js'
 import { openApiDocument } from './openapi.js'
-import { perKeyRateLimit } from './rate-limit.js'
+import { invalidKeyLimit, perKeyRateLimit } from './rate-limit.js'
 import { karmaEventsRoute } from './routes/karma-events.js'
 import { linkTokenRoutes } from './routes/link-tokens.js'
 import { memberRoutes } from './routes/members.js'
 import type { SecurityHeaderList } from '../security-headers.js'
+import { clientAddressOf } from '../../http/request.js'
 
 /** What {@link apiRouter} needs; the site passes its own deps. */
 export interface ApiDeps {
@@ -30,6 +31,10 @@ export interface ApiDeps {
   readonly linkTokenTtlSeconds?: number
   /** The site's security headers (see `securityHeaderList`), for the routes served without Express. */
   readonly securityHeaders: SecurityHeaderList
+  /** Requests with a missing or bad key one client address may send a minute. @default 30 */
+  readonly invalidKeysPerMinute?: number
+  /** Proxies in front of the site (`TRUST_PROXY`), to read client addresses. @default 0 */
+  readonly trustProxy?: number
 }
 
 /** The API: its Express router, and its busiest route, served ahead of Express. */
@@ -71,7 +76,12 @@ export function apiRoutes(deps: ApiDeps): ApiRoutes {
   router.get('/openapi.json', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=300').json(document)
   })
-  const gate = apiGate(store, clock, rateLimitPerMinute > 0 ? perKeyRateLimit(rateLimitPerMinute) : undefined)
+  const gate = apiGate(
+    store,
+    clock,
+    rateLimitPerMinute > 0 ? perKeyRateLimit(rateLimitPerMinute) : undefined,
+    invalidKeyLimit(deps.invalidKeysPerMinute ?? 30, clientAddressOf(deps.trustProxy ?? 0), clock),
+  )
   router.use(gate.middleware)
   const maxBodyBytes = deps.maxBodyBytes ?? 1024 * 1024
   router.use(jsonBody(maxBodyBytes))

@@ -2,7 +2,7 @@ import { Router } from 'express'
 import type { Logger } from 'pino'
 import type { CanaryResult } from '../../db/canary.js'
 import type { Store } from '../../db/store.js'
-import { secondsToMs } from '../../time.js'
+import { SECOND, secondsToMs } from '../../time.js'
 
 /** What {@link healthRoutes} needs. */
 export interface HealthRoutesDeps {
@@ -26,8 +26,10 @@ interface CanaryHealth {
 }
 
 /**
- * `GET /healthz`: 200 when the database answers, 503 otherwise (what a platform's liveness
- * check wants: cheap, and about this process only).
+ * `GET /healthz`: 200 when the database answers a read, 503 otherwise (what a platform's
+ * liveness check wants: cheap, at once, and about this process only; a lock held elsewhere does
+ * not make it wait). `?deep=1` (readiness) says `database: "degraded"` and 503 while writes have
+ * waited over a second for another connection's lock.
  *
  * `GET /healthz?deep=1` adds the login canary's last result (`canary`, null before its first run).
  * While the canary is on, it answers 503 when the last run failed, when there has been none, or
@@ -59,6 +61,8 @@ export function healthRoutes(deps: HealthRoutesDeps): Router {
       res.status(503).json({ status: 'unavailable', database: 'error' })
       return
     }
+    // Writes waiting over a second for another connection's lock: the site reads, but refuses changes.
+    const database = deps.store.writesBlockedFor() > SECOND ? 'degraded' : 'ok'
     const stale = last === undefined || clock() - last.checkedAt > 3 * secondsToMs(interval)
     const canary: CanaryHealth | null =
       last === undefined
@@ -70,8 +74,8 @@ export function healthRoutes(deps: HealthRoutesDeps): Router {
             durationMs: last.durationMs,
             stale: interval > 0 && stale,
           }
-    const healthy = interval === 0 || (last?.ok === true && !stale)
-    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable', database: 'ok', canary })
+    const healthy = database === 'ok' && (interval === 0 || (last?.ok === true && !stale))
+    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'unavailable', database, canary })
   })
   return router
 }

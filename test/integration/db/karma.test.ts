@@ -330,9 +330,18 @@ describeStore('karma', (open) => {
       expect((await ledger(t)).map((r) => r.events)).toEqual([167, 168, 166])
     })
 
-    it('finds a member by any external id, even one that is not well-formed UTF-16', async () => {
+    it('refuses an external id that is not well-formed UTF-16, writing nothing', async () => {
       const t = await open()
-      const odd = 'u-\ud800'
+      const err = await appendEvent(t.store, event('broken', { member: { externalId: 'u-\ud800' } })).catch(
+        (e: unknown) => e,
+      )
+      expect(err).toMatchObject({ code: 'invalid', field: 'member.externalId' })
+      expect(await ledger(t)).toEqual([])
+    })
+
+    it('finds a member by any external id, in any script', async () => {
+      const t = await open()
+      const odd = 'u-é😀ß'
       await appendEvent(t.store, event('first', { member: { externalId: odd }, delta: 2 }))
       const results = await appendEvents(t.store, [
         event('a', { member: { externalId: odd } }),
