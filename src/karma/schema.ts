@@ -165,8 +165,8 @@ export function parseKarmaEvent(fields: unknown, source: KarmaSource, actor: str
   const byOwnId = source !== 'api' && isObject(fields) && isObject(fields.member) && 'memberId' in fields.member
   const result = byOwnId ? byOwnIdEventSchema.safeParse(fields) : karmaEventSchema.safeParse(fields)
   if (result.success) {
-    const { member, ...rest } = result.data
-    return { ...rest, member: refOf(member), source, actor } as ValidKarmaEvent
+    const { member, delta, reason, idempotencyKey } = result.data
+    return { member: refOf(member), delta, reason, idempotencyKey, source, actor } as ValidKarmaEvent
   }
   const issue = result.error.issues[0]
   if (issue?.code === 'unrecognized_keys') {
