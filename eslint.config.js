@@ -52,6 +52,8 @@ export default tseslint.config(
       'src/login/**/*.ts',
       'src/audit.ts',
       'src/time.ts',
+      'src/text.ts',
+      'src/schema-words.ts',
     ],
     rules: {
       'no-restricted-imports': [

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { textProblem, type TextShape } from '../text.js'
+import { mustBeObject, says, textIssues } from '../schema-words.js'
 import {
   KarmaError,
   type KarmaSource,
@@ -16,29 +16,11 @@ import {
  * {@link parseKarmaEvent}); the REST API documents it (OpenAPI) from the same objects.
  */
 
-/** An error message that says `is required` when the field is missing, else `text`. */
-const says =
-  (text: string): z.core.$ZodErrorMap =>
-  (issue) =>
-    issue.input === undefined ? 'is required' : text
-
-/** For objects: a clear word for a wrong type; zod's own message for everything else. */
-const mustBeObject: z.core.$ZodErrorMap = (issue) =>
-  issue.code === 'invalid_type' ? (issue.input === undefined ? 'is required' : 'must be a JSON object') : undefined
-
 const POSITIVE_ID = 'must be a positive integer'
 const EXTERNAL_ID = `must be 1 to ${String(MAX_EXTERNAL_ID_LENGTH)} characters without surrounding spaces`
 const DELTA = `must be a non-zero integer from -${String(MAX_KARMA_DELTA)} to ${String(MAX_KARMA_DELTA)}`
 const REASON = `must be 1 to ${String(MAX_REASON_LENGTH)} characters, not only spaces`
 const KEY = `must be 1 to ${String(MAX_IDEMPOTENCY_KEY_LENGTH)} printable ASCII characters without spaces`
-
-/** Adds the one text check (`src/text.ts`) to a string schema, with its words. */
-const textIssues =
-  (shape: TextShape) =>
-  (value: string, ctx: z.core.$RefinementCtx<string>): void => {
-    const problem = textProblem(value, shape)
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value })
-  }
 
 /** A member's Telegram user id. */
 export const telegramIdSchema = z

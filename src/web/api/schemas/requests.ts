@@ -1,19 +1,10 @@
 import { z } from 'zod'
 import { externalIdSchema } from '../../../karma/schema.js'
+import { mustBeObject, says } from '../../../schema-words.js'
 import { safeReturnPath } from '../../session.js'
 
 /** Most groups in one `PUT …/groups`. @default 100 */
 export const MAX_GROUPS = 100
-
-/** An error message that says `is required` when the field is missing, else `text`. */
-const says =
-  (text: string): z.core.$ZodErrorMap =>
-  (issue) =>
-    issue.input === undefined ? 'is required' : text
-
-/** For objects: a clear word for a wrong type; zod's own message for everything else. */
-const mustBeObject: z.core.$ZodErrorMap = (issue) =>
-  issue.code === 'invalid_type' ? (issue.input === undefined ? 'is required' : 'must be a JSON object') : undefined
 
 const TELEGRAM_ID = 'must be a positive integer'
 
